@@ -1,0 +1,52 @@
+/// Appends little-endian integers, varints and length-prefixed bytes to a growing buffer.
+/// The encoding side of every on-disk structure; `ByteReader` is its mirror.
+public struct ByteWriter: Sendable {
+  public private(set) var bytes: [UInt8]
+
+  public init(capacity: Int = 64) {
+    bytes = []
+    bytes.reserveCapacity(capacity)
+  }
+
+  public var count: Int { bytes.count }
+
+  @inline(__always)
+  public mutating func write<T: FixedWidthInteger>(littleEndian value: T) {
+    withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+  }
+
+  /// Unsigned LEB128: 1 byte for values below 128.
+  @inline(__always)
+  public mutating func writeVarint(_ value: UInt64) {
+    var v = value
+    while v >= 0x80 {
+      bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
+      v >>= 7
+    }
+    bytes.append(UInt8(v))
+  }
+
+  /// Signed values zig-zag encoded so small negatives stay short.
+  public mutating func writeSignedVarint(_ value: Int64) {
+    writeVarint(UInt64(bitPattern: (value << 1) ^ (value >> 63)))
+  }
+
+  /// A varint length followed by the bytes.
+  public mutating func writeLengthPrefixed<C: Collection>(_ data: C) where C.Element == UInt8 {
+    writeVarint(UInt64(data.count))
+    bytes.append(contentsOf: data)
+  }
+
+  public mutating func writeString(_ text: String) {
+    var text = text
+    text.withUTF8 { writeLengthPrefixed($0) }
+  }
+
+  public mutating func writeBytes<C: Collection>(_ data: C) where C.Element == UInt8 {
+    bytes.append(contentsOf: data)
+  }
+
+  public mutating func writeZeros(_ count: Int) {
+    bytes.append(contentsOf: repeatElement(0, count: count))
+  }
+}

@@ -1,0 +1,336 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// A WAL directory opened for reading, and for appending while holding the writer lock.
+///
+/// Reading streams records in LSN order with bounded memory. `next()` returns nil at the end
+/// of what is written *now*; call it again later to see what other processes appended.
+/// Writing follows one protocol, shared by every process on the directory:
+///
+///     try log.lockExclusive()          // flock DIR/LOCK, waiting up to the lock timeout
+///     while let r = try log.next() {}  // catch up: fold what others appended
+///     try log.append(records)          // write + fdatasync, then the records are durable
+///     log.unlock()
+///
+/// Recovery rules: only the last frame of the newest segment may be torn. A reader that sees
+/// a torn tail treats it as not yet written; only a lock holder cuts it off. A bad frame with
+/// valid data after it, or in a sealed segment, is corruption and is thrown, never skipped.
+public final class WALLog {
+  public let directory: WALDirectory
+  public let options: WALOptions
+  /// Called when a lock holder cut off a torn tail, so the CLI can say so.
+  public var onTornTailRepaired: ((TornTailRepair) -> Void)?
+
+  private var scanner: SegmentScanner?
+  private var started = false
+  /// The LSN the next record read or appended will have.
+  public private(set) var nextLSN: UInt64 = 1
+  private var lockFD: Int32 = -1
+  public private(set) var holdsLock = false
+  private var caughtUp = false
+  private var writeFD: (base: UInt64, fd: Int32)?
+  private var stopped: WALError?
+
+  public init(directory: WALDirectory, options: WALOptions = WALOptions()) {
+    self.directory = directory
+    self.options = options
+  }
+
+  deinit {
+    if let writeFD { Syscalls.close(writeFD.fd) }
+    if lockFD >= 0 { Syscalls.close(lockFD) }
+  }
+
+  // MARK: - Reading
+
+  /// Positions the reader at the first record with an LSN of at least `lsn`.
+  /// Cost: reads the frames before `lsn` in its segment.
+  public func seek(toLSN lsn: UInt64) throws(WALError) {
+    let files = try directory.segments()
+    guard let file = files.last(where: { $0.baseLSN <= lsn }) ?? files.first else { return }
+    scanner = try openScanner(file, isNewest: file == files.last)
+    started = true
+    nextLSN = file.baseLSN
+    while nextLSN < lsn, try next() != nil {}
+  }
+
+  /// The next record, or nil when nothing more is written yet.
+  /// - Throws: `.corruption` with the segment, offset and checksums involved.
+  public func next() throws(WALError) -> LoggedRecord? {
+    if !started {
+      started = true
+      let files = try directory.segments()
+      if let first = files.first {
+        scanner = try openScanner(first, isNewest: files.count == 1)
+        nextLSN = first.baseLSN
+      }
+    }
+    var retried = false
+    while true {
+      guard let current = scanner else {
+        // Nothing read yet: the first segment may have appeared since, or be mid-creation.
+        if let first = try directory.segments().first, let opened = try openScanner(first, isNewest: true) {
+          scanner = opened
+          nextLSN = first.baseLSN
+          continue
+        }
+        caughtUp = holdsLock
+        return nil
+      }
+      switch try current.step() {
+      case .frame(let header, let offset, _):
+        nextLSN = header.lsn + 1
+        let record = WALRecord(
+          lsn: header.lsn, kind: header.kind, flags: header.flags, timestamp: header.timestamp,
+          payload: current.payload())
+        return LoggedRecord(record: record, position: RecordPosition(segmentBaseLSN: current.file.baseLSN, offset: offset))
+      case .end:
+        if let following = try followingSegment(after: current) {
+          scanner = following
+          continue
+        }
+        // A segment starting exactly where this one ends is a new segment whose header is
+        // still being written (or was torn); anything later is a gap.
+        if try laterSegmentExists(after: current, ignoringContinuation: true) {
+          if !retried {
+            // A writer may have appended to this segment and then rolled: look again.
+            retried = true
+            current.invalidateBuffer()
+            continue
+          }
+          throw WALError(.corruption, "segment \(current.file.name) ends at LSN \(current.expectedLSN - 1) but no segment starts at LSN \(current.expectedLSN)", location: RecordLocation(segment: current.file.name, offset: current.offset))
+        }
+        caughtUp = holdsLock
+        return nil
+      case .damaged(let damage):
+        if case .unexpectedLSN = damage.reason {
+          throw corruption(damage, in: current, detail: "")
+        }
+        if !retried {
+          // The bytes may have been mid-write when buffered: read them once more.
+          retried = true
+          current.invalidateBuffer()
+          continue
+        }
+        if try laterSegmentExists(after: current) {
+          throw corruption(damage, in: current, detail: "; the segment is sealed (a later segment exists), so this is not a torn tail")
+        }
+        if let valid = try current.findValidFrame(after: damage.offset) {
+          throw corruption(damage, in: current, detail: "; a valid record (LSN \(valid.lsn)) follows at byte \(valid.offset), so this is not a torn tail")
+        }
+        if holdsLock {
+          let size = try current.fileSize()
+          try current.truncate(to: damage.offset)
+          onTornTailRepaired?(TornTailRepair(
+            location: RecordLocation(segment: current.file.name, offset: damage.offset, lsn: current.expectedLSN),
+            bytesRemoved: size - damage.offset, reason: damage.description))
+          caughtUp = true
+        }
+        current.invalidateBuffer()
+        return nil
+      }
+    }
+  }
+
+  private func corruption(_ damage: FrameDamage, in scanner: SegmentScanner, detail: String) -> WALError {
+    WALError(.corruption, damage.description + detail,
+      location: RecordLocation(segment: scanner.file.name, offset: damage.offset, lsn: damage.lsn ?? scanner.expectedLSN))
+  }
+
+  private func openScanner(_ file: SegmentFile, isNewest: Bool) throws(WALError) -> SegmentScanner? {
+    switch SegmentScanner.open(file, chunkSize: options.readChunkSize) {
+    case .success(let scanner):
+      guard scanner.header.baseLSN == file.baseLSN else {
+        throw WALError(.corruption, "header says base LSN \(scanner.header.baseLSN), file name says \(file.baseLSN)", location: RecordLocation(segment: file.name, offset: 0))
+      }
+      return scanner
+    case .failure(.io(let error)):
+      throw error
+    case .failure(.header(let problem, let size)):
+      let tornCreation: Bool
+      switch problem {
+      case .short, .zeroFilled: tornCreation = size <= SegmentHeader.size || problem == .zeroFilled
+      default: tornCreation = false
+      }
+      if case .unsupportedVersion = problem {
+        throw WALError(.unsupportedVersion, problem.description, location: RecordLocation(segment: file.name, offset: 0))
+      }
+      guard tornCreation, isNewest else {
+        throw WALError(.corruption, problem.description, location: RecordLocation(segment: file.name, offset: 0))
+      }
+      if holdsLock {
+        // A segment whose creation was cut short holds no records: remove it.
+        do {
+          try Syscalls.unlink(file.path)
+          try Syscalls.fsyncDirectory(directory.walPath)
+        } catch { throw .io("remove torn segment", file.path, error) }
+        onTornTailRepaired?(TornTailRepair(
+          location: RecordLocation(segment: file.name, offset: 0), bytesRemoved: size, reason: problem.description))
+      }
+      return nil
+    }
+  }
+
+  /// The segment that continues after `current`, if it exists yet.
+  private func followingSegment(after current: SegmentScanner) throws(WALError) -> SegmentScanner? {
+    // An empty segment ends where it starts: it has no successor yet.
+    guard current.expectedLSN != current.file.baseLSN else { return nil }
+    let candidate = directory.segmentFile(baseLSN: current.expectedLSN)
+    let kind: Syscalls.FileKind
+    do { kind = try Syscalls.kind(of: candidate.path) } catch { throw .io("stat", candidate.path, error) }
+    guard kind == .regular else { return nil }
+    let isNewest = try !directory.segments().contains { $0.baseLSN > candidate.baseLSN }
+    return try openScanner(candidate, isNewest: isNewest)
+  }
+
+  private func laterSegmentExists(after current: SegmentScanner, ignoringContinuation: Bool = false) throws(WALError) -> Bool {
+    let continuation = current.expectedLSN
+    return try directory.segments().contains {
+      $0.baseLSN > current.file.baseLSN && !(ignoringContinuation && $0.baseLSN == continuation)
+    }
+  }
+
+  // MARK: - Writing
+
+  /// Takes the writer lock, waiting up to `options.lockTimeoutMilliseconds`.
+  /// - Throws: `.lockTimeout` when another process holds it that long.
+  public func lockExclusive() throws(WALError) {
+    if holdsLock { return }
+    if lockFD < 0 {
+      do { lockFD = try Syscalls.open(directory.lockPath, flags: O_RDWR | O_CREAT) } catch {
+        throw .io("open", directory.lockPath, error)
+      }
+    }
+    let deadline = WALTimestamp.now().adding(milliseconds: options.lockTimeoutMilliseconds)
+    var pause: Int64 = 50_000  // ns; doubles up to 5 ms
+    while true {
+      let acquired: Bool
+      do { acquired = try Syscalls.tryLockExclusive(lockFD) } catch { throw .io("flock", directory.lockPath, error) }
+      if acquired { break }
+      if WALTimestamp.now() >= deadline {
+        throw WALError(.lockTimeout, "the writer lock \(directory.lockPath) was held by another process for more than \(options.lockTimeoutMilliseconds) ms")
+      }
+      var spec = timespec(tv_sec: 0, tv_nsec: Int(pause))
+      nanosleep(&spec, nil)
+      pause = min(pause * 2, 5_000_000)
+    }
+    holdsLock = true
+    caughtUp = false
+  }
+
+  public func unlock() {
+    guard holdsLock else { return }
+    Syscalls.unlock(lockFD)
+    holdsLock = false
+    caughtUp = false
+  }
+
+  /// Appends `records` with consecutive LSNs and makes them durable (per the sync policy)
+  /// before returning. Rolls to a new segment when the current one is full.
+  /// - Precondition: the lock is held and `next()` has returned nil since it was taken.
+  /// - Throws: `.writerStopped` after any write or sync failure (never retried).
+  @discardableResult
+  public func append(_ records: [PendingRecord]) throws(WALError) -> [LoggedRecord] {
+    if let stopped { throw stopped }
+    guard holdsLock, caughtUp else {
+      throw WALError(.writerStopped, "append without the writer lock, or before catching up with the log")
+    }
+    for record in records where record.payload.count > RecordFrame.maximumPayload {
+      throw WALError(.recordTooLarge, "a record of \(record.payload.count) bytes exceeds the maximum of \(RecordFrame.maximumPayload)")
+    }
+    do {
+      return try appendFrames(records)
+    } catch {
+      let failure = WALError(.writerStopped, "the writer stopped after a failed write or sync: \(error.message)", underlying: error.underlying)
+      stopped = failure
+      throw failure
+    }
+  }
+
+  private func appendFrames(_ records: [PendingRecord]) throws(WALError) -> [LoggedRecord] {
+    if scanner == nil { try startSegment() }
+    guard var current = scanner else { return [] }
+    var fd = try writableFD(for: current)
+    var writeOffset = current.offset
+    var batch = ByteWriter(capacity: records.reduce(0) { $0 + RecordFrame.frameLength(payloadLength: $1.payload.count) })
+    var batchStart = writeOffset
+    var logged: [LoggedRecord] = []
+    logged.reserveCapacity(records.count)
+    for pending in records {
+      let length = RecordFrame.frameLength(payloadLength: pending.payload.count)
+      if writeOffset > SegmentHeader.size && writeOffset + length > options.segmentSize {
+        try write(batch.bytes, fd: fd, at: batchStart, path: current.file.path)
+        try sync(fd, path: current.file.path)
+        batch = ByteWriter(capacity: batch.count)
+        try startSegment()
+        guard let next = scanner else { return logged }
+        current = next
+        fd = try writableFD(for: current)
+        writeOffset = current.offset
+        batchStart = writeOffset
+      }
+      let lsn = nextLSN
+      RecordFrame.encode(
+        lsn: lsn, kind: pending.kind, timestamp: pending.timestamp, payload: pending.payload,
+        salt: current.header.salt, into: &batch)
+      logged.append(LoggedRecord(
+        record: WALRecord(lsn: lsn, kind: pending.kind, timestamp: pending.timestamp, payload: pending.payload),
+        position: RecordPosition(segmentBaseLSN: current.file.baseLSN, offset: writeOffset)))
+      writeOffset += length
+      nextLSN += 1
+      current.reposition(offset: writeOffset, expectedLSN: nextLSN)
+    }
+    try write(batch.bytes, fd: fd, at: batchStart, path: current.file.path)
+    try sync(fd, path: current.file.path)
+    current.invalidateBuffer()
+    return logged
+  }
+
+  private func write(_ bytes: [UInt8], fd: Int32, at offset: Int, path: String) throws(WALError) {
+    guard !bytes.isEmpty else { return }
+    do {
+      try Syscalls.pwriteAll(fd, bytes, at: offset)
+    } catch { throw .io("write", path, error) }
+  }
+
+  private func sync(_ fd: Int32, path: String) throws(WALError) {
+    guard options.sync == .always else { return }
+    do { try Syscalls.fdatasync(fd) } catch { throw .io("fdatasync", path, error) }
+  }
+
+  private func writableFD(for scanner: SegmentScanner) throws(WALError) -> Int32 {
+    if let writeFD, writeFD.base == scanner.file.baseLSN { return writeFD.fd }
+    if let writeFD { Syscalls.close(writeFD.fd) }
+    writeFD = nil
+    do {
+      let fd = try Syscalls.open(scanner.file.path, flags: O_WRONLY)
+      writeFD = (scanner.file.baseLSN, fd)
+      return fd
+    } catch { throw .io("open", scanner.file.path, error) }
+  }
+
+  /// Creates the segment that starts at `nextLSN`: header, fdatasync, directory fsync.
+  private func startSegment() throws(WALError) {
+    let file = directory.segmentFile(baseLSN: nextLSN)
+    var header = ByteWriter(capacity: SegmentHeader.size)
+    SegmentHeader(salt: UInt32.random(in: 1...UInt32.max), baseLSN: nextLSN).encode(into: &header)
+    do {
+      let fd = try Syscalls.open(file.path, flags: O_WRONLY | O_CREAT | O_EXCL)
+      if let writeFD { Syscalls.close(writeFD.fd) }
+      writeFD = (file.baseLSN, fd)
+      try Syscalls.pwriteAll(fd, header.bytes, at: 0)
+      if options.sync == .always {
+        try Syscalls.fdatasync(fd)
+        try Syscalls.fsyncDirectory(directory.walPath)
+      }
+    } catch { throw .io("create segment", file.path, error) }
+    switch SegmentScanner.open(file, chunkSize: options.readChunkSize) {
+    case .success(let opened): scanner = opened
+    case .failure(.io(let error)): throw error
+    case .failure(.header(let problem, _)): throw WALError(.io, "new segment \(file.name) reads back wrong: \(problem)")
+    }
+  }
+}

@@ -1,0 +1,191 @@
+import CDriftQ
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The only place that calls Glibc for file I/O. Every call retries on EINTR; writes loop
+/// over short writes; errors come back as `Errno`.
+public enum Syscalls {
+  /// Runs `call` until it returns something other than -1 with EINTR.
+  @inline(__always)
+  static func retryingOnInterrupt<T: FixedWidthInteger>(_ call: () -> T) throws(Errno) -> T {
+    while true {
+      let result = call()
+      if result != -1 { return result }
+      let error = Errno.current
+      if error != .interrupted { throw error }
+    }
+  }
+
+  public static func open(_ path: String, flags: Int32, mode: mode_t = 0o644) throws(Errno) -> Int32 {
+    try retryingOnInterrupt { Glibc.open(path, flags | O_CLOEXEC, mode) }
+  }
+
+  public static func close(_ fd: Int32) {
+    _ = Glibc.close(fd)  // close is not retried on EINTR on Linux: the fd is gone either way.
+  }
+
+  /// Reads up to `count` bytes at `offset`; returns how many were read (0 at end of file).
+  public static func pread(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(Errno) -> Int {
+    var done = 0
+    while done < buffer.count {
+      let base = buffer.baseAddress.map { $0 + done }
+      let n = try retryingOnInterrupt { Glibc.pread(fd, base, buffer.count - done, off_t(offset + done)) }
+      if n == 0 { break }
+      done += n
+    }
+    return done
+  }
+
+  /// Writes every byte of `buffer` at `offset`, looping over short writes.
+  public static func pwriteAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, at offset: Int) throws(Errno) {
+    var done = 0
+    while done < buffer.count {
+      let base = buffer.baseAddress.map { $0 + done }
+      let n = try retryingOnInterrupt { Glibc.pwrite(fd, base, buffer.count - done, off_t(offset + done)) }
+      if n == 0 { throw Errno.noSpace }
+      done += n
+    }
+  }
+
+  /// Reads into `bytes[range]` (all of `bytes` by default) from `offset`; returns the count.
+  public static func pread(_ fd: Int32, into bytes: inout [UInt8], range: Range<Int>? = nil, at offset: Int) throws(Errno) -> Int {
+    let range = range ?? 0..<bytes.count
+    var result: Result<Int, Errno> = .success(0)
+    bytes.withUnsafeMutableBytes { raw in
+      do throws(Errno) {
+        result = .success(try pread(fd, into: UnsafeMutableRawBufferPointer(rebasing: raw[range]), at: offset))
+      } catch { result = .failure(error) }
+    }
+    return try result.get()
+  }
+
+  /// Writes all of `bytes[range]` (all of `bytes` by default) at `offset`.
+  public static func pwriteAll(_ fd: Int32, _ bytes: [UInt8], range: Range<Int>? = nil, at offset: Int) throws(Errno) {
+    let range = range ?? 0..<bytes.count
+    var failure: Errno?
+    bytes.withUnsafeBytes { raw in
+      do throws(Errno) {
+        try pwriteAll(fd, UnsafeRawBufferPointer(rebasing: raw[range]), at: offset)
+      } catch { failure = error }
+    }
+    if let failure { throw failure }
+  }
+
+  public static func fdatasync(_ fd: Int32) throws(Errno) {
+    _ = try retryingOnInterrupt { Glibc.fdatasync(fd) }
+  }
+
+  public static func fsync(_ fd: Int32) throws(Errno) {
+    _ = try retryingOnInterrupt { Glibc.fsync(fd) }
+  }
+
+  /// Makes a directory entry (a created, renamed or removed file) durable.
+  public static func fsyncDirectory(_ path: String) throws(Errno) {
+    let fd = try open(path, flags: O_RDONLY | O_DIRECTORY)
+    defer { close(fd) }
+    try fsync(fd)
+  }
+
+  public static func ftruncate(_ fd: Int32, _ length: Int) throws(Errno) {
+    _ = try retryingOnInterrupt { Glibc.ftruncate(fd, off_t(length)) }
+  }
+
+  public static func fileSize(_ fd: Int32) throws(Errno) -> Int {
+    var info = stat()
+    _ = try retryingOnInterrupt { Glibc.fstat(fd, &info) }
+    return Int(info.st_size)
+  }
+
+  /// What kind of thing is at `path`, without following a final symbolic link.
+  public enum FileKind: Sendable { case missing, regular, directory, symbolicLink, other }
+
+  public static func kind(of path: String) throws(Errno) -> FileKind {
+    var info = stat()
+    if Glibc.lstat(path, &info) != 0 {
+      let error = Errno.current
+      if error == .noSuchFile || error == .notDirectory { return .missing }
+      throw error
+    }
+    switch info.st_mode & S_IFMT {
+    case S_IFREG: return .regular
+    case S_IFDIR: return .directory
+    case S_IFLNK: return .symbolicLink
+    default: return .other
+    }
+  }
+
+  public static func makeDirectory(_ path: String) throws(Errno) {
+    if Glibc.mkdir(path, 0o755) != 0 {
+      let error = Errno.current
+      if error != .exists { throw error }
+    }
+  }
+
+  public static func rename(_ from: String, _ to: String) throws(Errno) {
+    _ = try retryingOnInterrupt { Glibc.rename(from, to) }
+  }
+
+  public static func unlink(_ path: String) throws(Errno) {
+    _ = try retryingOnInterrupt { Glibc.unlink(path) }
+  }
+
+  /// Names in a directory, without `.` and `..`, in no particular order.
+  public static func listDirectory(_ path: String) throws(Errno) -> [String] {
+    guard let dir = Glibc.opendir(path) else { throw Errno.current }
+    defer { Glibc.closedir(dir) }
+    var names: [String] = []
+    while let entry = Glibc.readdir(dir) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+        String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+      }
+      if name != "." && name != ".." { names.append(name) }
+    }
+    return names
+  }
+
+  /// Tries to take an exclusive `flock`; returns false when another process holds it.
+  public static func tryLockExclusive(_ fd: Int32) throws(Errno) -> Bool {
+    while true {
+      let result = driftq_flock(fd, LOCK_EX | LOCK_NB)
+      if result == 0 { return true }
+      let error = Errno.current
+      if error == .interrupted { continue }
+      if error == .wouldBlock { return false }
+      throw error
+    }
+  }
+
+  public static func unlock(_ fd: Int32) {
+    _ = driftq_flock(fd, LOCK_UN)
+  }
+
+  /// Reads a whole small file (at most `limit` bytes) into memory.
+  public static func readSmallFile(_ path: String, limit: Int) throws(Errno) -> [UInt8] {
+    let fd = try open(path, flags: O_RDONLY)
+    defer { close(fd) }
+    let size = min(try fileSize(fd), limit)
+    var bytes = [UInt8](repeating: 0, count: size)
+    let n = try pread(fd, into: &bytes, at: 0)
+    return Array(bytes.prefix(n))
+  }
+
+  /// Replaces `path` atomically: write a temporary file, fsync it, rename, fsync the directory.
+  public static func writeFileAtomically(_ path: String, contents: [UInt8], directory: String) throws(Errno) {
+    let temporary = path + ".tmp"
+    let fd = try open(temporary, flags: O_WRONLY | O_CREAT | O_TRUNC)
+    do {
+      try pwriteAll(fd, contents, at: 0)
+      try fsync(fd)
+    } catch {
+      close(fd)
+      throw error
+    }
+    close(fd)
+    try rename(temporary, path)
+    try fsyncDirectory(directory)
+  }
+}

@@ -1,0 +1,4 @@
+@main
+enum Entrypoint {
+  static func main() {}
+}

@@ -1,0 +1,158 @@
+import Testing
+import TestSupport
+import WALFormat
+
+@Suite struct WALLogTests {
+  @Test func appendedRecordsReadBackAcrossSegments() throws {
+    let dir = TemporaryDirectory("log")
+    var rng = TestSeed.generator(for: "log-roundtrip")
+    let pending = WALFixtureBuilder.randomRecords(count: 120, using: &rng)
+    let written = try WALFixtureBuilder.makeDirectory(at: dir.path, records: pending, segmentSize: 1024)
+    #expect(written.map(\.lsn) == Array(1...120))
+    let segments = try WALDirectory.open(dir.path).segments()
+    #expect(segments.count > 5)
+    #expect(segments.first?.baseLSN == 1)
+    #expect(try WALFixtureBuilder.readAll(dir.path) == written)
+    #expect(try !WALVerifier.verify(WALDirectory.open(dir.path)).isCorrupt)
+  }
+
+  @Test func aSecondWriterContinuesTheLSNs() throws {
+    let dir = TemporaryDirectory("log")
+    var rng = TestSeed.generator(for: "log-continue")
+    let first = try WALFixtureBuilder.makeDirectory(at: dir.path, records: WALFixtureBuilder.randomRecords(count: 10, using: &rng), segmentSize: 512)
+    let second = try WALFixtureBuilder.makeDirectory(at: dir.path, records: WALFixtureBuilder.randomRecords(count: 10, using: &rng), segmentSize: 512)
+    #expect(second.map(\.lsn) == Array(11...20))
+    #expect(try WALFixtureBuilder.readAll(dir.path) == first + second)
+  }
+
+  @Test func appendWithoutTheLockIsRefused() throws {
+    let dir = TemporaryDirectory("log")
+    let (directory, _) = try WALDirectory.openOrCreate(dir.path)
+    let log = WALLog(directory: directory)
+    #expect(throws: WALError.self) {
+      try log.append([PendingRecord(kind: RecordKind(rawValue: 1), timestamp: .now(), payload: [1])])
+    }
+  }
+
+  @Test func theLockExcludesASecondOpener() throws {
+    let dir = TemporaryDirectory("log")
+    let (directory, _) = try WALDirectory.openOrCreate(dir.path)
+    let holder = WALLog(directory: directory)
+    try holder.lockExclusive()
+    var options = WALOptions()
+    options.lockTimeoutMilliseconds = 30
+    let other = WALLog(directory: directory, options: options)
+    let error = #expect(throws: WALError.self) { try other.lockExclusive() }
+    #expect(error?.code == .lockTimeout)
+    holder.unlock()
+    try other.lockExclusive()
+    other.unlock()
+  }
+
+  @Test func aReaderSeesWhatAnotherWriterAppendsLater() throws {
+    let dir = TemporaryDirectory("log")
+    var rng = TestSeed.generator(for: "log-tail")
+    try WALFixtureBuilder.makeDirectory(at: dir.path, records: WALFixtureBuilder.randomRecords(count: 3, using: &rng), segmentSize: 300)
+    let reader = WALLog(directory: try WALDirectory.open(dir.path))
+    var seen = 0
+    while try reader.next() != nil { seen += 1 }
+    #expect(seen == 3)
+    try WALFixtureBuilder.makeDirectory(at: dir.path, records: WALFixtureBuilder.randomRecords(count: 9, using: &rng), segmentSize: 300)
+    while try reader.next() != nil { seen += 1 }
+    #expect(seen == 12)
+  }
+
+  @Test func theWriterCutsATornTailAndReportsIt() throws {
+    let dir = TemporaryDirectory("log")
+    var rng = TestSeed.generator(for: "log-torn")
+    let written = try WALFixtureBuilder.makeDirectory(at: dir.path, records: WALFixtureBuilder.randomRecords(count: 5, using: &rng))
+    let segment = dir.appending("wal/" + SegmentName.fileName(baseLSN: 1))
+    let bytes = FileBytes.read(segment)
+    FileBytes.write(segment, bytes + [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13])
+    // A reader treats the tail as not yet written and changes nothing.
+    #expect(try WALFixtureBuilder.readAll(dir.path) == written)
+    #expect(FileBytes.read(segment).count == bytes.count + 13)
+    let log = WALLog(directory: try WALDirectory.open(dir.path))
+    var repairs: [TornTailRepair] = []
+    log.onTornTailRepaired = { repairs.append($0) }
+    try log.lockExclusive()
+    while try log.next() != nil {}
+    #expect(repairs.count == 1)
+    #expect(repairs.first?.bytesRemoved == 13)
+    #expect(repairs.first?.location.offset == bytes.count)
+    let appended = try log.append([PendingRecord(kind: RecordKind(rawValue: 3), timestamp: .now(), payload: [42])])
+    log.unlock()
+    #expect(appended.first?.record.lsn == 6)
+    #expect(try WALFixtureBuilder.readAll(dir.path).count == 6)
+  }
+
+  @Test func corruptionIsThrownWithItsPlace() throws {
+    let dir = TemporaryDirectory("log")
+    var rng = TestSeed.generator(for: "log-corrupt")
+    try WALFixtureBuilder.makeDirectory(at: dir.path, records: WALFixtureBuilder.randomRecords(count: 6, maxPayload: 50, using: &rng))
+    let segment = dir.appending("wal/" + SegmentName.fileName(baseLSN: 1))
+    var bytes = FileBytes.read(segment)
+    bytes[SegmentHeader.size + RecordFrame.headerSize] ^= 0x01  // first payload byte (or padding)
+    FileBytes.write(segment, bytes)
+    let error = #expect(throws: WALError.self) { _ = try WALFixtureBuilder.readAll(dir.path) }
+    #expect(error?.code == .corruption)
+    #expect(error?.location?.offset == SegmentHeader.size)
+    #expect(error?.location?.segment == SegmentName.fileName(baseLSN: 1))
+    let report = try WALVerifier.verify(WALDirectory.open(dir.path))
+    #expect(report.isCorrupt)
+    #expect(report.problems.first?.location.lsn == 1)
+  }
+
+  @Test func aGapBetweenSegmentsIsCorruption() throws {
+    let dir = TemporaryDirectory("log")
+    var rng = TestSeed.generator(for: "log-gap")
+    try WALFixtureBuilder.makeDirectory(at: dir.path, records: WALFixtureBuilder.randomRecords(count: 40, using: &rng), segmentSize: 512)
+    let segments = try WALDirectory.open(dir.path).segments()
+    try #require(segments.count >= 3)
+    FileBytes.remove(segments[1].path)
+    #expect(throws: WALError.self) { _ = try WALFixtureBuilder.readAll(dir.path) }
+    #expect(try WALVerifier.verify(WALDirectory.open(dir.path)).isCorrupt)
+  }
+
+  @Test func foreignFilesAndFormatsAreRefused() throws {
+    let dir = TemporaryDirectory("log")
+    try WALFixtureBuilder.makeDirectory(at: dir.path, records: [])
+    FileBytes.write(dir.appending("wal/notes.txt"), Array("hi".utf8))
+    let error = #expect(throws: WALError.self) { _ = try WALDirectory.open(dir.path).segments() }
+    #expect(error?.code == .foreignData)
+
+    let other = TemporaryDirectory("log")
+    FileBytes.write(other.appending("FORMAT"), Array("driftq-wal 9.0\n".utf8))
+    #expect((#expect(throws: WALError.self) { _ = try WALDirectory.open(other.path) })?.code == .unsupportedVersion)
+    FileBytes.write(other.appending("FORMAT"), Array("something else\n".utf8))
+    #expect((#expect(throws: WALError.self) { _ = try WALDirectory.open(other.path) })?.code == .foreignData)
+    let missing = other.appending("nope")
+    #expect((#expect(throws: WALError.self) { _ = try WALDirectory.open(missing) })?.code == .missing)
+  }
+
+  @Test func seekStartsAtTheRequestedLSN() throws {
+    let dir = TemporaryDirectory("log")
+    var rng = TestSeed.generator(for: "log-seek")
+    try WALFixtureBuilder.makeDirectory(at: dir.path, records: WALFixtureBuilder.randomRecords(count: 60, using: &rng), segmentSize: 700)
+    let log = WALLog(directory: try WALDirectory.open(dir.path))
+    try log.seek(toLSN: 37)
+    #expect(try log.next()?.record.lsn == 37)
+  }
+
+  @Test func fetcherReadsARecordByPosition() throws {
+    let dir = TemporaryDirectory("log")
+    let (directory, _) = try WALDirectory.openOrCreate(dir.path)
+    var options = WALOptions()
+    options.segmentSize = 400
+    let log = WALLog(directory: directory, options: options)
+    try log.lockExclusive()
+    while try log.next() != nil {}
+    var rng = TestSeed.generator(for: "fetch")
+    let logged = try log.append(WALFixtureBuilder.randomRecords(count: 30, using: &rng))
+    log.unlock()
+    let fetcher = RecordFetcher(directory: directory)
+    for item in logged.shuffled(using: &rng) {
+      #expect(try fetcher.record(at: item.position) == item.record)
+    }
+  }
+}
