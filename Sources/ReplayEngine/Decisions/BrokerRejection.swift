@@ -1,0 +1,25 @@
+/// Why the broker refused a command. Nothing is written for a rejected command.
+public struct BrokerRejection: Error, Sendable, Equatable, CustomStringConvertible {
+  public struct Code: Hashable, Sendable, CustomStringConvertible {
+    private let raw: String
+    private init(_ raw: String) { self.raw = raw }
+    public var description: String { raw }
+    public static let invalidArgument = Code("invalid_argument")
+    public static let topicNotFound = Code("topic_not_found")
+    public static let topicExists = Code("topic_exists")
+    public static let notInFlight = Code("not_in_flight")
+    /// The message is leased to another owner (DriftQ's 409 `not owner`).
+    public static let notOwner = Code("not_owner")
+  }
+
+  public var code: Code
+  /// DriftQ's wording where DriftQ has one (`topic does not exist`, `not owner`, …).
+  public var message: String
+
+  public init(_ code: Code, _ message: String) {
+    self.code = code
+    self.message = message
+  }
+
+  public var description: String { message }
+}

@@ -1,0 +1,90 @@
+/// Writes compact JSON the way Go's encoding/json does, so that our output matches DriftQ's
+/// byte for byte: `<`, `>`, `&`, U+2028 and U+2029 are escaped as `\u003c` and so on.
+public struct JSONWriter {
+  public private(set) var output: [UInt8] = []
+
+  public init(capacity: Int = 256) { output.reserveCapacity(capacity) }
+
+  public var text: String { String(decoding: output, as: UTF8.self) }
+
+  public mutating func raw(_ text: StaticString) {
+    output.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+  }
+
+  public mutating func raw(_ text: String) {
+    output.append(contentsOf: text.utf8)
+  }
+
+  public mutating func integer<T: BinaryInteger>(_ value: T) {
+    output.append(contentsOf: String(value).utf8)
+  }
+
+  public mutating func string(_ text: String) {
+    output.append(UInt8(ascii: "\""))
+    let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+    for scalar in text.unicodeScalars {
+      switch scalar.value {
+      case 0x22: output.append(0x5C); output.append(0x22)
+      case 0x5C: output.append(0x5C); output.append(0x5C)
+      case 0x0A: output.append(0x5C); output.append(UInt8(ascii: "n"))
+      case 0x0D: output.append(0x5C); output.append(UInt8(ascii: "r"))
+      case 0x09: output.append(0x5C); output.append(UInt8(ascii: "t"))
+      case 0..<0x20, 0x3C, 0x3E, 0x26, 0x2028, 0x2029:
+        let v = scalar.value
+        output.append(contentsOf: [0x5C, UInt8(ascii: "u"),
+          hexDigits[Int(v >> 12 & 0xF)], hexDigits[Int(v >> 8 & 0xF)], hexDigits[Int(v >> 4 & 0xF)], hexDigits[Int(v & 0xF)]])
+      case 0..<0x80:
+        output.append(UInt8(scalar.value))
+      default:
+        output.append(contentsOf: String(Character(scalar)).utf8)
+      }
+    }
+    output.append(UInt8(ascii: "\""))
+  }
+
+  public mutating func value(_ value: JSONValue) {
+    switch value {
+    case .null: raw("null")
+    case .bool(let b): raw(b ? "true" : "false")
+    case .number(let n): raw(n)
+    case .string(let s): string(s)
+    case .array(let items):
+      output.append(UInt8(ascii: "["))
+      for (i, item) in items.enumerated() {
+        if i > 0 { output.append(UInt8(ascii: ",")) }
+        self.value(item)
+      }
+      output.append(UInt8(ascii: "]"))
+    case .object(let members):
+      output.append(UInt8(ascii: "{"))
+      for (i, member) in members.enumerated() {
+        if i > 0 { output.append(UInt8(ascii: ",")) }
+        string(member.0)
+        output.append(UInt8(ascii: ":"))
+        self.value(member.1)
+      }
+      output.append(UInt8(ascii: "}"))
+    }
+  }
+
+  /// Compact JSON text of `value`.
+  public static func encode(_ value: JSONValue) -> String {
+    var writer = JSONWriter()
+    writer.value(value)
+    return writer.text
+  }
+
+  /// Indented JSON text of `value` (two spaces, like Go's MarshalIndent).
+  public static func encodePretty(_ value: JSONValue, indent: String = "") -> String {
+    switch value {
+    case .array(let items) where !items.isEmpty:
+      let inner = indent + "  "
+      return "[\n" + items.map { inner + encodePretty($0, indent: inner) }.joined(separator: ",\n") + "\n" + indent + "]"
+    case .object(let members) where !members.isEmpty:
+      let inner = indent + "  "
+      return "{\n" + members.map { inner + encode(.string($0.0)) + ": " + encodePretty($0.1, indent: inner) }.joined(separator: ",\n") + "\n" + indent + "}"
+    default:
+      return encode(value)
+    }
+  }
+}
