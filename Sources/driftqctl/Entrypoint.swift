@@ -1,4 +1,17 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The process edge: build the live context, run, exit with the status. Nothing else exits.
 @main
 enum Entrypoint {
-  static func main() {}
+  static func main() {
+    // A closed pipe (`driftqctl … | head`) is an EPIPE on write, handled as "stop", not a kill.
+    signal(SIGPIPE, SIG_IGN)
+    let context = CommandContext.live()
+    let status = CLI.run(Array(CommandLine.arguments.dropFirst()), in: context)
+    context.stdout.flush()
+    context.stderr.flush()
+    exit(status.rawValue)
+  }
 }

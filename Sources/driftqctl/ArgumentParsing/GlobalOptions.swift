@@ -1,0 +1,51 @@
+import WALFormat
+
+/// Options every command accepts, before or after the command words, each with a
+/// `DRIFTQ_*` environment variable.
+extension OptionSpec {
+  static let walDirectory = OptionSpec(
+    "wal-dir", placeholder: "DIR", help: "The WAL directory to use (created by the first write).",
+    environment: "DRIFTQ_WAL_DIR", default: "./driftq-data")
+  static let output = OptionSpec(
+    "output", short: "o", placeholder: "FORMAT", help: "Output format: text, json or ndjson.",
+    environment: "DRIFTQ_OUTPUT", default: "text")
+  static let lockTimeout = OptionSpec(
+    "lock-timeout", placeholder: "DURATION", help: "How long to wait for another process's writer lock.",
+    environment: "DRIFTQ_LOCK_TIMEOUT", default: "10s")
+  static let sync = OptionSpec(
+    "sync", placeholder: "MODE", help: "always: fdatasync before anything is acknowledged; none: never (unsafe).",
+    environment: "DRIFTQ_SYNC", default: "always")
+  static let segmentSize = OptionSpec(
+    "segment-size", placeholder: "BYTES", help: "Roll to a new segment past this size (e.g. 64MiB).",
+    environment: "DRIFTQ_SEGMENT_SIZE", default: "64MiB")
+  static let help = OptionSpec.flag("help", short: "h", help: "Show help for the command.")
+  static let version = OptionSpec.flag("version", help: "Print the version.")
+
+  static let globals: [OptionSpec] = [.walDirectory, .output, .lockTimeout, .sync, .segmentSize, .help, .version]
+}
+
+/// How results are printed.
+enum OutputFormat: String, Sendable, CaseIterable {
+  case text, json, ndjson
+}
+
+/// The parsed global options.
+struct GlobalOptions: Sendable {
+  var walDirectory: String
+  var output: OutputFormat
+  var walOptions: WALOptions
+
+  init(_ args: inout ParsedArguments) throws(UsageError) {
+    walDirectory = args.value(.walDirectory) ?? "./driftq-data"
+    if walDirectory.isEmpty { throw UsageError("--wal-dir must not be empty") }
+    output = try args.choice(.output, default: .text)
+    var options = WALOptions()
+    options.lockTimeoutMilliseconds = try args.duration(.lockTimeout) ?? 10_000
+    options.sync = try args.choice(.sync, default: .always)
+    options.segmentSize = try args.byteSize(.segmentSize) ?? (64 << 20)
+    guard options.segmentSize >= WALOptions.minimumSegmentSize else {
+      throw UsageError("--segment-size must be at least \(WALOptions.minimumSegmentSize) bytes")
+    }
+    walOptions = options
+  }
+}

@@ -1,0 +1,79 @@
+import ReplayEngine
+import WALFormat
+
+/// The local backend: a WAL directory opened in this process, its state folded in memory.
+///
+/// Reads fold the log; a change takes the writer lock, folds what other processes appended
+/// since, decides against that fresh state, appends and fdatasyncs, and only then folds the
+/// new events in and returns. So every process sharing the directory decides on the truth.
+final class LocalBroker {
+  let directory: WALDirectory
+  let log: WALLog
+  private(set) var state = BrokerState()
+  private let fetcher: RecordFetcher
+  private let context: CommandContext
+
+  private init(directory: WALDirectory, globals: GlobalOptions, context: CommandContext) {
+    self.directory = directory
+    self.context = context
+    log = WALLog(directory: directory, options: globals.walOptions)
+    fetcher = RecordFetcher(directory: directory)
+    log.onTornTailRepaired = { repair in
+      context.warn("cut off a torn tail at \(repair.location): \(repair.bytesRemoved) bytes (\(repair.reason)); it was never acknowledged")
+    }
+  }
+
+  /// Opens an existing directory. A missing one is exit 4: reads never create anything.
+  static func openForReading(_ globals: GlobalOptions, context: CommandContext) throws -> LocalBroker {
+    let broker = LocalBroker(directory: try WALDirectory.open(globals.walDirectory), globals: globals, context: context)
+    try broker.catchUp()
+    return broker
+  }
+
+  /// Opens the directory, creating it on first use (and saying so on stderr).
+  static func openForWriting(_ globals: GlobalOptions, context: CommandContext) throws -> LocalBroker {
+    let (directory, created) = try WALDirectory.openOrCreate(globals.walDirectory)
+    if created { context.note("created WAL directory \(globals.walDirectory)") }
+    if globals.walOptions.sync == .none {
+      context.warn("--sync none: writes are not fsynced; a crash can lose what this command reports as written")
+    }
+    let broker = LocalBroker(directory: directory, globals: globals, context: context)
+    try broker.catchUp()
+    return broker
+  }
+
+  /// Folds every record appended since the last call (by any process).
+  func catchUp() throws {
+    while let logged = try log.next() {
+      try state.apply(logged.record, at: logged.position)
+    }
+  }
+
+  /// Decides and durably applies a change. `decide` sees the state as of now, under the lock;
+  /// its events are appended and fsynced before they are folded in and before this returns.
+  func commit<T>(_ decide: (BrokerState, WALTimestamp) throws -> (events: [BrokerEvent], result: T)) throws -> T {
+    try log.lockExclusive()
+    defer { log.unlock() }
+    try catchUp()
+    let now = context.clock()
+    let (events, result) = try decide(state, now)
+    guard !events.isEmpty else { return result }
+    let pending = events.map { event -> PendingRecord in
+      let (kind, payload) = EventCodec.encode(event)
+      return PendingRecord(kind: kind, timestamp: now, payload: payload)
+    }
+    for logged in try log.append(pending) {
+      try state.apply(logged.record, at: logged.position)
+    }
+    return result
+  }
+
+  /// The published message stored at `position` (its bytes live only in the log).
+  func message(at position: RecordPosition) throws -> MessagePublished {
+    let record = try fetcher.record(at: position)
+    guard case .messagePublished(let message)? = try EventCodec.decode(record) else {
+      throw WALError(.corruption, "the record at this position is not a message", location: RecordLocation(segment: SegmentName.fileName(baseLSN: position.segmentBaseLSN), offset: position.offset))
+    }
+    return message
+  }
+}

@@ -1,0 +1,133 @@
+import ReplayEngine
+import WALFormat
+
+/// What ack and nack share: one message from flags, or many from NDJSON lines (a ConsumeItem
+/// line as `consume` printed it is valid input), decided and committed in groups.
+struct SettleRunner {
+  enum Action {
+    case ack
+    case nack(reason: String)
+
+    var verb: String {
+      if case .ack = self { return "acked" }
+      return "nacked"
+    }
+  }
+
+  /// One message to settle, with its own reason when a batch line has one.
+  struct Target {
+    var line: Int
+    var partition: Int
+    var offset: Int64
+    var reason: String?
+  }
+
+  let globals: GlobalOptions
+  let topic: String
+  let group: String
+  let owner: String
+  let action: Action
+
+  func runOne(partition: Int, offset: Int64, in context: CommandContext) throws -> ExitStatus {
+    let broker = try LocalBroker.openForReading(globals, context: context)
+    let outcomes = try settle([Target(line: 0, partition: partition, offset: offset)], broker)
+    if case .failure(let rejection) = outcomes[0] { throw rejection }
+    context.stdout.line(render(Target(line: 0, partition: partition, offset: offset), outcome: outcomes[0]))
+    return .success
+  }
+
+  func runBatch(in context: CommandContext) throws -> ExitStatus {
+    let broker = try LocalBroker.openForReading(globals, context: context)
+    var lineNumber = 0
+    var settled = 0
+    var failures = 0
+    var finished = false
+    while !finished {
+      var targets: [Target] = []
+      repeat {
+        let line: [UInt8]?
+        do { line = try context.stdin.readLine() } catch {
+          throw CommandFailure(.failure, "an input line is longer than \(LineReader.maximumLineBytes) bytes")
+        }
+        guard let line else { finished = true; break }
+        lineNumber += 1
+        if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+        do { targets.append(try parse(line, number: lineNumber)) } catch {
+          failures += 1
+          context.stderr.line("driftqctl: error: line \(lineNumber): \(error)")
+        }
+      } while targets.count < 8192 && context.stdin.hasBufferedLine()
+      guard !targets.isEmpty else { continue }
+      let outcomes = try settle(targets, broker)
+      for (target, outcome) in zip(targets, outcomes) {
+        switch outcome {
+        case .success:
+          settled += 1
+          if globals.output != .text { context.stdout.line(render(target, outcome: outcome)) }
+        case .failure(let rejection):
+          failures += 1
+          context.stderr.line("driftqctl: error: line \(target.line): \(rejection.message)")
+          if globals.output != .text { context.stdout.line(render(target, outcome: outcome)) }
+        }
+      }
+      context.stdout.flush()
+      context.stderr.flush()
+    }
+    if globals.output == .text { context.stdout.line("\(action.verb)=\(settled) failed=\(failures)") }
+    return failures == 0 ? .success : .failure
+  }
+
+  private func settle(_ targets: [Target], _ broker: LocalBroker) throws -> [Result<BrokerEvent, BrokerRejection>] {
+    try broker.commit { state, _ in
+      var settled = Set<BrokerDecider.MessageRef>()
+      let outcomes = targets.map { target -> Result<BrokerEvent, BrokerRejection> in
+        switch action {
+        case .ack:
+          return BrokerDecider.ack(state, topic: topic, group: group, owner: owner, partition: target.partition, offset: target.offset, settled: &settled)
+            .map { .messageAcked($0) }
+        case .nack(let reason):
+          return BrokerDecider.nack(state, topic: topic, group: group, owner: owner, partition: target.partition, offset: target.offset, reason: target.reason ?? reason, settled: &settled)
+            .map { .messageNacked($0) }
+        }
+      }
+      return (outcomes.compactMap { try? $0.get() }, outcomes)
+    }
+  }
+
+  private func parse(_ line: [UInt8], number: Int) throws(InputError) -> Target {
+    let json: JSONValue
+    do { json = try JSONParser.parse(bytes: line) } catch { throw InputError(error.description) }
+    guard case .object = json else { throw InputError("expected a JSON object") }
+    guard let partition = json["partition"]?.int64Value, partition >= 0, partition < Int64(NameRules.maximumPartitions) else {
+      throw InputError("partition is missing or not a partition number")
+    }
+    guard let offset = json["offset"]?.int64Value, offset >= 0 else { throw InputError("offset is missing or not a non-negative integer") }
+    var target = Target(line: number, partition: Int(partition), offset: offset)
+    if case .nack = action, let reason = json["reason"] ?? json["error"] {
+      guard let text = reason.stringValue else { throw InputError("reason must be a string") }
+      target.reason = text
+    }
+    return target
+  }
+
+  private func render(_ target: Target, outcome: Result<BrokerEvent, BrokerRejection>) -> String {
+    var reason = ""
+    if case .success(.messageNacked(let e)) = outcome { reason = e.reason }
+    switch globals.output {
+    case .text:
+      return "\(action.verb) topic=\(topic) group=\(group) partition=\(target.partition) offset=\(target.offset)" + (reason.isEmpty ? "" : " reason=\(GoQuote.quote(reason))")
+    case .json, .ndjson:
+      var members: [(String, JSONValue)] = []
+      switch outcome {
+      case .success: members.append(("status", .string(action.verb)))
+      case .failure(let rejection):
+        members.append(("status", .string("rejected")))
+        members.append(("error", .string(rejection.code.description)))
+        members.append(("message", .string(rejection.message)))
+      }
+      members += [("topic", .string(topic)), ("group", .string(group)), ("partition", .int(target.partition)), ("offset", .int(target.offset))]
+      if !reason.isEmpty { members.append(("reason", .string(reason))) }
+      return JSONWriter.encode(.object(members))
+    }
+  }
+}

@@ -1,0 +1,18 @@
+/// Options several commands share, declared once.
+extension OptionSpec {
+  static let topic = OptionSpec("topic", placeholder: "TOPIC", help: "The topic.", required: true)
+  static let group = OptionSpec("group", placeholder: "GROUP", help: "The consumer group.", required: true)
+  static let owner = OptionSpec("owner", placeholder: "OWNER", help: "The consumer holding the lease (ack and nack are checked against it).", required: true)
+  static let partition = OptionSpec("partition", placeholder: "P", help: "The message's partition.", required: true)
+  static let offset = OptionSpec("offset", placeholder: "N", help: "The message's offset.", required: true)
+  static let batch = OptionSpec.flag("batch", help: "Read NDJSON from standard input, one item per line; commit in groups.")
+}
+
+/// Reads a required, non-empty option value.
+extension ParsedArguments {
+  mutating func name(_ option: OptionSpec) throws(UsageError) -> String {
+    let text = try required(option)
+    guard !text.isEmpty else { throw UsageError("--\(option.name) must not be empty", command: command.path) }
+    return text
+  }
+}

@@ -1,0 +1,32 @@
+import ReplayEngine
+
+/// `topics list`: the topics of the directory, sorted by name.
+struct TopicsListCommand: Command {
+  static let spec = CommandSpec(
+    ["topics", "list"], abstract: "List topics (names in text mode; partitions and message counts in JSON).",
+    options: [])
+
+  let globals: GlobalOptions
+
+  init(_ args: inout ParsedArguments, globals: GlobalOptions) throws(UsageError) {
+    self.globals = globals
+  }
+
+  func run(in context: CommandContext) throws -> ExitStatus {
+    let broker = try LocalBroker.openForReading(globals, context: context)
+    let topics = broker.state.topicNames.compactMap { broker.state.topics[$0] }
+    func row(_ topic: TopicState) -> JSONValue {
+      .object([("name", .string(topic.name)), ("partitions", .int(topic.partitionCount)), ("messages", .int(topic.messageCount))])
+    }
+    switch globals.output {
+    case .text:
+      if topics.isEmpty { context.stdout.line("(no topics)") }
+      for topic in topics { context.stdout.line(topic.name) }
+    case .json:
+      context.stdout.line(JSONWriter.encode(.object([("topics", .array(topics.map(row)))])))
+    case .ndjson:
+      for topic in topics { context.stdout.line(JSONWriter.encode(row(topic))) }
+    }
+    return .success
+  }
+}
