@@ -62,7 +62,7 @@ public struct WALDirectory: Sendable {
     } catch where error.code == .missing {
       let directory = WALDirectory(path: path)
       do {
-        try Syscalls.makeDirectory(path)
+        try makeDirectories(path)
         try Syscalls.makeDirectory(directory.walPath)
         let text = "\(formatName) \(formatMajor).\(formatMinor)\n"
         try Syscalls.writeFileAtomically(directory.formatPath, contents: Array(text.utf8), directory: path)
@@ -72,6 +72,14 @@ public struct WALDirectory: Sendable {
       } catch { throw .io("create", path, error) }
       return (directory, true)
     }
+  }
+
+  /// `mkdir -p`: creates `path` and any missing parents.
+  private static func makeDirectories(_ path: String) throws(Errno) {
+    if try Syscalls.kind(of: path) == .directory { return }
+    let parent = parentDirectory(of: path)
+    if parent != path, parent != "/", parent != "." { try makeDirectories(parent) }
+    try Syscalls.makeDirectory(path)
   }
 
   private static func parentDirectory(of path: String) -> String {

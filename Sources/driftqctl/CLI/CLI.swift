@@ -33,6 +33,7 @@ enum CLI {
     let tokens = ArgumentTokenizer.tokenize(arguments)
     var path: [String] = []
     var pathIndices: Set<Int> = []
+    var valueIndices: Set<Int> = []
     var index = 0
     var wantsHelp = false
     var wantsVersion = false
@@ -42,7 +43,10 @@ enum CLI {
         if name == "help" || (isShort && name == "h") { wantsHelp = true }
         if name == "version" && !isShort { wantsVersion = true }
         let global = isShort ? OptionSpec.globals.first { $0.short == Character(name) } : OptionSpec.globals.first { $0.name == name }
-        if let global, global.kind != .flag, inline == nil { index += 1 }
+        if let global, global.kind != .flag, inline == nil {
+          index += 1
+          valueIndices.insert(index)
+        }
       case .word(let word) where TableLookup.isPrefix(path + [word]):
         path.append(word)
         pathIndices.insert(index)
@@ -55,14 +59,14 @@ enum CLI {
     guard let type = CommandTable.command(for: path) else {
       if wantsVersion && path.isEmpty { return .version("driftqctl \(version)\n") }
       if path.isEmpty {
-        if let first = firstWord(tokens) {
+        if let first = firstWord(tokens, excluding: valueIndices) {
           let hint = EditDistance.suggestion(for: first, among: CommandTable.nextWords(after: [])).map { " (did you mean '\($0)'?)" } ?? ""
           throw UsageError("unknown command '\(first)'\(hint)")
         }
         throw UsageError("missing command (use: \(CommandTable.nextWords(after: []).joined(separator: ", ")))")
       }
       let next = CommandTable.nextWords(after: path)
-      if let stray = firstWord(tokens, excluding: pathIndices) {
+      if let stray = firstWord(tokens, excluding: pathIndices.union(valueIndices)) {
         let hint = EditDistance.suggestion(for: stray, among: next).map { " (did you mean '\($0)'?)" } ?? ""
         throw UsageError("unknown subcommand '\(stray)' for '\(path.joined(separator: " "))'\(hint)", command: path)
       }

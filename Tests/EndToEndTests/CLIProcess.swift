@@ -1,0 +1,70 @@
+import Foundation
+import TestSupport
+
+/// Runs the built `driftqctl` as a real process, the way users and scripts do.
+struct CLIProcess {
+  struct Result {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+    var lines: [String] { stdout.split(separator: "\n", omittingEmptySubsequences: true).map(String.init) }
+  }
+
+  /// The binary next to the test bundle (SwiftPM builds it with the tests), or $DRIFTQCTL_BIN.
+  static let binary: String = {
+    if let path = ProcessInfo.processInfo.environment["DRIFTQCTL_BIN"] { return path }
+    var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    if directory.pathExtension == "xctest" { directory.deleteLastPathComponent() }
+    return directory.appendingPathComponent("driftqctl").path
+  }()
+
+  let walDirectory: String
+  /// Kept so the directory lives as long as the runner.
+  private let scratch: TemporaryDirectory
+
+  init(_ directory: TemporaryDirectory) {
+    scratch = directory
+    walDirectory = directory.appending("data")
+  }
+
+  /// Runs `driftqctl --wal-dir DIR args…` to completion with `input` on stdin.
+  @discardableResult
+  func run(_ arguments: [String], input: String = "", environment: [String: String] = [:]) throws -> Result {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: Self.binary)
+    process.arguments = ["--wal-dir", walDirectory] + arguments
+    var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("DRIFTQ_") }
+    env.merge(environment) { $1 }
+    process.environment = env
+    let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("driftq-io-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: scratch) }
+    let inPath = scratch.appendingPathComponent("in"), outPath = scratch.appendingPathComponent("out"), errPath = scratch.appendingPathComponent("err")
+    try Data(input.utf8).write(to: inPath)
+    _ = FileManager.default.createFile(atPath: outPath.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: errPath.path, contents: nil)
+    process.standardInput = try FileHandle(forReadingFrom: inPath)
+    process.standardOutput = try FileHandle(forWritingTo: outPath)
+    process.standardError = try FileHandle(forWritingTo: errPath)
+    try process.run()
+    process.waitUntilExit()
+    return Result(
+      status: process.terminationStatus,
+      stdout: String(decoding: try Data(contentsOf: outPath), as: UTF8.self),
+      stderr: String(decoding: try Data(contentsOf: errPath), as: UTF8.self))
+  }
+
+  /// Starts `driftqctl` with pipes, for tests that stream or kill it.
+  func start(_ arguments: [String]) throws -> (Process, stdin: FileHandle, stdout: FileHandle) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: Self.binary)
+    process.arguments = ["--wal-dir", walDirectory] + arguments
+    process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("DRIFTQ_") }
+    let input = Pipe(), output = Pipe()
+    process.standardInput = input
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    return (process, input.fileHandleForWriting, output.fileHandleForReading)
+  }
+}
