@@ -121,6 +121,32 @@ public enum EventCodec {
     }
   }
 
+  /// What the fold keeps of a published message, decoded without copying its key and value
+  /// (folding a large log is dominated by those copies otherwise).
+  struct PublicationSummary {
+    var topic = ""
+    var partition = 0
+    var offset: Int64 = 0
+    var bytes = 0
+    var envelope = Envelope()
+  }
+
+  static func decodeSummary(ofPublication payload: [UInt8]) throws(ReplayError) -> PublicationSummary {
+    var summary = PublicationSummary()
+    var r = FieldReader(payload)
+    while let (tag, v) = try r.next() {
+      switch tag {
+      case 1: summary.topic = try v.string()
+      case 2: summary.partition = try v.int()
+      case 3: summary.offset = try v.int64()
+      case 4, 5: if case .bytes(let b) = v { summary.bytes += b.count }
+      case 6: summary.envelope = try decodeEnvelope(try v.data())
+      default: break
+      }
+    }
+    return summary
+  }
+
   static func encode(_ envelope: Envelope) -> [UInt8] {
     var w = FieldWriter()
     w.optionalString(1, envelope.runID)

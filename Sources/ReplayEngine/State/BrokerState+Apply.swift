@@ -4,12 +4,39 @@ extension BrokerState {
   /// Folds one record into the state. Unknown kinds are counted and skipped.
   /// - Throws: `ReplayError` when the payload does not decode or contradicts the state.
   public mutating func apply(_ record: WALRecord, at position: RecordPosition) throws(ReplayError) {
+    if record.kind == .messagePublished {
+      do {
+        let summary = try EventCodec.decodeSummary(ofPublication: record.payload)
+        try appendMessage(summary, lsn: record.lsn, time: record.timestamp, position: position)
+      } catch {
+        var located = error
+        located.lsn = record.lsn
+        throw located
+      }
+      lastLSN = record.lsn
+      lastTime = record.timestamp
+      return
+    }
     guard let event = try EventCodec.decode(record) else {
       unknownRecords += 1
       lastLSN = record.lsn
       lastTime = record.timestamp
       return
     }
+    do {
+      try apply(event, lsn: record.lsn, time: record.timestamp, position: position)
+    } catch {
+      var located = error
+      located.lsn = record.lsn
+      throw located
+    }
+    lastLSN = record.lsn
+    lastTime = record.timestamp
+  }
+
+  /// Folds an event the caller already holds decoded (it just wrote it as `record`), saving
+  /// the decode that `apply(_:at:)` does.
+  public mutating func apply(_ event: BrokerEvent, writtenAs record: WALRecord, at position: RecordPosition) throws(ReplayError) {
     do {
       try apply(event, lsn: record.lsn, time: record.timestamp, position: position)
     } catch {
@@ -36,18 +63,9 @@ extension BrokerState {
       topics[e.name] = TopicState(name: e.name, partitions: Array(repeating: [], count: e.partitions), createdAt: time)
 
     case .messagePublished(let e):
-      guard var topic = topics[e.topic] else { throw ReplayError(.inconsistent, "message for unknown topic \(e.topic)") }
-      guard topic.partitions.indices.contains(e.partition) else {
-        throw ReplayError(.inconsistent, "message for partition \(e.partition) of \(e.topic), which has \(topic.partitionCount)")
-      }
-      guard e.offset == topic.headOffset(e.partition) else {
-        throw ReplayError(.inconsistent, "message at offset \(e.offset) of \(e.topic)/\(e.partition), expected \(topic.headOffset(e.partition))")
-      }
-      topics[e.topic] = nil  // keep the partition array uniquely referenced while appending
-      topic.partitions[e.partition].append(StoredMessage(
-        position: position, lsn: lsn, publishedAt: time, retryPolicy: e.envelope.retryPolicy,
-        deadline: e.envelope.deadline, bytes: e.key.count + e.value.count))
-      topics[e.topic] = topic
+      try appendMessage(
+        EventCodec.PublicationSummary(topic: e.topic, partition: e.partition, offset: e.offset, bytes: e.key.count + e.value.count, envelope: e.envelope),
+        lsn: lsn, time: time, position: position)
 
     case .messageDelivered(let e):
       try updateCursor(topic: e.topic, group: e.group, partition: e.partition, offset: e.offset, time: time) { cursor throws(ReplayError) in
@@ -91,6 +109,20 @@ extension BrokerState {
         cursor.retries[e.offset] = PendingRetry(attempts: delivery.attempt, lastError: merged, since: time)
       }
     }
+  }
+
+  private mutating func appendMessage(_ e: EventCodec.PublicationSummary, lsn: UInt64, time: WALTimestamp, position: RecordPosition) throws(ReplayError) {
+    guard let topic = topics[e.topic] else { throw ReplayError(.inconsistent, "message for unknown topic \(e.topic)") }
+    guard topic.partitions.indices.contains(e.partition) else {
+      throw ReplayError(.inconsistent, "message for partition \(e.partition) of \(e.topic), which has \(topic.partitionCount)")
+    }
+    guard e.offset == topic.headOffset(e.partition) else {
+      throw ReplayError(.inconsistent, "message at offset \(e.offset) of \(e.topic)/\(e.partition), expected \(topic.headOffset(e.partition))")
+    }
+    // Mutate in place through the dictionary so the partition array is not copied.
+    topics[e.topic]?.partitions[e.partition].append(StoredMessage(
+      position: position, lsn: lsn, publishedAt: time, retryPolicy: e.envelope.retryPolicy,
+      deadline: e.envelope.deadline, bytes: e.bytes))
   }
 
   private mutating func updateCursor(

@@ -33,6 +33,8 @@ public final class WALLog {
   private var caughtUp = false
   private var writeFD: (base: UInt64, fd: Int32)?
   private var stopped: WALError?
+  /// The last segment listing and the directory stamp it was taken at.
+  private var listing: (stamp: [Int], files: [SegmentFile])?
 
   public init(directory: WALDirectory, options: WALOptions = WALOptions()) {
     self.directory = directory
@@ -115,7 +117,7 @@ public final class WALLog {
           current.invalidateBuffer()
           continue
         }
-        if try laterSegmentExists(after: current) {
+        if try laterSegmentExists(after: current, fresh: true) {
           throw corruption(damage, in: current, detail: "; the segment is sealed (a later segment exists), so this is not a torn tail")
         }
         if let valid = try current.findValidFrame(after: damage.offset) {
@@ -182,15 +184,29 @@ public final class WALLog {
     let kind: Syscalls.FileKind
     do { kind = try Syscalls.kind(of: candidate.path) } catch { throw .io("stat", candidate.path, error) }
     guard kind == .regular else { return nil }
-    let isNewest = try !directory.segments().contains { $0.baseLSN > candidate.baseLSN }
+    let isNewest = try !segments().contains { $0.baseLSN > candidate.baseLSN }
     return try openScanner(candidate, isNewest: isNewest)
   }
 
-  private func laterSegmentExists(after current: SegmentScanner, ignoringContinuation: Bool = false) throws(WALError) -> Bool {
+  /// Whether a segment after `current` exists. `fresh` bypasses the cached listing, for
+  /// decisions that truncate (a torn tail may only be cut in the newest segment).
+  private func laterSegmentExists(after current: SegmentScanner, ignoringContinuation: Bool = false, fresh: Bool = false) throws(WALError) -> Bool {
     let continuation = current.expectedLSN
-    return try directory.segments().contains {
+    return try (fresh ? directory.segments() : segments()).contains {
       $0.baseLSN > current.file.baseLSN && !(ignoringContinuation && $0.baseLSN == continuation)
     }
+  }
+
+  /// The segment files, re-listed only when the directory's stamp changed. The hot path
+  /// (catching up at the end of the log) never needs more: a writer's next segment is found by
+  /// name, and this listing only serves to notice gaps and what is newest.
+  private func segments() throws(WALError) -> [SegmentFile] {
+    let stamp: [Int]
+    do { stamp = try Syscalls.directoryStamp(directory.walPath) } catch { throw .io("stat", directory.walPath, error) }
+    if let listing, listing.stamp == stamp { return listing.files }
+    let files = try directory.segments()
+    listing = (stamp, files)
+    return files
   }
 
   // MARK: - Writing

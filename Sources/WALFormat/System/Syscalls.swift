@@ -118,6 +118,15 @@ public enum Syscalls {
     }
   }
 
+  /// A stamp that changes when entries are added to or removed from a directory (its
+  /// modification and change times). Timestamps are coarse, so equal stamps only mean
+  /// "probably unchanged": callers use it to skip work, never to decide correctness alone.
+  public static func directoryStamp(_ path: String) throws(Errno) -> [Int] {
+    var info = stat()
+    _ = try retryingOnInterrupt { fstatat(AT_FDCWD, path, &info, 0) }
+    return [info.st_mtim.tv_sec, info.st_mtim.tv_nsec, info.st_ctim.tv_sec, info.st_ctim.tv_nsec, Int(info.st_ino)]
+  }
+
   public static func makeDirectory(_ path: String) throws(Errno) {
     if Glibc.mkdir(path, 0o755) != 0 {
       let error = Errno.current

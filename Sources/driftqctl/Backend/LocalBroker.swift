@@ -62,8 +62,8 @@ final class LocalBroker {
       let (kind, payload) = EventCodec.encode(event)
       return PendingRecord(kind: kind, timestamp: now, payload: payload)
     }
-    for logged in try log.append(pending) {
-      try state.apply(logged.record, at: logged.position)
+    for (event, logged) in zip(events, try log.append(pending)) {
+      try state.apply(event, writtenAs: logged.record, at: logged.position)
     }
     return result
   }

@@ -10,6 +10,7 @@ struct PublishCommand: Command {
   static let value = OptionSpec("value", placeholder: "TEXT", help: "Message value.")
   static let valueFile = OptionSpec("value-file", placeholder: "FILE", help: "Read the value from a file (bytes as they are).")
   static let topicOption = OptionSpec.topic.with(required: false)
+  static let groupSize = OptionSpec("group-size", placeholder: "N", help: "With --batch: at most N messages per fdatasync (1: each line its own commit).", default: "8192")
 
   static let spec = CommandSpec(
     ["publish"], abstract: "Publish a message, or NDJSON lines from stdin with --batch; prints partition and offset.",
@@ -19,7 +20,7 @@ struct PublishCommand: Command {
       lines are committed in groups with one fdatasync per group, and each output line is printed
       only once its group is durable. A bad line is reported on stderr and skipped (exit 1 at the end).
       """,
-    options: [topicOption, key, value, valueFile] + EnvelopeInput.options + [.batch],
+    options: [topicOption, key, value, valueFile] + EnvelopeInput.options + [.batch, groupSize],
     examples: [
       "driftqctl publish --topic orders --key cust-1 --value '{\"order\":1}'",
       "printf '%s\\n' '{\"key\":\"a\",\"value\":\"x\"}' | driftqctl publish --topic orders --batch",
@@ -31,6 +32,7 @@ struct PublishCommand: Command {
   let valueSource: ValueSource?
   let envelope: Envelope
   let batch: Bool
+  let maximumGroup: Int
 
   enum ValueSource { case text(String), file(String) }
 
@@ -44,6 +46,10 @@ struct PublishCommand: Command {
     if text != nil && file != nil { throw UsageError("give --value or --value-file, not both", command: Self.spec.path) }
     valueSource = text.map { .text($0) } ?? file.map { .file($0) }
     envelope = try EnvelopeInput.parse(&args)
+    maximumGroup = Int(try args.integer(Self.groupSize, in: 1...65_536) ?? 8192)
+    if args.isGiven(Self.groupSize) && !batch {
+      throw UsageError("--group-size applies to --batch", command: Self.spec.path)
+    }
     if batch {
       if valueSource != nil || args.isGiven(Self.key) {
         throw UsageError("--batch reads keys and values from stdin; --key/--value/--value-file do not apply", command: Self.spec.path)
@@ -104,7 +110,7 @@ struct PublishCommand: Command {
           failures += 1
           context.stderr.line("driftqctl: error: line \(lineNumber): \(error)")
         }
-      } while items.count < 8192 && bytes < 8 << 20 && context.stdin.hasBufferedLine()
+      } while items.count < maximumGroup && bytes < 8 << 20 && context.stdin.hasBufferedLine()
       guard !items.isEmpty else { continue }
       let outcomes = try broker.commit { state, now in
         var pending: [BrokerDecider.TopicPartition: Int64] = [:]

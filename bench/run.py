@@ -1,0 +1,161 @@
+#!/usr/bin/env python3
+"""driftqctl benchmarks: each figure printed beside the machine's limit measured in the same run.
+
+Not a test: it asserts nothing about speed. It prints figures, the limits they are bound by
+(fdatasync rate of a small-write loop, `cat` read speed) and the ratio, and the goal.
+
+    bench/run.py [--quick] [--binary PATH] [--work DIR]
+
+--quick uses small sizes so CI can afford it; the full run needs about 3 GB of free disk.
+"""
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def run(cmd, stdin=None, stdout=subprocess.DEVNULL):
+    """Runs a command; returns (seconds, max RSS in KiB). Fails loudly on a non-zero exit."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdin=stdin, stdout=stdout, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        sys.exit(f"benchmark command failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stderr.read().decode()}")
+    return elapsed, usage.ru_maxrss
+
+
+def ndjson(path, count, value_size):
+    value = "x" * value_size
+    with open(path, "w") as f:
+        for i in range(count):
+            f.write('{"key":"k%d","value":"%s"}\n' % (i, value))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--binary", default=os.path.join(ROOT, ".build/release/driftqctl"))
+    parser.add_argument("--work", default=None)
+    args = parser.parse_args()
+    q = args.quick
+    sizes = dict(
+        publish=20_000 if q else 200_000,
+        single=300 if q else 3_000,
+        processes=30 if q else 300,
+        verify_bytes=(64 << 20) if q else (1100 << 20),
+        help_runs=30 if q else 300,
+        fsyncs=300 if q else 3_000,
+    )
+    work = args.work or tempfile.mkdtemp(prefix="driftq-bench-")
+    os.makedirs(work, exist_ok=True)
+    ctl = [args.binary]
+    rows = []
+
+    def row(name, figure, unit, limit_name, limit, ratio, goal):
+        rows.append((name, f"{figure:,.0f} {unit}" if figure >= 100 else f"{figure:.2f} {unit}", limit_name, limit, ratio, goal))
+
+    # Limits measured now, on this machine and disk.
+    cc = shutil.which("cc") or shutil.which("gcc")
+    fsync_bin = os.path.join(work, "fsync_rate")
+    subprocess.run([cc, "-O2", "-o", fsync_bin, os.path.join(ROOT, "bench/fsync_rate.c")], check=True)
+    # One frame of a 256-byte message is 304 bytes (32-byte header, key, value, tags, padding).
+    out = subprocess.run([fsync_bin, os.path.join(work, "fsync.tmp"), str(sizes["fsyncs"]), "304"], check=True, capture_output=True, text=True).stdout.split()
+    fsync_rate, fsync_p50, fsync_p99 = float(out[0]), float(out[1]), float(out[2])
+    print(f"limit: append 304 bytes + fdatasync, one at a time: {fsync_rate:,.0f}/s (p50 {fsync_p50:.0f} us, p99 {fsync_p99:.0f} us)")
+
+    # 1. publish --batch, 256-byte values.
+    data = os.path.join(work, "pub")
+    subprocess.run(ctl + ["--wal-dir", data, "topics", "create", "--name", "t", "--partitions", "4"], check=True, capture_output=True)
+    src = os.path.join(work, "pub.ndjson")
+    ndjson(src, sizes["publish"], 256)
+    with open(src) as f:
+        secs, rss = run(ctl + ["--wal-dir", data, "publish", "--topic", "t", "--batch"], stdin=f)
+    rate = sizes["publish"] / secs
+    row("publish --batch (256 B values)", rate, "msg/s", "fdatasync/s", f"{fsync_rate:,.0f}", f"{rate / 200_000:.2f}x goal", ">= 200,000 msg/s")
+
+    # Opening a directory folds its log (checkpoints will bound this).
+    secs, _ = run(ctl + ["--wal-dir", data, "topics", "list"])
+    row(f"open + fold ({sizes['publish']:,} messages)", sizes["publish"] / secs, "records/s", "", "", f"{secs * 1000:.0f} ms", "(reported)")
+
+    # 2. single publishes with a sync per message (fresh directory, so the fold is not measured):
+    # in-process (each line its own lock, catch-up, append, fdatasync), then a process per message.
+    single = os.path.join(work, "single")
+    subprocess.run(ctl + ["--wal-dir", single, "topics", "create", "--name", "t"], check=True, capture_output=True)
+    single_src = os.path.join(work, "single.ndjson")
+    ndjson(single_src, sizes["single"], 256)
+    with open(single_src) as f:
+        secs, _ = run(ctl + ["--wal-dir", single, "publish", "--topic", "t", "--batch", "--group-size", "1"], stdin=f)
+    rate = sizes["single"] / secs
+    row("publish, 1 fdatasync per message, in-process", rate, "msg/s", "fdatasync/s", f"{fsync_rate:,.0f}", f"{rate / fsync_rate:.0%} of limit", ">= 50% of limit")
+    started = time.perf_counter()
+    for i in range(sizes["processes"]):
+        subprocess.run(ctl + ["--wal-dir", single, "publish", "--topic", "t", "--value", "x" * 256], check=True, stdout=subprocess.DEVNULL)
+    per_call = (time.perf_counter() - started) / sizes["processes"]
+    row("publish, one process per message", 1 / per_call, "msg/s", "fdatasync/s", f"{fsync_rate:,.0f}", f"{per_call * 1000:.1f} ms per call", "(start cost, reported)")
+
+    # 3. consume everything, then ack it all from consume's own output.
+    items = os.path.join(work, "items.ndjson")
+    with open(items, "w") as out_file:
+        secs, _ = run(ctl + ["--wal-dir", data, "consume", "--topic", "t", "--group", "g", "--owner", "w"], stdout=out_file)
+    consumed = sum(1 for _ in open(items))
+    rate = consumed / secs
+    row("consume (leases + ConsumeItem lines)", rate, "msg/s", "", "", f"{rate / 100_000:.2f}x goal", ">= 100,000 msg/s")
+    with open(items) as f:
+        secs, _ = run(ctl + ["--wal-dir", data, "ack", "--batch", "--topic", "t", "--group", "g", "--owner", "w"], stdin=f)
+    rate = consumed / secs
+    row("ack --batch (from consume output)", rate, "msg/s", "", "", f"{rate / 100_000:.2f}x goal", ">= 100,000 msg/s")
+
+    # 4. wal verify on a large directory, warm, with its peak memory.
+    big = os.path.join(work, "big")
+    subprocess.run(ctl + ["--wal-dir", big, "topics", "create", "--name", "t", "--partitions", "8"], check=True, capture_output=True)
+    chunk = os.path.join(work, "big.ndjson")
+    ndjson(chunk, 50_000, 1024)
+    while sum(os.path.getsize(os.path.join(big, "wal", n)) for n in os.listdir(os.path.join(big, "wal"))) < sizes["verify_bytes"]:
+        with open(chunk) as f:
+            run(ctl + ["--wal-dir", big, "--sync", "none", "publish", "--topic", "t", "--batch"], stdin=f)
+    segments = [os.path.join(big, "wal", n) for n in sorted(os.listdir(os.path.join(big, "wal")))]
+    total = sum(os.path.getsize(s) for s in segments)
+    run(["cat"] + segments)  # warm the page cache
+    cat_secs = min(run(["cat"] + segments)[0] for _ in range(3))
+    cat_rate = total / cat_secs / 1e9
+    results = [run(ctl + ["--wal-dir", big, "wal", "verify"]) for _ in range(3)]
+    secs = min(r[0] for r in results)
+    rss = max(r[1] for r in results)
+    rate = total / secs / 1e9
+    row(f"wal verify ({total / 2**30:.2f} GiB, warm)", rate, "GB/s", "cat GB/s", f"{cat_rate:.2f}", f"{rate / cat_rate:.0%} of cat", ">= 1 GB/s")
+    row("wal verify peak memory", rss / 1024, "MiB", "", "", "", "< 64 MiB")
+
+    # 5. process start: --help.
+    times = []
+    for _ in range(sizes["help_runs"]):
+        started = time.perf_counter()
+        subprocess.run(ctl + ["--help"], check=True, stdout=subprocess.DEVNULL)
+        times.append(time.perf_counter() - started)
+    true_times = []
+    for _ in range(sizes["help_runs"]):
+        started = time.perf_counter()
+        subprocess.run(["true"], check=True)
+        true_times.append(time.perf_counter() - started)
+    p50 = statistics.median(times) * 1000
+    floor = statistics.median(true_times) * 1000
+    row("driftqctl --help wall time (p50)", p50, "ms", "/bin/true ms", f"{floor:.2f}", f"{p50 / 15:.2f}x budget", "<= 15 ms")
+
+    print()
+    widths = [max(len(str(r[i])) for r in rows + [("benchmark", "figure", "limit", "limit value", "ratio", "goal")]) for i in range(6)]
+    header = ("benchmark", "figure", "limit", "limit value", "ratio", "goal")
+    for r in [header] + rows:
+        print("  ".join(str(c).ljust(w) for c, w in zip(r, widths)))
+    if not args.work:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
