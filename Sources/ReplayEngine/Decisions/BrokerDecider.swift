@@ -68,10 +68,12 @@ public enum BrokerDecider {
 
   /// Leases up to `limit` messages of `topic` to `owner` in `group`: expired leases and
   /// nacked messages first (lowest offset first), then messages never delivered, partition by
-  /// partition. `maxInflight` caps live leases per partition (nil: no cap).
+  /// partition. `maxInflight` caps live leases per partition (nil: no cap). Leases that
+  /// `owner` itself took since `ownLeasesSince` are not handed back to it when they expire, so
+  /// one pass of a consumer never sees the same message twice.
   public static func deliveries(
     _ state: BrokerState, topic: String, group: String, owner: String, leaseMs: Int64,
-    now: WALTimestamp, limit: Int, maxInflight: Int? = nil
+    now: WALTimestamp, limit: Int, maxInflight: Int? = nil, ownLeasesSince: WALTimestamp? = nil
   ) -> Result<[MessageDelivered], BrokerRejection> {
     if let problem = NameRules.problem(with: topic, what: "topic") ?? NameRules.problem(with: group, what: "group")
       ?? NameRules.problem(with: owner, what: "owner")
@@ -85,7 +87,11 @@ public enum BrokerDecider {
       let cursor = state.cursor(topic: topic, group: group, partition: partition)
       var occupied = cursor.liveLeases(at: now)
       func room() -> Bool { out.count < limit && (maxInflight.map { occupied < $0 } ?? true) }
-      var again: [(Int64, Int)] = cursor.inflight.compactMap { $0.value.isExpired(at: now) ? ($0.key, $0.value.attempt + 1) : nil }
+      var again: [(Int64, Int)] = cursor.inflight.compactMap { offset, lease in
+        guard lease.isExpired(at: now) else { return nil }
+        if let since = ownLeasesSince, lease.owner == owner, lease.deliveredAt >= since { return nil }
+        return (offset, lease.attempt + 1)
+      }
       again += cursor.retries.map { ($0.key, $0.value.attempts + 1) }
       again.sort { $0.0 < $1.0 }
       for (offset, attempt) in again where room() {

@@ -4,41 +4,30 @@ extension BrokerState {
   /// Folds one record into the state. Unknown kinds are counted and skipped.
   /// - Throws: `ReplayError` when the payload does not decode or contradicts the state.
   public mutating func apply(_ record: WALRecord, at position: RecordPosition) throws(ReplayError) {
-    if record.kind == .messagePublished {
-      do {
+    try folding(record) { state throws(ReplayError) in
+      if record.kind == .messagePublished {
         let summary = try EventCodec.decodeSummary(ofPublication: record.payload)
-        try appendMessage(summary, lsn: record.lsn, time: record.timestamp, position: position)
-      } catch {
-        var located = error
-        located.lsn = record.lsn
-        throw located
+        try state.appendMessage(summary, lsn: record.lsn, time: record.timestamp, position: position)
+      } else if let event = try EventCodec.decode(kind: record.kind, payload: record.payload) {
+        try state.apply(event, lsn: record.lsn, time: record.timestamp, position: position)
+      } else {
+        state.unknownRecords += 1
       }
-      lastLSN = record.lsn
-      lastTime = record.timestamp
-      return
     }
-    guard let event = try EventCodec.decode(record) else {
-      unknownRecords += 1
-      lastLSN = record.lsn
-      lastTime = record.timestamp
-      return
-    }
-    do {
-      try apply(event, lsn: record.lsn, time: record.timestamp, position: position)
-    } catch {
-      var located = error
-      located.lsn = record.lsn
-      throw located
-    }
-    lastLSN = record.lsn
-    lastTime = record.timestamp
   }
 
   /// Folds an event the caller already holds decoded (it just wrote it as `record`), saving
   /// the decode that `apply(_:at:)` does.
   public mutating func apply(_ event: BrokerEvent, writtenAs record: WALRecord, at position: RecordPosition) throws(ReplayError) {
+    try folding(record) { state throws(ReplayError) in
+      try state.apply(event, lsn: record.lsn, time: record.timestamp, position: position)
+    }
+  }
+
+  /// Runs one fold step for `record`: errors gain its LSN, and success advances `lastLSN`.
+  private mutating func folding(_ record: WALRecord, _ step: (inout BrokerState) throws(ReplayError) -> Void) throws(ReplayError) {
     do {
-      try apply(event, lsn: record.lsn, time: record.timestamp, position: position)
+      try step(&self)
     } catch {
       var located = error
       located.lsn = record.lsn

@@ -41,7 +41,7 @@ public enum WALRepair {
     }
     let damaged = files[damagedIndex]
     do {
-      let copy = damaged.path + ".broken"
+      let copy = try unusedName(damaged.path + ".broken")
       try copyFile(damaged.path, to: copy)
       outcome.brokenCopies.append(copy)
       let fd = try Syscalls.open(damaged.path, flags: O_WRONLY)
@@ -59,12 +59,25 @@ public enum WALRepair {
         let fdLater = try Syscalls.open(later.path, flags: O_RDONLY)
         outcome.bytesRemoved += (try? Syscalls.fileSize(fdLater)) ?? 0
         Syscalls.close(fdLater)
-        try Syscalls.rename(later.path, later.path + ".broken")
-        outcome.brokenCopies.append(later.path + ".broken")
+        let aside = try unusedName(later.path + ".broken")
+        try Syscalls.rename(later.path, aside)
+        outcome.brokenCopies.append(aside)
       }
       try Syscalls.fsyncDirectory(directory.walPath)
     } catch { throw .io("repair", damaged.path, error) }
     return outcome
+  }
+
+  /// `path`, or `path.1`, `path.2`… : the first that does not exist, so that a second repair
+  /// never overwrites the copy an earlier one kept.
+  static func unusedName(_ path: String) throws(Errno) -> String {
+    var candidate = path
+    var n = 0
+    while try Syscalls.kind(of: candidate) != .missing {
+      n += 1
+      candidate = path + ".\(n)"
+    }
+    return candidate
   }
 
   private static func order(_ a: RecordLocation, _ b: RecordLocation) -> Bool {

@@ -14,6 +14,15 @@ public enum WALVerifier {
     var expectedLSN = files.first?.baseLSN
     for (index, file) in files.enumerated() {
       let isNewest = index == files.count - 1
+      if let expected = expectedLSN, file.baseLSN != expected {
+        report.problems.append(.init(
+          kind: .corruption, location: RecordLocation(segment: file.name, offset: 0, lsn: expected),
+          message: file.baseLSN > expected
+            ? "LSNs \(expected)..\(file.baseLSN - 1) are missing before this segment"
+            : "segment starts at LSN \(file.baseLSN), overlapping records up to \(expected - 1)",
+          bytesAffected: 0))
+      }
+      expectedLSN = file.baseLSN
       switch SegmentScanner.open(file, chunkSize: chunkSize) {
       case .failure(.io(let error)):
         throw error
@@ -36,14 +45,6 @@ public enum WALVerifier {
           report.problems.append(.init(
             kind: .corruption, location: RecordLocation(segment: file.name, offset: 0),
             message: "header says base LSN \(scanner.header.baseLSN), file name says \(file.baseLSN)",
-            bytesAffected: 0))
-        }
-        if let expected = expectedLSN, file.baseLSN != expected {
-          report.problems.append(.init(
-            kind: .corruption, location: RecordLocation(segment: file.name, offset: 0, lsn: expected),
-            message: file.baseLSN > expected
-              ? "LSNs \(expected)..\(file.baseLSN - 1) are missing before this segment"
-              : "segment starts at LSN \(file.baseLSN), overlapping records up to \(expected - 1)",
             bytesAffected: 0))
         }
         scanner.reposition(offset: SegmentHeader.size, expectedLSN: file.baseLSN)

@@ -23,17 +23,17 @@ final class LocalBroker {
     }
   }
 
-  /// Opens an existing directory. A missing one is exit 4: reads never create anything.
-  static func openForReading(_ globals: GlobalOptions, context: CommandContext) throws -> LocalBroker {
-    let broker = LocalBroker(directory: try WALDirectory.open(globals.walDirectory), globals: globals, context: context)
-    try broker.catchUp()
-    return broker
-  }
-
-  /// Opens the directory, creating it on first use (and saying so on stderr).
-  static func openForWriting(_ globals: GlobalOptions, context: CommandContext) throws -> LocalBroker {
-    let (directory, created) = try WALDirectory.openOrCreate(globals.walDirectory)
-    if created { context.note("created WAL directory \(globals.walDirectory)") }
+  /// Opens the directory and folds its log. A missing directory is exit 4, unless `creating`
+  /// (only `topics create` creates one: every other command needs a topic, so it needs one).
+  static func open(_ globals: GlobalOptions, context: CommandContext, creating: Bool = false) throws -> LocalBroker {
+    let directory: WALDirectory
+    if creating {
+      let (opened, created) = try WALDirectory.openOrCreate(globals.walDirectory)
+      if created { context.note("created WAL directory \(globals.walDirectory)") }
+      directory = opened
+    } else {
+      directory = try WALDirectory.open(globals.walDirectory)
+    }
     if globals.walOptions.sync == .none {
       context.warn("--sync none: writes are not fsynced; a crash can lose what this command reports as written")
     }

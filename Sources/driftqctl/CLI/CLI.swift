@@ -56,8 +56,8 @@ enum CLI {
       index += 1
     }
     if wantsHelp { return .help(HelpRenderer.help(for: path)) }
+    if wantsVersion { return .version("driftqctl \(version)\n") }
     guard let type = CommandTable.command(for: path) else {
-      if wantsVersion && path.isEmpty { return .version("driftqctl \(version)\n") }
       if path.isEmpty {
         if let first = firstWord(tokens, excluding: valueIndices) {
           let hint = EditDistance.suggestion(for: first, among: CommandTable.nextWords(after: [])).map { " (did you mean '\($0)'?)" } ?? ""

@@ -40,7 +40,7 @@ struct ConsumeCommand: Command {
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
-    let broker = try LocalBroker.openForWriting(globals, context: context)
+    let broker = try LocalBroker.open(globals, context: context)
     let start = context.clock()
     let deadline = timeoutMs.map { start.adding(milliseconds: $0) }
     let watcher = keepFollowing ? DirectoryWatcher(path: broker.directory.walPath) : nil
@@ -48,7 +48,9 @@ struct ConsumeCommand: Command {
     while true {
       let room = min(limit.map { $0 - delivered } ?? Int.max, 1024)
       let leases = try broker.commit { state, now in
-        let leases = try BrokerDecider.deliveries(state, topic: topic, group: group, owner: owner, leaseMs: lease, now: now, limit: room).get()
+        let leases = try BrokerDecider.deliveries(
+          state, topic: topic, group: group, owner: owner, leaseMs: lease, now: now, limit: room,
+          ownLeasesSince: keepFollowing ? nil : start).get()
         return (leases.map { .messageDelivered($0) }, leases)
       }
       for lease in leases {

@@ -61,17 +61,17 @@ struct PublishCommand: Command {
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
-    let broker = try LocalBroker.openForWriting(globals, context: context)
-    return batch ? try runBatch(broker, context) : try runOne(broker, context)
-  }
-
-  private func runOne(_ broker: LocalBroker, _ context: CommandContext) throws -> ExitStatus {
+    if batch { return try runBatch(try LocalBroker.open(globals, context: context), context) }
     let value: [UInt8]
     switch valueSource {
     case .text(let text): value = Array(text.utf8)
     case .file(let path): value = try Self.readValueFile(path)
     case nil: value = []
     }
+    return try runOne(try LocalBroker.open(globals, context: context), value: value, context)
+  }
+
+  private func runOne(_ broker: LocalBroker, value: [UInt8], _ context: CommandContext) throws -> ExitStatus {
     let topic = self.topic ?? ""
     let published = try broker.commit { state, now in
       var pending: [BrokerDecider.TopicPartition: Int64] = [:]

@@ -29,7 +29,7 @@ struct SettleRunner {
   let action: Action
 
   func runOne(partition: Int, offset: Int64, in context: CommandContext) throws -> ExitStatus {
-    let broker = try LocalBroker.openForReading(globals, context: context)
+    let broker = try LocalBroker.open(globals, context: context)
     let outcomes = try settle([Target(line: 0, partition: partition, offset: offset)], broker)
     if case .failure(let rejection) = outcomes[0] { throw rejection }
     context.stdout.line(render(Target(line: 0, partition: partition, offset: offset), outcome: outcomes[0]))
@@ -37,7 +37,7 @@ struct SettleRunner {
   }
 
   func runBatch(in context: CommandContext) throws -> ExitStatus {
-    let broker = try LocalBroker.openForReading(globals, context: context)
+    let broker = try LocalBroker.open(globals, context: context)
     var lineNumber = 0
     var settled = 0
     var failures = 0
@@ -55,6 +55,11 @@ struct SettleRunner {
         do { targets.append(try parse(line, number: lineNumber)) } catch {
           failures += 1
           context.stderr.line("driftqctl: error: line \(lineNumber): \(error)")
+          if globals.output != .text {
+            context.stdout.line(JSONWriter.encode(.object([
+              ("status", .string("rejected")), ("line", .int(lineNumber)), ("error", .string("invalid_input")), ("message", .string(error.description)),
+            ])))
+          }
         }
       } while targets.count < 8192 && context.stdin.hasBufferedLine()
       guard !targets.isEmpty else { continue }
@@ -125,6 +130,7 @@ struct SettleRunner {
         members.append(("error", .string(rejection.code.description)))
         members.append(("message", .string(rejection.message)))
       }
+      if target.line > 0 { members.append(("line", .int(target.line))) }
       members += [("topic", .string(topic)), ("group", .string(group)), ("partition", .int(target.partition)), ("offset", .int(target.offset))]
       if !reason.isEmpty { members.append(("reason", .string(reason))) }
       return JSONWriter.encode(.object(members))

@@ -22,7 +22,7 @@ struct TopicsCreateCommand: Command {
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
-    let broker = try LocalBroker.openForWriting(globals, context: context)
+    let broker = try LocalBroker.open(globals, context: context, creating: true)
     let created = try broker.commit { state, _ in
       let decision = try BrokerDecider.createTopic(state, name: name, partitions: partitions).get()
       return (decision.map { [.topicCreated($0)] } ?? [], decision != nil)

@@ -1,0 +1,59 @@
+@testable import driftqctl
+import Testing
+
+@Suite struct CommandTableTests {
+  @Test func pathsAndOptionNamesAreUnique() {
+    let paths = CommandTable.all.map { $0.spec.name }
+    #expect(Set(paths).count == paths.count)
+    for type in CommandTable.all {
+      let names = type.spec.options.map(\.name) + OptionSpec.globals.map(\.name)
+      #expect(Set(names).count == names.count, "\(type.spec.name) repeats an option name")
+    }
+  }
+
+  /// Valid command lines that together give every declared option of every command.
+  static let invocations: [[String]] = [
+    ["topics", "create", "--name", "t", "--partitions", "2"],
+    ["topics", "list"],
+    ["publish", "--topic", "t", "--key", "k", "--value", "v", "--run-id", "r", "--step-id", "s", "--parent-step-id", "p",
+     "--tenant", "x", "--idempotency-key", "i", "--target-topic", "u", "--deadline", "2030-01-01T00:00:00Z", "--partition", "0",
+     "--retry-max-attempts", "3", "--retry-backoff-ms", "10", "--retry-max-backoff-ms", "100", "--label", "a=b"],
+    ["publish", "--topic", "t", "--value-file", "/dev/null"],
+    ["publish", "--batch", "--group-size", "1"],
+    ["consume", "--topic", "t", "--group", "g", "--owner", "o", "--lease-ms", "5", "--max", "1", "--follow", "--timeout", "1s"],
+    ["ack", "--topic", "t", "--group", "g", "--owner", "o", "--partition", "0", "--offset", "0"],
+    ["ack", "--topic", "t", "--group", "g", "--owner", "o", "--batch"],
+    ["nack", "--topic", "t", "--group", "g", "--owner", "o", "--partition", "0", "--offset", "0", "--reason", "r"],
+    ["nack", "--topic", "t", "--group", "g", "--owner", "o", "--batch"],
+    ["wal", "inspect"],
+    ["wal", "dump", "--from", "1", "--to", "@2030-01-01T00:00:00Z", "--kind", "message_acked", "--topic", "t"],
+    ["wal", "verify"],
+    ["wal", "repair", "--force"],
+  ]
+
+  /// Every declared option parses and is read by its command (never "does not apply"), and
+  /// the table above leaves no option untried.
+  @Test func everyDeclaredOptionIsConsumed() throws {
+    var tried: [String: Set<String>] = [:]
+    for arguments in Self.invocations {
+      guard case .run(let command) = try CLI.parse(arguments, environment: [:]) else {
+        Issue.record("\(arguments) did not parse to a command")
+        continue
+      }
+      let spec = type(of: command).spec
+      for word in arguments where word.hasPrefix("--") { tried[spec.name, default: []].insert(String(word.dropFirst(2))) }
+    }
+    for type in CommandTable.all {
+      let missing = Set(type.spec.options.map(\.name)).subtracting(tried[type.spec.name] ?? [])
+      #expect(missing.isEmpty, "\(type.spec.name): no invocation gives \(missing.sorted())")
+    }
+  }
+
+  @Test func everyCommandHasHelp() {
+    for type in CommandTable.all {
+      let help = HelpRenderer.help(for: type.spec.path)
+      #expect(help.hasPrefix("USAGE: driftqctl \(type.spec.name)"))
+      for option in type.spec.options { #expect(help.contains("--\(option.name)"), "\(type.spec.name) help lacks --\(option.name)") }
+    }
+  }
+}
