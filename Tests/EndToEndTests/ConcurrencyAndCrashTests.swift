@@ -13,7 +13,7 @@ import TestSupport
     let input = (0..<3000).map { #"{"key":"k\#($0)","value":"v\#($0)"}"# }.joined(separator: "\n") + "\n"
     #expect(try cli.run(["publish", "--topic", "t", "--batch"], input: input).status == 0)
     let consumers = try ["alice", "bob"].map { owner in
-      try cli.start(["consume", "--topic", "t", "--group", "g", "--owner", owner, "--lease-ms", "600000", "--max", "3000"])
+      try cli.start(["consume", "--topic", "t", "--group", "g", "--owner", owner, "--lease-ms", "600000", "--max", "3000", "--max-inflight", "0"])
     }
     var seen: [String: String] = [:]
     var duplicates: [String] = []

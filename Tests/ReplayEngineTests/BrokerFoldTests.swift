@@ -26,17 +26,33 @@ struct Harness {
     }
   }
 
+  /// Reads message bodies back from the in-memory log (positions are lsn * 64).
+  var loader: BrokerDecider.MessageLoader {
+    { [log] stored in
+      let record = log[Int(stored.position.offset / 64) - 1]
+      switch try EventCodec.decode(record) {
+      case .messagePublished(let m)?: return m
+      case .messageDeadLettered(let d)?: return d.copy
+      case .messageRedriven(let r)?: return r.message
+      default: throw ReplayError(.inconsistent, "not a message")
+      }
+    }
+  }
+
+  @discardableResult
   mutating func publish(_ topic: String, key: String = "", value: String = "v", envelope: Envelope = Envelope()) throws -> MessagePublished {
-    var pending: [BrokerDecider.TopicPartition: Int64] = [:]
-    let e = try BrokerDecider.publish(state, topic: topic, key: Array(key.utf8), value: Array(value.utf8), envelope: envelope, now: now, pending: &pending).get()
+    var pending = BrokerDecider.Pending()
+    guard case .published(let e) = try BrokerDecider.publish(state, topic: topic, key: Array(key.utf8), value: Array(value.utf8), envelope: envelope, now: now, pending: &pending).get() else {
+      throw ReplayError(.inconsistent, "duplicate")
+    }
     try commit([.messagePublished(e)])
     return e
   }
 
-  mutating func consume(_ topic: String, group: String = "g", owner: String, leaseMs: Int64 = 1000, limit: Int = 100) throws -> [MessageDelivered] {
-    let d = try BrokerDecider.deliveries(state, topic: topic, group: group, owner: owner, leaseMs: leaseMs, now: now, limit: limit).get()
-    try commit(d.map { .messageDelivered($0) })
-    return d
+  mutating func consume(_ topic: String, group: String = "g", owner: String, leaseMs: Int64 = 1000, limit: Int = 100, maxInflight: Int? = nil) throws -> [MessageDelivered] {
+    let d = try BrokerDecider.deliveries(state, topic: topic, group: group, owner: owner, leaseMs: leaseMs, now: now, limit: limit, maxInflight: maxInflight, loader: loader)
+    try commit(d.events)
+    return d.leases
   }
 
   mutating func ack(_ topic: String, group: String = "g", owner: String, partition: Int = 0, offset: Int64) -> BrokerRejection? {
@@ -47,11 +63,16 @@ struct Harness {
     }
   }
 
-  mutating func nack(_ topic: String, group: String = "g", owner: String, offset: Int64, reason: String) -> BrokerRejection? {
+  mutating func nack(_ topic: String, group: String = "g", owner: String, partition: Int = 0, offset: Int64, reason: String) -> BrokerRejection? {
     var settled = Set<BrokerDecider.MessageRef>()
-    switch BrokerDecider.nack(state, topic: topic, group: group, owner: owner, partition: 0, offset: offset, reason: reason, settled: &settled) {
-    case .success(let e): try? commit([.messageNacked(e)]); return nil
-    case .failure(let r): return r
+    var pending = BrokerDecider.Pending()
+    do {
+      try commit(try BrokerDecider.nack(state, topic: topic, group: group, owner: owner, partition: partition, offset: offset, reason: reason, now: now, settled: &settled, pending: &pending, loader: loader))
+      return nil
+    } catch let rejection as BrokerRejection {
+      return rejection
+    } catch {
+      return BrokerRejection(.invalidArgument, "\(error)")
     }
   }
 }
@@ -148,7 +169,7 @@ struct Harness {
   @Test func publishRejectsMissingTopicsAndBadOverrides() throws {
     var h = Harness()
     try h.create("t", partitions: 2)
-    var pending: [BrokerDecider.TopicPartition: Int64] = [:]
+    var pending = BrokerDecider.Pending()
     var envelope = Envelope()
     envelope.partitionOverride = 2
     let bad = BrokerDecider.publish(h.state, topic: "t", key: [], value: [1], envelope: envelope, now: h.now, pending: &pending)

@@ -13,14 +13,20 @@ import Testing
 
   /// Valid command lines that together give every declared option of every command.
   static let invocations: [[String]] = [
-    ["topics", "create", "--name", "t", "--partitions", "2"],
+    ["topics", "create", "--name", "t", "--partitions", "2", "--max-buffered-msgs", "10", "--max-buffered-bytes", "1MiB"],
+    ["topics", "lag", "--group", "g", "--topic", "t"],
+    ["dlq", "list", "--topic", "t"],
+    ["dlq", "redrive", "--topic", "t", "--to", "u", "--max", "5", "--rate", "10/s", "--older-than", "1h", "--key", "k", "--dry-run"],
+    ["groups", "list"],
+    ["groups", "describe", "--group", "g", "--topic", "t"],
+    ["groups", "seek", "--group", "g", "--topic", "t", "--to", "earliest", "--partition", "0", "--execute"],
     ["topics", "list"],
     ["publish", "--topic", "t", "--key", "k", "--value", "v", "--run-id", "r", "--step-id", "s", "--parent-step-id", "p",
      "--tenant", "x", "--idempotency-key", "i", "--target-topic", "u", "--deadline", "2030-01-01T00:00:00Z", "--partition", "0",
      "--retry-max-attempts", "3", "--retry-backoff-ms", "10", "--retry-max-backoff-ms", "100", "--label", "a=b"],
     ["publish", "--topic", "t", "--value-file", "/dev/null"],
     ["publish", "--batch", "--group-size", "1"],
-    ["consume", "--topic", "t", "--group", "g", "--owner", "o", "--lease-ms", "5", "--max", "1", "--follow", "--timeout", "1s"],
+    ["consume", "--topic", "t", "--group", "g", "--owner", "o", "--lease-ms", "5", "--max", "1", "--follow", "--timeout", "1s", "--max-inflight", "0"],
     ["ack", "--topic", "t", "--group", "g", "--owner", "o", "--partition", "0", "--offset", "0"],
     ["ack", "--topic", "t", "--group", "g", "--owner", "o", "--batch"],
     ["nack", "--topic", "t", "--group", "g", "--owner", "o", "--partition", "0", "--offset", "0", "--reason", "r"],

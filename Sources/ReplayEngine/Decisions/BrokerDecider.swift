@@ -1,37 +1,69 @@
 import WALFormat
 
 /// Pure decisions: a command, the current state and the time in; events (or a rejection) out.
-/// The caller appends the events durably and only then folds them in.
+/// The caller appends the events durably and only then folds them in. Where a decision needs
+/// a message's bytes (to copy it to a DLQ), it reads them through a `MessageLoader`.
 public enum BrokerDecider {
-  // MARK: - Topics
+  /// Reads a stored message's key, value and envelope back from the log.
+  public typealias MessageLoader = (StoredMessage) throws -> MessagePublished
 
-  /// Creates a topic; nil (no event) when it already exists with the same partition count.
-  public static func createTopic(_ state: BrokerState, name: String, partitions: Int) -> Result<TopicCreated?, BrokerRejection> {
-    if let problem = NameRules.problem(with: name, what: "name") { return .failure(.init(.invalidArgument, problem)) }
-    guard (1...NameRules.maximumPartitions).contains(partitions) else {
-      return .failure(.init(.invalidArgument, "partitions must be between 1 and \(NameRules.maximumPartitions)"))
-    }
-    if let existing = state.topics[name] {
-      if existing.partitionCount == partitions { return .success(nil) }
-      return .failure(.init(.topicExists, "topic already exists: \(name) (with \(existing.partitionCount) partitions, not \(partitions))"))
-    }
-    return .success(TopicCreated(name: name, partitions: partitions))
-  }
-
-  // MARK: - Publish
-
-  /// The identity of one partition of one topic, for offsets handed out within a batch.
+  /// The identity of one partition of one topic.
   public struct TopicPartition: Hashable, Sendable {
     public var topic: String
     public var partition: Int
   }
 
-  /// Decides where a message goes and its offset. `pending` counts messages already decided
-  /// in the same batch but not yet folded in, so one batch gets consecutive offsets.
+  /// Messages decided within one write but not yet folded in: their offsets, bytes and
+  /// idempotency keys, so one write gets consecutive offsets and sees its own duplicates.
+  public struct Pending: Sendable {
+    var counts: [TopicPartition: Int64] = [:]
+    var bytes: [TopicPartition: Int64] = [:]
+    var keys: [ProduceKey: MessageOrigin] = [:]
+    public init() {}
+
+    /// The next offset of a partition, counting messages already decided in this write.
+    mutating func take(_ slot: TopicPartition, head: Int64, bytes size: Int) -> Int64 {
+      let offset = head + counts[slot, default: 0]
+      counts[slot, default: 0] += 1
+      bytes[slot, default: 0] += Int64(size)
+      return offset
+    }
+  }
+
+  // MARK: - Topics
+
+  /// Creates a topic; nil (no event) when it already exists with the same partition count.
+  public static func createTopic(_ state: BrokerState, name: String, partitions: Int, limits: ProducerLimits = ProducerLimits()) -> Result<TopicCreated?, BrokerRejection> {
+    if let problem = NameRules.problem(with: name, what: "name") { return .failure(.init(.invalidArgument, problem)) }
+    guard (1...NameRules.maximumPartitions).contains(partitions) else {
+      return .failure(.init(.invalidArgument, "partitions must be between 1 and \(NameRules.maximumPartitions)"))
+    }
+    if let existing = state.topics[name] {
+      guard existing.partitionCount == partitions else {
+        return .failure(.init(.topicExists, "topic already exists: \(name) (with \(existing.partitionCount) partitions, not \(partitions))"))
+      }
+      guard existing.limits == limits else {
+        return .failure(.init(.topicExists, "topic already exists: \(name) (with other producer limits: \(existing.limits.maxBufferedMessages) messages, \(existing.limits.maxBufferedBytes) bytes)"))
+      }
+      return .success(nil)
+    }
+    return .success(TopicCreated(name: name, partitions: partitions, limits: limits))
+  }
+
+  // MARK: - Publish
+
+  /// What a publish decided.
+  public enum Publication: Sendable, Equatable {
+    case published(MessagePublished)
+    /// The idempotency key already produced this message: nothing is written.
+    case duplicate(of: MessageOrigin)
+  }
+
+  /// Decides where a message goes and its offset, or finds it is a duplicate.
   public static func publish(
     _ state: BrokerState, topic: String, key: [UInt8], value: [UInt8], envelope: Envelope,
-    now: WALTimestamp, pending: inout [TopicPartition: Int64]
-  ) -> Result<MessagePublished, BrokerRejection> {
+    now: WALTimestamp, pending: inout Pending
+  ) -> Result<Publication, BrokerRejection> {
     if let problem = NameRules.problem(with: topic, what: "topic") { return .failure(.init(.invalidArgument, problem)) }
     guard !value.isEmpty else { return .failure(.init(.invalidArgument, "topic and value are required")) }
     guard key.count <= NameRules.maximumKeyBytes else {
@@ -43,6 +75,12 @@ public enum BrokerDecider {
     let finalTopic = envelope.targetTopic.isEmpty ? topic : envelope.targetTopic
     guard let target = state.topics[finalTopic] else {
       return .failure(.init(.topicNotFound, "topic does not exist (create it first): \(finalTopic)"))
+    }
+    var produceKey: ProduceKey?
+    if !envelope.idempotencyKey.isEmpty {
+      let key = ProduceKey(tag: IdempotencyTag(tenant: envelope.tenantID, key: envelope.idempotencyKey), topic: finalTopic)
+      if let original = state.produceKeys[key] ?? pending.keys[key] { return .success(.duplicate(of: original)) }
+      produceKey = key
     }
     if let deadline = envelope.deadline, deadline <= now {
       return .failure(.init(.invalidArgument, "message deadline exceeded"))
@@ -57,125 +95,45 @@ public enum BrokerDecider {
       partition = Partitioner.partition(forKey: key, partitions: target.partitionCount)
     }
     let slot = TopicPartition(topic: finalTopic, partition: partition)
-    let offset = target.headOffset(partition) + pending[slot, default: 0]
-    pending[slot, default: 0] += 1
+    if let rejection = checkLimits(state, target, slot, adding: key.count + value.count, now: now, pending: pending) {
+      return .failure(rejection)
+    }
+    let offset = pending.take(slot, head: target.headOffset(partition), bytes: key.count + value.count)
+    if let produceKey { pending.keys[produceKey] = MessageOrigin(topic: finalTopic, partition: partition, offset: offset) }
     var stored = envelope
     if stored.retryPolicy?.isEmpty == true { stored.retryPolicy = nil }
-    return .success(MessagePublished(topic: finalTopic, partition: partition, offset: offset, key: key, value: value, envelope: stored))
+    stored.dlq = nil
+    stored.redrivenFrom = nil
+    return .success(.published(MessagePublished(topic: finalTopic, partition: partition, offset: offset, key: key, value: value, envelope: stored)))
   }
 
-  // MARK: - Consume
+  /// Groups that consumed within this window count toward a topic's producer limits; older
+  /// ones (abandoned groups, DLQs nobody reads) never block producers.
+  public static let activeGroupWindowMs: Int64 = 3_600_000
 
-  /// Leases up to `limit` messages of `topic` to `owner` in `group`: expired leases and
-  /// nacked messages first (lowest offset first), then messages never delivered, partition by
-  /// partition. `maxInflight` caps live leases per partition (nil: no cap). Leases that
-  /// `owner` itself took since `ownLeasesSince` are not handed back to it when they expire, so
-  /// one pass of a consumer never sees the same message twice.
-  public static func deliveries(
-    _ state: BrokerState, topic: String, group: String, owner: String, leaseMs: Int64,
-    now: WALTimestamp, limit: Int, maxInflight: Int? = nil, ownLeasesSince: WALTimestamp? = nil
-  ) -> Result<[MessageDelivered], BrokerRejection> {
-    if let problem = NameRules.problem(with: topic, what: "topic") ?? NameRules.problem(with: group, what: "group")
-      ?? NameRules.problem(with: owner, what: "owner")
-    {
-      return .failure(.init(.invalidArgument, problem))
-    }
-    guard let topicState = state.topics[topic] else { return .failure(.init(.topicNotFound, "topic does not exist: \(topic)")) }
-    let deadline = now.adding(milliseconds: leaseMs)
-    var out: [MessageDelivered] = []
-    for partition in 0..<topicState.partitionCount where out.count < limit {
-      let cursor = state.cursor(topic: topic, group: group, partition: partition)
-      var occupied = cursor.liveLeases(at: now)
-      func room() -> Bool { out.count < limit && (maxInflight.map { occupied < $0 } ?? true) }
-      var again: [(Int64, Int)] = cursor.inflight.compactMap { offset, lease in
-        guard lease.isExpired(at: now) else { return nil }
-        if let since = ownLeasesSince, lease.owner == owner, lease.deliveredAt >= since { return nil }
-        return (offset, lease.attempt + 1)
-      }
-      again += cursor.retries.map { ($0.key, $0.value.attempts + 1) }
-      again.sort { $0.0 < $1.0 }
-      for (offset, attempt) in again where room() {
-        out.append(MessageDelivered(topic: topic, group: group, partition: partition, offset: offset, owner: owner, attempt: attempt, leaseDeadline: deadline))
-        occupied += 1
-      }
-      var offset = cursor.nextNew
-      let head = topicState.headOffset(partition)
-      while offset < head && room() {
-        out.append(MessageDelivered(topic: topic, group: group, partition: partition, offset: offset, owner: owner, attempt: 1, leaseDeadline: deadline))
-        occupied += 1
-        offset += 1
-      }
-    }
-    return .success(out)
-  }
-
-  /// The earliest time something not deliverable now becomes deliverable (a lease expiring),
-  /// so a following consumer knows how long it may sleep.
-  public static func nextLeaseExpiry(_ state: BrokerState, topic: String, group: String, after now: WALTimestamp) -> WALTimestamp? {
-    guard let groupState = state.groups[GroupKey(topic: topic, group: group)] else { return nil }
-    return groupState.partitions.flatMap { $0.inflight.values.map(\.leaseDeadline) }.filter { $0 > now }.min()
-  }
-
-  // MARK: - Ack and nack
-
-  /// One message of one group, for acks and nacks decided within a batch.
-  public struct MessageRef: Hashable, Sendable {
-    public var partition: Int
-    public var offset: Int64
-    public init(partition: Int, offset: Int64) {
-      self.partition = partition
-      self.offset = offset
-    }
-  }
-
-  /// Checks that `owner` holds the lease on the message. `settled` holds messages already
-  /// acked or nacked earlier in the same batch.
-  static func checkHeld(
-    _ state: BrokerState, topic: String, group: String, owner: String, partition: Int, offset: Int64,
-    settled: Set<MessageRef>
+  /// DriftQ's backpressure, counting only active groups: the data in a partition that the
+  /// slowest active group has not consumed, against the topic's limits.
+  static func checkLimits(
+    _ state: BrokerState, _ topic: TopicState, _ slot: TopicPartition, adding size: Int, now: WALTimestamp, pending: Pending
   ) -> BrokerRejection? {
-    if let problem = NameRules.problem(with: topic, what: "topic") ?? NameRules.problem(with: group, what: "group")
-      ?? NameRules.problem(with: owner, what: "owner")
-    {
-      return .init(.invalidArgument, problem)
+    guard !topic.limits.isEmpty else { return nil }
+    let since = now.adding(milliseconds: -activeGroupWindowMs)
+    let floors = state.groups.values.filter { $0.key.topic == topic.name && $0.lastActivity >= since }
+      .compactMap { $0.partitions[safe: slot.partition].map { $0.committed + 1 } }
+    guard let floor = floors.min() else { return nil }
+    let head = topic.headOffset(slot.partition)
+    let count = head - floor + pending.counts[slot, default: 0]
+    if topic.limits.maxBufferedMessages > 0 && count >= topic.limits.maxBufferedMessages {
+      return .init(.resourceExhausted, "producer overload: partition_buffer_full (\(topic.name)/\(slot.partition) holds \(count) unconsumed messages; --max-buffered-msgs is \(topic.limits.maxBufferedMessages))")
     }
-    guard let topicState = state.topics[topic] else { return .init(.topicNotFound, "topic does not exist: \(topic)") }
-    guard partition >= 0, partition < topicState.partitionCount else { return .init(.invalidArgument, "partition out of range") }
-    let cursor = state.cursor(topic: topic, group: group, partition: partition)
-    guard let delivery = cursor.inflight[offset], !settled.contains(MessageRef(partition: partition, offset: offset)) else {
-      return .init(.notInFlight, "message is not in-flight (\(topic)/\(partition) offset \(offset) in group \(group))")
-    }
-    guard delivery.owner == owner else {
-      return .init(.notOwner, "not owner (\(topic)/\(partition) offset \(offset) is leased to \(delivery.owner))")
+    if topic.limits.maxBufferedBytes > 0 {
+      let messages = topic.partitions[slot.partition]
+      let consumed = floor > 0 ? messages[Int(floor) - 1].cumulativeBytes : 0
+      let bytes = (messages.last?.cumulativeBytes ?? 0) - consumed + pending.bytes[slot, default: 0] + Int64(size)
+      if bytes > topic.limits.maxBufferedBytes {
+        return .init(.resourceExhausted, "producer overload: partition_buffer_bytes_full (\(topic.name)/\(slot.partition) would hold \(bytes) unconsumed bytes; --max-buffered-bytes is \(topic.limits.maxBufferedBytes))")
+      }
     }
     return nil
-  }
-
-  public static func ack(
-    _ state: BrokerState, topic: String, group: String, owner: String, partition: Int, offset: Int64,
-    settled: inout Set<MessageRef>
-  ) -> Result<MessageAcked, BrokerRejection> {
-    if let rejection = checkHeld(state, topic: topic, group: group, owner: owner, partition: partition, offset: offset, settled: settled) {
-      return .failure(rejection)
-    }
-    settled.insert(MessageRef(partition: partition, offset: offset))
-    return .success(MessageAcked(topic: topic, group: group, partition: partition, offset: offset, owner: owner))
-  }
-
-  /// Nacks a message: it becomes deliverable again with its `last_error` extended by
-  /// `reason` (empty means DriftQ's default, `nack`).
-  public static func nack(
-    _ state: BrokerState, topic: String, group: String, owner: String, partition: Int, offset: Int64,
-    reason: String, settled: inout Set<MessageRef>
-  ) -> Result<MessageNacked, BrokerRejection> {
-    if let rejection = checkHeld(state, topic: topic, group: group, owner: owner, partition: partition, offset: offset, settled: settled) {
-      return .failure(rejection)
-    }
-    guard reason.utf8.count <= NameRules.maximumReasonBytes else {
-      return .failure(.init(.invalidArgument, "reason is longer than \(NameRules.maximumReasonBytes) bytes"))
-    }
-    settled.insert(MessageRef(partition: partition, offset: offset))
-    return .success(MessageNacked(
-      topic: topic, group: group, partition: partition, offset: offset, owner: owner, reason: reason.isEmpty ? "nack" : reason))
   }
 }

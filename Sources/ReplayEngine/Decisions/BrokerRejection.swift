@@ -10,6 +10,8 @@ public struct BrokerRejection: Error, Sendable, Equatable, CustomStringConvertib
     public static let notInFlight = Code("not_in_flight")
     /// The message is leased to another owner (DriftQ's 409 `not owner`).
     public static let notOwner = Code("not_owner")
+    /// A producer limit is reached (DriftQ's 429 `RESOURCE_EXHAUSTED`).
+    public static let resourceExhausted = Code("resource_exhausted")
   }
 
   public var code: Code

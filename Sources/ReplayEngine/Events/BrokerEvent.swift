@@ -7,15 +7,33 @@ public enum BrokerEvent: Sendable, Equatable {
   case messageDelivered(MessageDelivered)
   case messageAcked(MessageAcked)
   case messageNacked(MessageNacked)
+  case messageDeadLettered(MessageDeadLettered)
+  case messageRedriven(MessageRedriven)
+  case messageSkipped(MessageSkipped)
+  case groupSeeked(GroupSeeked)
 }
 
 public struct TopicCreated: Sendable, Equatable {
   public var name: String
   public var partitions: Int
-  public init(name: String, partitions: Int) {
+  public var limits = ProducerLimits()
+  public init(name: String, partitions: Int, limits: ProducerLimits = ProducerLimits()) {
     self.name = name
     self.partitions = partitions
+    self.limits = limits
   }
+}
+
+/// Per-topic producer limits: publishing fails once a partition holds this much data that
+/// active groups have not consumed (0 = no limit).
+public struct ProducerLimits: Sendable, Equatable {
+  public var maxBufferedMessages: Int64 = 0
+  public var maxBufferedBytes: Int64 = 0
+  public init(maxBufferedMessages: Int64 = 0, maxBufferedBytes: Int64 = 0) {
+    self.maxBufferedMessages = maxBufferedMessages
+    self.maxBufferedBytes = maxBufferedBytes
+  }
+  public var isEmpty: Bool { maxBufferedMessages == 0 && maxBufferedBytes == 0 }
 }
 
 /// A produced message, with the partition and offset it was given.
@@ -65,4 +83,42 @@ public struct MessageNacked: Sendable, Equatable {
   public var offset: Int64
   public var owner: String
   public var reason: String
+}
+
+/// A message moved to `dlq.<topic>` for one group, in one record: the source is settled for
+/// the group and the DLQ copy is created by the same durable write.
+public struct MessageDeadLettered: Sendable, Equatable {
+  public var group: String
+  /// The failed message.
+  public var source: MessageOrigin
+  /// The DLQ copy, with `envelope.dlq` set; its topic is `dlq.<topic>`.
+  public var copy: MessagePublished
+  /// Partition count of the DLQ topic, which this event creates when it does not exist.
+  public var dlqPartitions: Int
+}
+
+/// A DLQ message republished by `dlq redrive`, in one record: the copy is created and the DLQ
+/// message marked redriven together, so running redrive again never sends it twice.
+public struct MessageRedriven: Sendable, Equatable {
+  public var from: MessageOrigin
+  /// The republished message (fresh attempts, `envelope.redriven_from` set).
+  public var message: MessagePublished
+}
+
+/// A message a group settles without delivering it: its idempotency key is already
+/// COMMITTED in that group.
+public struct MessageSkipped: Sendable, Equatable {
+  public var topic: String
+  public var group: String
+  public var partition: Int
+  public var offset: Int64
+  public var reason: String
+}
+
+/// A group's position on a partition set by `groups seek`: `offset` is the next to deliver.
+public struct GroupSeeked: Sendable, Equatable {
+  public var topic: String
+  public var group: String
+  public var partition: Int
+  public var offset: Int64
 }

@@ -8,15 +8,11 @@ public enum EventCodec {
     case .topicCreated(let e):
       w.string(1, e.name)
       w.varint(2, UInt64(e.partitions))
+      if e.limits.maxBufferedMessages > 0 { w.varint(3, UInt64(e.limits.maxBufferedMessages)) }
+      if e.limits.maxBufferedBytes > 0 { w.varint(4, UInt64(e.limits.maxBufferedBytes)) }
       return (.topicCreated, w.bytes)
     case .messagePublished(let e):
-      w.string(1, e.topic)
-      w.varint(2, UInt64(e.partition))
-      w.varint(3, UInt64(e.offset))
-      if !e.key.isEmpty { w.bytes(4, e.key) }
-      w.bytes(5, e.value)
-      if !e.envelope.isEmpty { w.bytes(6, encode(e.envelope)) }
-      return (.messagePublished, w.bytes)
+      return (.messagePublished, encode(e))
     case .messageDelivered(let e):
       w.string(1, e.topic)
       w.string(2, e.group)
@@ -41,6 +37,29 @@ public enum EventCodec {
       w.string(5, e.owner)
       w.string(6, e.reason)
       return (.messageNacked, w.bytes)
+    case .messageDeadLettered(let e):
+      w.string(1, e.group)
+      w.bytes(2, encode(e.source))
+      w.bytes(3, encode(e.copy))
+      w.varint(4, UInt64(e.dlqPartitions))
+      return (.messageDeadLettered, w.bytes)
+    case .messageRedriven(let e):
+      w.bytes(1, encode(e.from))
+      w.bytes(2, encode(e.message))
+      return (.messageRedriven, w.bytes)
+    case .messageSkipped(let e):
+      w.string(1, e.topic)
+      w.string(2, e.group)
+      w.varint(3, UInt64(e.partition))
+      w.varint(4, UInt64(e.offset))
+      w.string(5, e.reason)
+      return (.messageSkipped, w.bytes)
+    case .groupSeeked(let e):
+      w.string(1, e.topic)
+      w.string(2, e.group)
+      w.varint(3, UInt64(e.partition))
+      w.varint(4, UInt64(e.offset))
+      return (.groupSeeked, w.bytes)
     }
   }
 
@@ -59,29 +78,19 @@ public enum EventCodec {
     var r = FieldReader(payload)
     switch kind {
     case .topicCreated:
-      var name = "", partitions = 0
+      var e = TopicCreated(name: "", partitions: 0)
       while let (tag, v) = try r.next() {
         switch tag {
-        case 1: name = try v.string()
-        case 2: partitions = try v.int()
+        case 1: e.name = try v.string()
+        case 2: e.partitions = try v.int()
+        case 3: e.limits.maxBufferedMessages = try v.int64()
+        case 4: e.limits.maxBufferedBytes = try v.int64()
         default: break
         }
       }
-      return .topicCreated(TopicCreated(name: name, partitions: partitions))
+      return .topicCreated(e)
     case .messagePublished:
-      var e = MessagePublished(topic: "", partition: 0, offset: 0, key: [], value: [], envelope: Envelope())
-      while let (tag, v) = try r.next() {
-        switch tag {
-        case 1: e.topic = try v.string()
-        case 2: e.partition = try v.int()
-        case 3: e.offset = try v.int64()
-        case 4: e.key = try v.data()
-        case 5: e.value = try v.data()
-        case 6: e.envelope = try decodeEnvelope(try v.data())
-        default: break
-        }
-      }
-      return .messagePublished(e)
+      return .messagePublished(try decodeMessage(payload))
     case .messageDelivered:
       var e = MessageDelivered(topic: "", group: "", partition: 0, offset: 0, owner: "", attempt: 0, leaseDeadline: WALTimestamp(nanoseconds: 0))
       while let (tag, v) = try r.next() {
@@ -97,7 +106,7 @@ public enum EventCodec {
         }
       }
       return .messageDelivered(e)
-    case .messageAcked, .messageNacked:
+    case .messageAcked, .messageNacked, .messageSkipped:
       var topic = "", group = "", owner = "", reason = ""
       var partition = 0
       var offset: Int64 = 0
@@ -107,7 +116,7 @@ public enum EventCodec {
         case 2: group = try v.string()
         case 3: partition = try v.int()
         case 4: offset = try v.int64()
-        case 5: owner = try v.string()
+        case 5: if kind == .messageSkipped { reason = try v.string() } else { owner = try v.string() }
         case 6: reason = try v.string()
         default: break
         }
@@ -115,10 +124,81 @@ public enum EventCodec {
       if kind == .messageAcked {
         return .messageAcked(MessageAcked(topic: topic, group: group, partition: partition, offset: offset, owner: owner))
       }
+      if kind == .messageSkipped {
+        return .messageSkipped(MessageSkipped(topic: topic, group: group, partition: partition, offset: offset, reason: reason))
+      }
       return .messageNacked(MessageNacked(topic: topic, group: group, partition: partition, offset: offset, owner: owner, reason: reason))
+    case .messageDeadLettered:
+      var group = "", source = MessageOrigin(topic: "", partition: 0, offset: 0), partitions = 1
+      var copy: MessagePublished?
+      while let (tag, v) = try r.next() {
+        switch tag {
+        case 1: group = try v.string()
+        case 2: source = try decodeOrigin(try v.data())
+        case 3: copy = try decodeMessage(try v.data())
+        case 4: partitions = try v.int()
+        default: break
+        }
+      }
+      guard let copy else { throw ReplayError(.badPayload, "dead-letter record without its copy") }
+      return .messageDeadLettered(MessageDeadLettered(group: group, source: source, copy: copy, dlqPartitions: partitions))
+    case .messageRedriven:
+      var from = MessageOrigin(topic: "", partition: 0, offset: 0)
+      var message: MessagePublished?
+      while let (tag, v) = try r.next() {
+        switch tag {
+        case 1: from = try decodeOrigin(try v.data())
+        case 2: message = try decodeMessage(try v.data())
+        default: break
+        }
+      }
+      guard let message else { throw ReplayError(.badPayload, "redrive record without its message") }
+      return .messageRedriven(MessageRedriven(from: from, message: message))
+    case .groupSeeked:
+      var e = GroupSeeked(topic: "", group: "", partition: 0, offset: 0)
+      while let (tag, v) = try r.next() {
+        switch tag {
+        case 1: e.topic = try v.string()
+        case 2: e.group = try v.string()
+        case 3: e.partition = try v.int()
+        case 4: e.offset = try v.int64()
+        default: break
+        }
+      }
+      return .groupSeeked(e)
     default:
       return nil
     }
+  }
+
+  // MARK: - Messages
+
+  static func encode(_ e: MessagePublished) -> [UInt8] {
+    var w = FieldWriter()
+    w.string(1, e.topic)
+    w.varint(2, UInt64(e.partition))
+    w.varint(3, UInt64(e.offset))
+    if !e.key.isEmpty { w.bytes(4, e.key) }
+    w.bytes(5, e.value)
+    if !e.envelope.isEmpty { w.bytes(6, encode(e.envelope)) }
+    return w.bytes
+  }
+
+  static func decodeMessage(_ payload: [UInt8]) throws(ReplayError) -> MessagePublished {
+    var r = FieldReader(payload)
+    var e = MessagePublished(topic: "", partition: 0, offset: 0, key: [], value: [], envelope: Envelope())
+    while let (tag, v) = try r.next() {
+      switch tag {
+      case 1: e.topic = try v.string()
+      case 2: e.partition = try v.int()
+      case 3: e.offset = try v.int64()
+      case 4: e.key = try v.data()
+      case 5: e.value = try v.data()
+      case 6: e.envelope = try decodeEnvelope(try v.data())
+      default: break
+      }
+    }
+    return e
   }
 
   /// What the fold keeps of a published message, decoded without copying its key and value
@@ -147,6 +227,30 @@ public enum EventCodec {
     return summary
   }
 
+  static func encode(_ origin: MessageOrigin) -> [UInt8] {
+    var w = FieldWriter()
+    w.string(1, origin.topic)
+    w.varint(2, UInt64(origin.partition))
+    w.varint(3, UInt64(origin.offset))
+    return w.bytes
+  }
+
+  static func decodeOrigin(_ bytes: [UInt8]) throws(ReplayError) -> MessageOrigin {
+    var origin = MessageOrigin(topic: "", partition: 0, offset: 0)
+    var r = FieldReader(bytes)
+    while let (tag, v) = try r.next() {
+      switch tag {
+      case 1: origin.topic = try v.string()
+      case 2: origin.partition = try v.int()
+      case 3: origin.offset = try v.int64()
+      default: break
+      }
+    }
+    return origin
+  }
+
+  // MARK: - Envelopes
+
   static func encode(_ envelope: Envelope) -> [UInt8] {
     var w = FieldWriter()
     w.optionalString(1, envelope.runID)
@@ -156,11 +260,7 @@ public enum EventCodec {
     w.optionalString(5, envelope.idempotencyKey)
     w.optionalString(6, envelope.targetTopic)
     if let deadline = envelope.deadline { w.signed(7, deadline.nanoseconds) }
-    if let policy = envelope.retryPolicy, !policy.isEmpty {
-      w.varint(8, UInt64(policy.maxAttempts))
-      w.varint(9, UInt64(policy.backoffMs))
-      w.varint(10, UInt64(policy.maxBackoffMs))
-    }
+    if let policy = envelope.retryPolicy, !policy.isEmpty { encode(policy, tags: (8, 9, 10), into: &w) }
     if let partition = envelope.partitionOverride { w.varint(11, UInt64(partition)) }
     for (key, value) in envelope.labels.sorted(by: { $0.key < $1.key }) {
       var pair = FieldWriter()
@@ -168,7 +268,27 @@ public enum EventCodec {
       pair.string(2, value)
       w.bytes(12, pair.bytes)
     }
+    if let dlq = envelope.dlq {
+      var d = FieldWriter()
+      d.string(1, dlq.originalTopic)
+      d.varint(2, UInt64(dlq.originalPartition))
+      d.varint(3, UInt64(dlq.originalOffset))
+      d.varint(4, UInt64(dlq.attempts))
+      d.string(5, dlq.lastError)
+      d.signed(6, dlq.routedAt.nanoseconds)
+      d.string(7, dlq.group)
+      d.string(8, dlq.reason)
+      if let policy = dlq.originalRetryPolicy, !policy.isEmpty { encode(policy, tags: (9, 10, 11), into: &d) }
+      w.bytes(13, d.bytes)
+    }
+    if let origin = envelope.redrivenFrom { w.bytes(14, encode(origin)) }
     return w.bytes
+  }
+
+  private static func encode(_ policy: RetryPolicy, tags: (UInt64, UInt64, UInt64), into w: inout FieldWriter) {
+    w.varint(tags.0, UInt64(policy.maxAttempts))
+    w.varint(tags.1, UInt64(policy.backoffMs))
+    w.varint(tags.2, UInt64(policy.maxBackoffMs))
   }
 
   static func decodeEnvelope(_ bytes: [UInt8]) throws(ReplayError) -> Envelope {
@@ -196,10 +316,38 @@ public enum EventCodec {
           if t == 1 { key = try pv.string() } else if t == 2 { value = try pv.string() }
         }
         e.labels[key] = value
+      case 13: e.dlq = try decodeDeadLetterInfo(try v.data())
+      case 14: e.redrivenFrom = try decodeOrigin(try v.data())
       default: break
       }
     }
     if hasPolicy { e.retryPolicy = policy }
     return e
+  }
+
+  static func decodeDeadLetterInfo(_ bytes: [UInt8]) throws(ReplayError) -> DeadLetterInfo {
+    var info = DeadLetterInfo(
+      originalTopic: "", originalPartition: 0, originalOffset: 0, attempts: 0, lastError: "",
+      routedAt: WALTimestamp(nanoseconds: 0), group: "", reason: "", originalRetryPolicy: nil)
+    var policy = RetryPolicy()
+    var r = FieldReader(bytes)
+    while let (tag, v) = try r.next() {
+      switch tag {
+      case 1: info.originalTopic = try v.string()
+      case 2: info.originalPartition = try v.int()
+      case 3: info.originalOffset = try v.int64()
+      case 4: info.attempts = try v.int()
+      case 5: info.lastError = try v.string()
+      case 6: info.routedAt = WALTimestamp(nanoseconds: try v.signed())
+      case 7: info.group = try v.string()
+      case 8: info.reason = try v.string()
+      case 9: policy.maxAttempts = try v.int()
+      case 10: policy.backoffMs = try v.int64()
+      case 11: policy.maxBackoffMs = try v.int64()
+      default: break
+      }
+    }
+    if !policy.isEmpty { info.originalRetryPolicy = policy }
+    return info
   }
 }

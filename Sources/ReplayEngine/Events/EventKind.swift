@@ -7,11 +7,16 @@ extension RecordKind {
   public static let messageDelivered = RecordKind(rawValue: 3)
   public static let messageAcked = RecordKind(rawValue: 4)
   public static let messageNacked = RecordKind(rawValue: 5)
+  public static let messageDeadLettered = RecordKind(rawValue: 6)
+  public static let messageRedriven = RecordKind(rawValue: 7)
+  public static let messageSkipped = RecordKind(rawValue: 8)
+  public static let groupSeeked = RecordKind(rawValue: 9)
 
   static let names: [RecordKind: String] = [
     .topicCreated: "topic_created", .messagePublished: "message_published",
     .messageDelivered: "message_delivered", .messageAcked: "message_acked",
-    .messageNacked: "message_nacked",
+    .messageNacked: "message_nacked", .messageDeadLettered: "message_dead_lettered",
+    .messageRedriven: "message_redriven", .messageSkipped: "message_skipped", .groupSeeked: "group_seeked",
   ]
 
   /// `message_published`, or `kind(17)` for a kind this build does not know.

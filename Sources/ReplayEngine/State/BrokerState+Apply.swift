@@ -7,7 +7,7 @@ extension BrokerState {
     try folding(record) { state throws(ReplayError) in
       if record.kind == .messagePublished {
         let summary = try EventCodec.decodeSummary(ofPublication: record.payload)
-        try state.appendMessage(summary, lsn: record.lsn, time: record.timestamp, position: position)
+        try state.appendMessage(summary, lsn: record.lsn, time: record.timestamp, position: position, registerKey: true)
       } else if let event = try EventCodec.decode(kind: record.kind, payload: record.payload) {
         try state.apply(event, lsn: record.lsn, time: record.timestamp, position: position)
       } else {
@@ -40,23 +40,13 @@ extension BrokerState {
   mutating func apply(_ event: BrokerEvent, lsn: UInt64, time: WALTimestamp, position: RecordPosition) throws(ReplayError) {
     switch event {
     case .topicCreated(let e):
-      if let existing = topics[e.name] {
-        guard existing.partitionCount == e.partitions else {
-          throw ReplayError(.inconsistent, "topic \(e.name) created again with \(e.partitions) partitions (has \(existing.partitionCount))")
-        }
-        return
-      }
-      guard (1...NameRules.maximumPartitions).contains(e.partitions) else {
-        throw ReplayError(.inconsistent, "topic \(e.name) has \(e.partitions) partitions")
-      }
-      topics[e.name] = TopicState(name: e.name, partitions: Array(repeating: [], count: e.partitions), createdAt: time)
+      try createTopic(e.name, partitions: e.partitions, limits: e.limits, time: time)
 
     case .messagePublished(let e):
-      try appendMessage(
-        EventCodec.PublicationSummary(topic: e.topic, partition: e.partition, offset: e.offset, bytes: e.key.count + e.value.count, envelope: e.envelope),
-        lsn: lsn, time: time, position: position)
+      try appendMessage(summary(of: e), lsn: lsn, time: time, position: position, registerKey: true)
 
     case .messageDelivered(let e):
+      let tag = try message(e.topic, e.partition, e.offset).idempotency
       try updateCursor(topic: e.topic, group: e.group, partition: e.partition, offset: e.offset, time: time) { cursor throws(ReplayError) in
         var lastError = ""
         if let current = cursor.inflight[e.offset] {
@@ -74,20 +64,20 @@ extension BrokerState {
           owner: e.owner, attempt: e.attempt, leaseDeadline: e.leaseDeadline, deliveredAt: time, lastError: lastError)
         cursor.lastDeliveredAt = time
       }
+      if let tag {
+        consumeKeys[ConsumeKey(tag: tag, topic: e.topic, group: e.group)] = ConsumeKeyState(
+          status: .pending, holder: MessageOrigin(topic: e.topic, partition: e.partition, offset: e.offset),
+          owner: e.owner, leaseDeadline: e.leaseDeadline)
+      }
 
     case .messageAcked(let e):
       try updateCursor(topic: e.topic, group: e.group, partition: e.partition, offset: e.offset, time: time) { cursor throws(ReplayError) in
         guard let delivery = cursor.inflight[e.offset], delivery.owner == e.owner else {
           throw ReplayError(.inconsistent, "ack of offset \(e.offset) not held by \(e.owner)")
         }
-        cursor.inflight[e.offset] = nil
-        if e.offset == cursor.committed + 1 {
-          cursor.committed = e.offset
-          while cursor.ackedAhead.remove(cursor.committed + 1) != nil { cursor.committed += 1 }
-        } else if e.offset > cursor.committed {
-          cursor.ackedAhead.insert(e.offset)
-        }
+        cursor.settle(e.offset)
       }
+      try setConsumeKey(.committed, topic: e.topic, group: e.group, partition: e.partition, offset: e.offset)
 
     case .messageNacked(let e):
       try updateCursor(topic: e.topic, group: e.group, partition: e.partition, offset: e.offset, time: time) { cursor throws(ReplayError) in
@@ -97,10 +87,82 @@ extension BrokerState {
         let merged = delivery.lastError.isEmpty ? e.reason : delivery.lastError + " | " + e.reason
         cursor.retries[e.offset] = PendingRetry(attempts: delivery.attempt, lastError: merged, since: time)
       }
+      try setConsumeKey(.failed, topic: e.topic, group: e.group, partition: e.partition, offset: e.offset)
+
+    case .messageSkipped(let e):
+      try updateCursor(topic: e.topic, group: e.group, partition: e.partition, offset: e.offset, time: time) { cursor throws(ReplayError) in
+        guard !cursor.isAcked(e.offset) else { throw ReplayError(.inconsistent, "skip of offset \(e.offset), already settled") }
+        if e.offset == cursor.nextNew { cursor.nextNew += 1 }
+        cursor.settle(e.offset)
+      }
+
+    case .messageDeadLettered(let e):
+      let source = e.source
+      try updateCursor(topic: source.topic, group: e.group, partition: source.partition, offset: source.offset, time: time) { cursor throws(ReplayError) in
+        guard !cursor.isAcked(source.offset) else { throw ReplayError(.inconsistent, "dead-letter of offset \(source.offset), already settled") }
+        if source.offset == cursor.nextNew { cursor.nextNew += 1 }
+        cursor.settle(source.offset)
+      }
+      try setConsumeKey(.failed, topic: source.topic, group: e.group, partition: source.partition, offset: source.offset)
+      if topics[e.copy.topic] == nil {
+        try createTopic(e.copy.topic, partitions: e.dlqPartitions, limits: ProducerLimits(), time: time)
+      }
+      try appendMessage(summary(of: e.copy), lsn: lsn, time: time, position: position, registerKey: false)
+      guard let info = e.copy.envelope.dlq else { throw ReplayError(.inconsistent, "dead-letter copy without DLQ metadata") }
+      let copy = MessageOrigin(topic: e.copy.topic, partition: e.copy.partition, offset: e.copy.offset)
+      let tag = e.copy.envelope.idempotencyKey.isEmpty ? nil : IdempotencyTag(tenant: e.copy.envelope.tenantID, key: e.copy.envelope.idempotencyKey)
+      deadLetters[source.topic, default: []].append(DeadLetterEntry(copy: copy, info: info, idempotency: tag, key: e.copy.key))
+      deadLetterIndex[copy] = (source.topic, deadLetters[source.topic, default: []].count - 1)
+
+    case .messageRedriven(let e):
+      guard let (source, index) = deadLetterIndex[e.from], deadLetters[source]?[safe: index]?.redrivenTo == nil else {
+        throw ReplayError(.inconsistent, "redrive of \(e.from.topic)/\(e.from.partition)@\(e.from.offset), which is not an unredriven DLQ message")
+      }
+      try appendMessage(summary(of: e.message), lsn: lsn, time: time, position: position, registerKey: false)
+      deadLetters[source]?[index].redrivenTo = MessageOrigin(topic: e.message.topic, partition: e.message.partition, offset: e.message.offset)
+      deadLetters[source]?[index].redrivenAt = time
+
+    case .groupSeeked(let e):
+      guard let topic = topics[e.topic], topic.partitions.indices.contains(e.partition),
+        e.offset >= 0, e.offset <= topic.headOffset(e.partition)
+      else { throw ReplayError(.inconsistent, "seek of \(e.group) to \(e.topic)/\(e.partition)@\(e.offset), out of range") }
+      let key = GroupKey(topic: e.topic, group: e.group)
+      var state = groups[key] ?? GroupState(key: key, partitions: Array(repeating: PartitionCursor(), count: topic.partitionCount), lastActivity: time)
+      state.partitions[e.partition] = PartitionCursor(position: e.offset)
+      state.lastActivity = time
+      groups[key] = state
     }
   }
 
-  private mutating func appendMessage(_ e: EventCodec.PublicationSummary, lsn: UInt64, time: WALTimestamp, position: RecordPosition) throws(ReplayError) {
+  // MARK: - Pieces
+
+  private mutating func createTopic(_ name: String, partitions: Int, limits: ProducerLimits, time: WALTimestamp) throws(ReplayError) {
+    if let existing = topics[name] {
+      guard existing.partitionCount == partitions else {
+        throw ReplayError(.inconsistent, "topic \(name) created again with \(partitions) partitions (has \(existing.partitionCount))")
+      }
+      return
+    }
+    guard (1...NameRules.maximumPartitions).contains(partitions) else {
+      throw ReplayError(.inconsistent, "topic \(name) has \(partitions) partitions")
+    }
+    topics[name] = TopicState(name: name, partitions: Array(repeating: [], count: partitions), createdAt: time, limits: limits)
+  }
+
+  private func summary(of e: MessagePublished) -> EventCodec.PublicationSummary {
+    EventCodec.PublicationSummary(topic: e.topic, partition: e.partition, offset: e.offset, bytes: e.key.count + e.value.count, envelope: e.envelope)
+  }
+
+  private func message(_ topic: String, _ partition: Int, _ offset: Int64) throws(ReplayError) -> StoredMessage {
+    guard let message = topics[topic]?.partitions[safe: partition]?[safe: Int(offset)] else {
+      throw ReplayError(.inconsistent, "event for \(topic)/\(partition)@\(offset), which does not exist")
+    }
+    return message
+  }
+
+  mutating func appendMessage(
+    _ e: EventCodec.PublicationSummary, lsn: UInt64, time: WALTimestamp, position: RecordPosition, registerKey: Bool
+  ) throws(ReplayError) {
     guard let topic = topics[e.topic] else { throw ReplayError(.inconsistent, "message for unknown topic \(e.topic)") }
     guard topic.partitions.indices.contains(e.partition) else {
       throw ReplayError(.inconsistent, "message for partition \(e.partition) of \(e.topic), which has \(topic.partitionCount)")
@@ -108,10 +170,29 @@ extension BrokerState {
     guard e.offset == topic.headOffset(e.partition) else {
       throw ReplayError(.inconsistent, "message at offset \(e.offset) of \(e.topic)/\(e.partition), expected \(topic.headOffset(e.partition))")
     }
+    let tag = e.envelope.idempotencyKey.isEmpty ? nil : IdempotencyTag(tenant: e.envelope.tenantID, key: e.envelope.idempotencyKey)
+    let before = topic.partitions[e.partition].last?.cumulativeBytes ?? 0
     // Mutate in place through the dictionary so the partition array is not copied.
     topics[e.topic]?.partitions[e.partition].append(StoredMessage(
       position: position, lsn: lsn, publishedAt: time, retryPolicy: e.envelope.retryPolicy,
-      deadline: e.envelope.deadline, bytes: e.bytes))
+      deadline: e.envelope.dlq == nil ? e.envelope.deadline : nil, bytes: e.bytes,
+      cumulativeBytes: before + Int64(e.bytes), idempotency: tag))
+    if registerKey, let tag {
+      let key = ProduceKey(tag: tag, topic: e.topic)
+      if produceKeys[key] == nil { produceKeys[key] = MessageOrigin(topic: e.topic, partition: e.partition, offset: e.offset) }
+    }
+  }
+
+  private mutating func setConsumeKey(_ status: IdempotencyStatus, topic: String, group: String, partition: Int, offset: Int64) throws(ReplayError) {
+    guard let tag = try message(topic, partition, offset).idempotency else { return }
+    let key = ConsumeKey(tag: tag, topic: topic, group: group)
+    let holder = MessageOrigin(topic: topic, partition: partition, offset: offset)
+    var state = consumeKeys[key] ?? ConsumeKeyState(status: status, holder: holder, owner: "", leaseDeadline: WALTimestamp(nanoseconds: 0))
+    // A later message with the same key never undoes a commit.
+    if state.status == .committed && status != .committed { return }
+    state.status = status
+    state.holder = holder
+    consumeKeys[key] = state
   }
 
   private mutating func updateCursor(
@@ -136,5 +217,27 @@ extension BrokerState {
     }
     state.lastActivity = time
     groups[key] = state
+  }
+}
+
+extension PartitionCursor {
+  /// A cursor positioned so that `position` is the next offset to deliver.
+  init(position: Int64) {
+    self.init()
+    committed = position - 1
+    nextNew = position
+  }
+
+  /// Marks `offset` done for the group (acked, skipped or dead-lettered): no longer leased or
+  /// waiting, and the committed offset advances over every contiguous settled offset.
+  mutating func settle(_ offset: Int64) {
+    inflight[offset] = nil
+    retries[offset] = nil
+    if offset == committed + 1 {
+      committed = offset
+      while ackedAhead.remove(committed + 1) != nil { committed += 1 }
+    } else if offset > committed {
+      ackedAhead.insert(offset)
+    }
   }
 }

@@ -10,6 +10,14 @@ public struct BrokerState: Sendable {
   public internal(set) var lastTime: WALTimestamp?
   /// Records of kinds this build does not know, skipped by the fold.
   public internal(set) var unknownRecords = 0
+  /// Produce-scope idempotency: the message each key first produced.
+  public internal(set) var produceKeys: [ProduceKey: MessageOrigin] = [:]
+  /// Consume-scope idempotency, per group.
+  public internal(set) var consumeKeys: [ConsumeKey: ConsumeKeyState] = [:]
+  /// Dead-lettered messages by source topic, oldest first.
+  public internal(set) var deadLetters: [String: [DeadLetterEntry]] = [:]
+  /// Where each DLQ message's entry is in `deadLetters`.
+  var deadLetterIndex: [MessageOrigin: (source: String, index: Int)] = [:]
 
   public init() {}
 
@@ -19,6 +27,18 @@ public struct BrokerState: Sendable {
   public func cursor(topic: String, group: String, partition: Int) -> PartitionCursor {
     groups[GroupKey(topic: topic, group: group)]?.partitions[safe: partition] ?? PartitionCursor()
   }
+}
+
+/// A message in `dlq.<topic>`, what happened to it, and whether it was redriven.
+public struct DeadLetterEntry: Sendable, Equatable {
+  /// Where the copy is in the DLQ topic.
+  public var copy: MessageOrigin
+  public var info: DeadLetterInfo
+  public var idempotency: IdempotencyTag?
+  public var key: [UInt8]
+  /// Where `dlq redrive` republished it, once it has.
+  public var redrivenTo: MessageOrigin?
+  public var redrivenAt: WALTimestamp?
 }
 
 extension Array {

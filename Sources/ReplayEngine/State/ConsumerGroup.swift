@@ -57,3 +57,31 @@ public struct GroupState: Sendable {
   public var partitions: [PartitionCursor]
   public var lastActivity: WALTimestamp
 }
+
+/// DriftQ's consume-scope idempotency states of a key within a group.
+public enum IdempotencyStatus: String, Sendable {
+  case pending = "PENDING"
+  case committed = "COMMITTED"
+  case failed = "FAILED"
+}
+
+/// Where a consume-scope idempotency key stands in one group, and which message holds it.
+public struct ConsumeKeyState: Sendable, Equatable {
+  public var status: IdempotencyStatus
+  public var holder: MessageOrigin
+  public var owner: String
+  public var leaseDeadline: WALTimestamp
+}
+
+/// Consume-scope identity: DriftQ's `(tenant, topic, group, key)`.
+public struct ConsumeKey: Hashable, Sendable {
+  public var tag: IdempotencyTag
+  public var topic: String
+  public var group: String
+}
+
+/// Produce-scope identity: DriftQ's `(tenant, final topic, key)`.
+public struct ProduceKey: Hashable, Sendable {
+  public var tag: IdempotencyTag
+  public var topic: String
+}

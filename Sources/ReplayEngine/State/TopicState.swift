@@ -10,6 +10,16 @@ public struct StoredMessage: Sendable, Equatable {
   public var deadline: WALTimestamp?
   /// Key plus value bytes.
   public var bytes: Int
+  /// Bytes of this message and every earlier one in its partition (for buffered-bytes limits).
+  public var cumulativeBytes: Int64 = 0
+  /// The envelope's idempotency key and tenant, when the message has a key.
+  public var idempotency: IdempotencyTag?
+}
+
+/// A message's idempotency identity within its topic: DriftQ's `(tenant_id, key)`.
+public struct IdempotencyTag: Sendable, Hashable {
+  public var tenant: String
+  public var key: String
 }
 
 /// A topic: its partitions, each a list of messages whose index is the offset.
@@ -17,6 +27,7 @@ public struct TopicState: Sendable {
   public var name: String
   public var partitions: [[StoredMessage]]
   public var createdAt: WALTimestamp
+  public var limits: ProducerLimits
 
   public var partitionCount: Int { partitions.count }
   public var messageCount: Int { partitions.reduce(0) { $0 + $1.count } }

@@ -68,12 +68,21 @@ final class LocalBroker {
     return result
   }
 
-  /// The published message stored at `position` (its bytes live only in the log).
+  /// The message stored at `position` (its bytes live only in the log): a published message,
+  /// a DLQ copy, or a redriven message.
   func message(at position: RecordPosition) throws -> MessagePublished {
     let record = try fetcher.record(at: position)
-    guard case .messagePublished(let message)? = try EventCodec.decode(record) else {
+    switch try EventCodec.decode(record) {
+    case .messagePublished(let message)?: return message
+    case .messageDeadLettered(let moved)?: return moved.copy
+    case .messageRedriven(let redriven)?: return redriven.message
+    default:
       throw WALError(.corruption, "the record at this position is not a message", location: RecordLocation(segment: SegmentName.fileName(baseLSN: position.segmentBaseLSN), offset: position.offset))
     }
-    return message
+  }
+
+  /// Reads message bodies for decisions that copy them (dead-lettering, redrive).
+  var loader: BrokerDecider.MessageLoader {
+    { [unowned self] stored in try self.message(at: stored.position) }
   }
 }

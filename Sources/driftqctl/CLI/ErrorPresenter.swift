@@ -22,7 +22,7 @@ enum ErrorPresenter {
     case let failure as CommandFailure:
       return (failure.status, failure.message)
     case let rejection as BrokerRejection:
-      return (.failure, rejection.message)
+      return (rejection.code == .resourceExhausted ? .unavailable : .failure, rejection.message)
     case let wal as WALError:
       switch wal.code {
       case .corruption: return (.corruption, "corruption in the WAL: \(wal) (run 'driftqctl wal verify' for a full report)")

@@ -36,7 +36,23 @@ enum PayloadRendering {
     if !e.labels.isEmpty {
       members.append(("labels", .object(e.labels.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })))
     }
+    if let dlq = e.dlq { members.append(("dlq", deadLetterInfo(dlq))) }
+    if let origin = e.redrivenFrom { members.append(("redriven_from", Self.origin(origin))) }
     return .object(members)
+  }
+
+  /// DriftQ's DLQ metadata keys, plus the group and reason.
+  static func deadLetterInfo(_ dlq: DeadLetterInfo) -> JSONValue {
+    .object([
+      ("original_topic", .string(dlq.originalTopic)), ("original_partition", .int(dlq.originalPartition)),
+      ("original_offset", .int(dlq.originalOffset)), ("attempts", .int(dlq.attempts)),
+      ("last_error", .string(dlq.lastError)), ("routed_at_ms", .int(dlq.routedAt.milliseconds)),
+      ("group", .string(dlq.group)), ("reason", .string(dlq.reason)),
+    ])
+  }
+
+  static func origin(_ origin: MessageOrigin) -> JSONValue {
+    .object([("topic", .string(origin.topic)), ("partition", .int(origin.partition)), ("offset", .int(origin.offset))])
   }
 
   /// One DriftQ `ConsumeItem`: `partition, offset, attempts, key, value, last_error,

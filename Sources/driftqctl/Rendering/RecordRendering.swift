@@ -12,57 +12,72 @@ enum RecordRendering {
       ("segment", .string(SegmentName.fileName(baseLSN: logged.position.segmentBaseLSN))),
       ("byte", .int(logged.position.offset)),
     ]
-    func bytes(_ name: String, _ data: [UInt8]) {
-      let (text, isBase64) = PayloadRendering.text(data)
-      members.append((name, .string(text)))
-      if isBase64 { members.append((name + "_encoding", .string("base64"))) }
-    }
     let event: BrokerEvent?
     do { event = try EventCodec.decode(record) } catch {
       members.append(("decode_error", .string(error.message)))
-      bytes("payload", record.payload)
+      appendBytes("payload", record.payload, to: &members)
       return .object(members)
     }
     switch event {
     case .topicCreated(let e)?:
       members += [("topic", .string(e.name)), ("partitions", .int(e.partitions))]
+      if e.limits.maxBufferedMessages > 0 { members.append(("max_buffered_msgs", .int(e.limits.maxBufferedMessages))) }
+      if e.limits.maxBufferedBytes > 0 { members.append(("max_buffered_bytes", .int(e.limits.maxBufferedBytes))) }
     case .messagePublished(let e)?:
-      members += [("topic", .string(e.topic)), ("partition", .int(e.partition)), ("offset", .int(e.offset))]
-      bytes("key", e.key)
-      bytes("value", e.value)
-      if !e.envelope.isEmpty { members.append(("envelope", PayloadRendering.envelope(e.envelope))) }
+      members += message(e)
     case .messageDelivered(let e)?:
-      members += [
-        ("topic", .string(e.topic)), ("group", .string(e.group)), ("partition", .int(e.partition)),
-        ("offset", .int(e.offset)), ("owner", .string(e.owner)), ("attempt", .int(e.attempt)),
-        ("lease_deadline", .string(RFC3339.format(e.leaseDeadline))),
-      ]
+      members += place(e.topic, e.group, e.partition, e.offset)
+      members += [("owner", .string(e.owner)), ("attempt", .int(e.attempt)), ("lease_deadline", .string(RFC3339.format(e.leaseDeadline)))]
     case .messageAcked(let e)?:
-      members += [
-        ("topic", .string(e.topic)), ("group", .string(e.group)), ("partition", .int(e.partition)),
-        ("offset", .int(e.offset)), ("owner", .string(e.owner)),
-      ]
+      members += place(e.topic, e.group, e.partition, e.offset) + [("owner", .string(e.owner))]
     case .messageNacked(let e)?:
-      members += [
-        ("topic", .string(e.topic)), ("group", .string(e.group)), ("partition", .int(e.partition)),
-        ("offset", .int(e.offset)), ("owner", .string(e.owner)), ("reason", .string(e.reason)),
-      ]
+      members += place(e.topic, e.group, e.partition, e.offset) + [("owner", .string(e.owner)), ("reason", .string(e.reason))]
+    case .messageSkipped(let e)?:
+      members += place(e.topic, e.group, e.partition, e.offset) + [("reason", .string(e.reason))]
+    case .groupSeeked(let e)?:
+      members += place(e.topic, e.group, e.partition, e.offset)
+    case .messageDeadLettered(let e)?:
+      members += [("group", .string(e.group)), ("source", PayloadRendering.origin(e.source))] + message(e.copy)
+    case .messageRedriven(let e)?:
+      members += [("from", PayloadRendering.origin(e.from))] + message(e.message)
     case nil:
       members.append(("payload_bytes", .int(record.payload.count)))
-      bytes("payload", record.payload)
+      appendBytes("payload", record.payload, to: &members)
     }
     return .object(members)
   }
 
-  /// The topic an event concerns, for `--topic` filtering.
-  static func topic(of record: WALRecord) -> String? {
+  private static func place(_ topic: String, _ group: String, _ partition: Int, _ offset: Int64) -> [(String, JSONValue)] {
+    [("topic", .string(topic)), ("group", .string(group)), ("partition", .int(partition)), ("offset", .int(offset))]
+  }
+
+  private static func message(_ e: MessagePublished) -> [(String, JSONValue)] {
+    var members: [(String, JSONValue)] = [("topic", .string(e.topic)), ("partition", .int(e.partition)), ("offset", .int(e.offset))]
+    appendBytes("key", e.key, to: &members)
+    appendBytes("value", e.value, to: &members)
+    if !e.envelope.isEmpty { members.append(("envelope", PayloadRendering.envelope(e.envelope))) }
+    return members
+  }
+
+  private static func appendBytes(_ name: String, _ data: [UInt8], to members: inout [(String, JSONValue)]) {
+    let (text, isBase64) = PayloadRendering.text(data)
+    members.append((name, .string(text)))
+    if isBase64 { members.append((name + "_encoding", .string("base64"))) }
+  }
+
+  /// The topics an event concerns, for `--topic` filtering.
+  static func topics(of record: WALRecord) -> [String] {
     switch try? EventCodec.decode(record) {
-    case .topicCreated(let e)?: return e.name
-    case .messagePublished(let e)?: return e.topic
-    case .messageDelivered(let e)?: return e.topic
-    case .messageAcked(let e)?: return e.topic
-    case .messageNacked(let e)?: return e.topic
-    case nil: return nil
+    case .topicCreated(let e)?: return [e.name]
+    case .messagePublished(let e)?: return [e.topic]
+    case .messageDelivered(let e)?: return [e.topic]
+    case .messageAcked(let e)?: return [e.topic]
+    case .messageNacked(let e)?: return [e.topic]
+    case .messageSkipped(let e)?: return [e.topic]
+    case .groupSeeked(let e)?: return [e.topic]
+    case .messageDeadLettered(let e)?: return [e.source.topic, e.copy.topic]
+    case .messageRedriven(let e)?: return [e.from.topic, e.message.topic]
+    case nil: return []
     }
   }
 }

@@ -15,7 +15,9 @@ struct PublishCommand: Command {
   static let spec = CommandSpec(
     ["publish"], abstract: "Publish a message, or NDJSON lines from stdin with --batch; prints partition and offset.",
     discussion: """
-      A message is acknowledged (printed) only after it is fsynced. With --batch, each stdin line is
+      A message is acknowledged (printed) only after it is fsynced. A repeated idempotency key
+      (same tenant, final topic and key) writes nothing and answers with the original's partition
+      and offset, marked duplicate. A topic's producer limits refuse with exit 5. With --batch, each stdin line is
       {"topic"?,"key"?,"value":"...","value_encoding"?:"base64","envelope"?:{...}} (DriftQ's produce body);
       lines are committed in groups with one fdatasync per group, and each output line is printed
       only once its group is durable. A bad line is reported on stderr and skipped (exit 1 at the end).
@@ -73,12 +75,13 @@ struct PublishCommand: Command {
 
   private func runOne(_ broker: LocalBroker, value: [UInt8], _ context: CommandContext) throws -> ExitStatus {
     let topic = self.topic ?? ""
-    let published = try broker.commit { state, now in
-      var pending: [BrokerDecider.TopicPartition: Int64] = [:]
-      let message = try BrokerDecider.publish(state, topic: topic, key: keyBytes, value: value, envelope: envelope, now: now, pending: &pending).get()
-      return ([.messagePublished(message)], message)
+    let outcome = try broker.commit { state, now in
+      var pending = BrokerDecider.Pending()
+      let outcome = try BrokerDecider.publish(state, topic: topic, key: keyBytes, value: value, envelope: envelope, now: now, pending: &pending).get()
+      if case .published(let message) = outcome { return ([.messagePublished(message)], outcome) }
+      return ([], outcome)
     }
-    context.stdout.line(Self.render(published, requested: topic, format: globals.output))
+    context.stdout.line(Self.render(outcome, requested: topic, format: globals.output))
     return .success
   }
 
@@ -94,6 +97,7 @@ struct PublishCommand: Command {
   private func runBatch(_ broker: LocalBroker, _ context: CommandContext) throws -> ExitStatus {
     var lineNumber = 0
     var failures = 0
+    var overloaded = false
     var finished = false
     while !finished {
       var items: [Item] = []
@@ -113,21 +117,22 @@ struct PublishCommand: Command {
       } while items.count < maximumGroup && bytes < 8 << 20 && context.stdin.hasBufferedLine()
       guard !items.isEmpty else { continue }
       let outcomes = try broker.commit { state, now in
-        var pending: [BrokerDecider.TopicPartition: Int64] = [:]
+        var pending = BrokerDecider.Pending()
         var events: [BrokerEvent] = []
-        var outcomes: [Result<MessagePublished, BrokerRejection>] = []
+        var outcomes: [Result<BrokerDecider.Publication, BrokerRejection>] = []
         for item in items {
           let decision = BrokerDecider.publish(state, topic: item.topic, key: item.key, value: item.value, envelope: item.envelope, now: now, pending: &pending)
-          if case .success(let message) = decision { events.append(.messagePublished(message)) }
+          if case .success(.published(let message)) = decision { events.append(.messagePublished(message)) }
           outcomes.append(decision)
         }
         return (events, outcomes)
       }
       for (item, outcome) in zip(items, outcomes) {
         switch outcome {
-        case .success(let message): context.stdout.line(Self.render(message, requested: item.topic, format: globals.output))
+        case .success(let publication): context.stdout.line(Self.render(publication, requested: item.topic, format: globals.output))
         case .failure(let rejection):
           failures += 1
+          if rejection.code == .resourceExhausted { overloaded = true }
           context.stderr.line("driftqctl: error: line \(item.line): \(rejection.message)")
         }
       }
@@ -135,7 +140,7 @@ struct PublishCommand: Command {
       context.stderr.flush()
       if context.stdout.isBroken { break }
     }
-    return failures == 0 ? .success : .failure
+    return overloaded ? .unavailable : failures == 0 ? .success : .failure
   }
 
   private func readLine(_ context: CommandContext) throws -> [UInt8]? {
@@ -182,22 +187,30 @@ struct PublishCommand: Command {
     return item
   }
 
-  static func render(_ message: MessagePublished, requested: String, format: OutputFormat) -> String {
+  /// One output line: where the message landed, or, for a duplicate, where the original is.
+  static func render(_ publication: BrokerDecider.Publication, requested: String, format: OutputFormat) -> String {
+    let place: MessageOrigin
+    let duplicate: Bool
+    switch publication {
+    case .published(let message): place = MessageOrigin(topic: message.topic, partition: message.partition, offset: message.offset); duplicate = false
+    case .duplicate(let original): place = original; duplicate = true
+    }
     switch format {
     case .text:
-      return "topic=\(message.topic) partition=\(message.partition) offset=\(message.offset)"
+      return "topic=\(place.topic) partition=\(place.partition) offset=\(place.offset)" + (duplicate ? " duplicate" : "")
     case .json, .ndjson:
       var w = JSONWriter(capacity: 96)
       w.raw("{\"status\":\"produced\",\"topic\":")
       w.string(requested)
-      if requested != message.topic {
+      if requested != place.topic {
         w.raw(",\"target_topic\":")
-        w.string(message.topic)
+        w.string(place.topic)
       }
       w.raw(",\"partition\":")
-      w.integer(message.partition)
+      w.integer(place.partition)
       w.raw(",\"offset\":")
-      w.integer(message.offset)
+      w.integer(place.offset)
+      if duplicate { w.raw(",\"duplicate\":true") }
       w.raw("}")
       return w.text
     }

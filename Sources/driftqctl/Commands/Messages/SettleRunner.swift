@@ -33,6 +33,7 @@ struct SettleRunner {
     let outcomes = try settle([Target(line: 0, partition: partition, offset: offset)], broker)
     if case .failure(let rejection) = outcomes[0] { throw rejection }
     context.stdout.line(render(Target(line: 0, partition: partition, offset: offset), outcome: outcomes[0]))
+    noteDeadLetters(outcomes, context)
     return .success
   }
 
@@ -42,6 +43,7 @@ struct SettleRunner {
     var settled = 0
     var failures = 0
     var finished = false
+    var allOutcomes: [Result<[BrokerEvent], BrokerRejection>] = []
     while !finished {
       var targets: [Target] = []
       repeat {
@@ -64,6 +66,7 @@ struct SettleRunner {
       } while targets.count < 8192 && context.stdin.hasBufferedLine()
       guard !targets.isEmpty else { continue }
       let outcomes = try settle(targets, broker)
+      allOutcomes += outcomes.filter { if case .success(let events) = $0 { return events.count > 1 } else { return false } }
       for (target, outcome) in zip(targets, outcomes) {
         switch outcome {
         case .success:
@@ -79,23 +82,42 @@ struct SettleRunner {
       context.stderr.flush()
     }
     if globals.output == .text { context.stdout.line("\(action.verb)=\(settled) failed=\(failures)") }
+    noteDeadLetters(allOutcomes, context)
     return failures == 0 ? .success : .failure
   }
 
-  private func settle(_ targets: [Target], _ broker: LocalBroker) throws -> [Result<BrokerEvent, BrokerRejection>] {
-    try broker.commit { state, _ in
+  /// Decides every target against one state and commits the accepted ones in one write. A
+  /// nack of a message's last allowed attempt also moves it to the DLQ in that write.
+  private func settle(_ targets: [Target], _ broker: LocalBroker) throws -> [Result<[BrokerEvent], BrokerRejection>] {
+    try broker.commit { state, now in
       var settled = Set<BrokerDecider.MessageRef>()
-      let outcomes = targets.map { target -> Result<BrokerEvent, BrokerRejection> in
+      var pending = BrokerDecider.Pending()
+      var outcomes: [Result<[BrokerEvent], BrokerRejection>] = []
+      for target in targets {
         switch action {
         case .ack:
-          return BrokerDecider.ack(state, topic: topic, group: group, owner: owner, partition: target.partition, offset: target.offset, settled: &settled)
-            .map { .messageAcked($0) }
+          outcomes.append(BrokerDecider.ack(state, topic: topic, group: group, owner: owner, partition: target.partition, offset: target.offset, settled: &settled)
+            .map { [.messageAcked($0)] })
         case .nack(let reason):
-          return BrokerDecider.nack(state, topic: topic, group: group, owner: owner, partition: target.partition, offset: target.offset, reason: target.reason ?? reason, settled: &settled)
-            .map { .messageNacked($0) }
+          do {
+            outcomes.append(.success(try BrokerDecider.nack(
+              state, topic: topic, group: group, owner: owner, partition: target.partition, offset: target.offset,
+              reason: target.reason ?? reason, now: now, settled: &settled, pending: &pending, loader: broker.loader)))
+          } catch let rejection as BrokerRejection {
+            outcomes.append(.failure(rejection))
+          }
         }
       }
-      return (outcomes.compactMap { try? $0.get() }, outcomes)
+      return (outcomes.flatMap { (try? $0.get()) ?? [] }, outcomes)
+    }
+  }
+
+  private func noteDeadLetters(_ outcomes: [Result<[BrokerEvent], BrokerRejection>], _ context: CommandContext) {
+    for case .success(let events) in outcomes {
+      for case .messageDeadLettered(let moved) in events {
+        let attempts = moved.copy.envelope.dlq?.attempts ?? 0
+        context.note("\(topic)/\(moved.source.partition) offset \(moved.source.offset) failed \(attempts) attempt\(attempts == 1 ? "" : "s"): moved to \(moved.copy.topic) partition \(moved.copy.partition) offset \(moved.copy.offset)")
+      }
     }
   }
 
@@ -115,12 +137,20 @@ struct SettleRunner {
     return target
   }
 
-  private func render(_ target: Target, outcome: Result<BrokerEvent, BrokerRejection>) -> String {
+  private func render(_ target: Target, outcome: Result<[BrokerEvent], BrokerRejection>) -> String {
     var reason = ""
-    if case .success(.messageNacked(let e)) = outcome { reason = e.reason }
+    var deadLetter: MessagePublished?
+    if case .success(let events) = outcome {
+      for event in events {
+        if case .messageNacked(let e) = event { reason = e.reason }
+        if case .messageDeadLettered(let moved) = event { deadLetter = moved.copy }
+      }
+    }
     switch globals.output {
     case .text:
-      return "\(action.verb) topic=\(topic) group=\(group) partition=\(target.partition) offset=\(target.offset)" + (reason.isEmpty ? "" : " reason=\(GoQuote.quote(reason))")
+      return "\(action.verb) topic=\(topic) group=\(group) partition=\(target.partition) offset=\(target.offset)"
+        + (reason.isEmpty ? "" : " reason=\(GoQuote.quote(reason))")
+        + (deadLetter.map { " dead_lettered=\($0.topic)/\($0.partition)@\($0.offset)" } ?? "")
     case .json, .ndjson:
       var members: [(String, JSONValue)] = []
       switch outcome {
@@ -133,6 +163,9 @@ struct SettleRunner {
       if target.line > 0 { members.append(("line", .int(target.line))) }
       members += [("topic", .string(topic)), ("group", .string(group)), ("partition", .int(target.partition)), ("offset", .int(target.offset))]
       if !reason.isEmpty { members.append(("reason", .string(reason))) }
+      if let deadLetter {
+        members.append(("dead_lettered", .object([("topic", .string(deadLetter.topic)), ("partition", .int(deadLetter.partition)), ("offset", .int(deadLetter.offset))])))
+      }
       return JSONWriter.encode(.object(members))
     }
   }

@@ -49,7 +49,7 @@ struct WALDumpCommand: Command {
         }
       }
       if let kindFilter, record.kind != kindFilter { continue }
-      if let topicFilter, RecordRendering.topic(of: record) != topicFilter { continue }
+      if let topicFilter, !RecordRendering.topics(of: record).contains(topicFilter) { continue }
       context.stdout.line(JSONWriter.encode(RecordRendering.json(logged)))
       if context.stdout.isBroken { return .success }
     }

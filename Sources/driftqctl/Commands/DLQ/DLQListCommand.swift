@@ -1,0 +1,56 @@
+import ReplayEngine
+import WALFormat
+
+/// `dlq list`: a topic's dead-lettered messages, why they failed, and whether they were redriven.
+struct DLQListCommand: Command {
+  static let spec = CommandSpec(
+    ["dlq", "list"], abstract: "List a topic's dead-lettered messages with their DLQ metadata and redrive state.",
+    options: [.topic])
+
+  let globals: GlobalOptions
+  let topic: String
+
+  init(_ args: inout ParsedArguments, globals: GlobalOptions) throws(UsageError) {
+    self.globals = globals
+    topic = try args.name(.topic)
+  }
+
+  func run(in context: CommandContext) throws -> ExitStatus {
+    let state = try LocalBroker.open(globals, context: context).state
+    guard state.topics[topic] != nil else { throw BrokerRejection(.topicNotFound, "topic does not exist: \(topic)") }
+    let entries = state.deadLetters[topic] ?? []
+    switch globals.output {
+    case .text:
+      guard !entries.isEmpty else { context.stdout.line("(no dead-lettered messages)"); return .success }
+      var table = TableRenderer(["DLQ_MESSAGE", "ORIGINAL", "GROUP", "ATTEMPTS", "REASON", "ROUTED_AT", "REDRIVEN_TO", "LAST_ERROR"])
+      for e in entries {
+        table.add([
+          place(e.copy), "\(e.info.originalTopic)/\(e.info.originalPartition)@\(e.info.originalOffset)", e.info.group,
+          String(e.info.attempts), e.info.reason, RFC3339.format(e.info.routedAt), e.redrivenTo.map(place) ?? "-",
+          e.info.lastError.isEmpty ? "-" : e.info.lastError,
+        ])
+      }
+      context.stdout.write(table.render())
+    case .json, .ndjson:
+      let items: [JSONValue] = entries.map { e in
+        var members: [(String, JSONValue)] = [("dlq_partition", .int(e.copy.partition)), ("dlq_offset", .int(e.copy.offset))]
+        let (key, keyIsBase64) = PayloadRendering.text(e.key)
+        members.append(("key", .string(key)))
+        if keyIsBase64 { members.append(("key_encoding", .string("base64"))) }
+        members.append(("dlq", PayloadRendering.deadLetterInfo(e.info)))
+        members.append(("redriven", .bool(e.redrivenTo != nil)))
+        if let to = e.redrivenTo { members.append(("redriven_to", PayloadRendering.origin(to))) }
+        if let at = e.redrivenAt { members.append(("redriven_at", .string(RFC3339.format(at)))) }
+        return .object(members)
+      }
+      if globals.output == .json {
+        context.stdout.line(JSONWriter.encode(.object([("topic", .string(topic)), ("dlq_topic", .string(BrokerDecider.deadLetterTopic(of: topic))), ("messages", .array(items))])))
+      } else {
+        for item in items { context.stdout.line(JSONWriter.encode(item)) }
+      }
+    }
+    return .success
+  }
+
+  private func place(_ origin: MessageOrigin) -> String { "\(origin.topic)/\(origin.partition)@\(origin.offset)" }
+}

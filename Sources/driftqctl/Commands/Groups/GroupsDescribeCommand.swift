@@ -1,0 +1,49 @@
+import ReplayEngine
+import WALFormat
+
+/// `groups describe`: a group's per-partition progress and leases (DriftQ's lag row).
+struct GroupsDescribeCommand: Command {
+  static let spec = CommandSpec(
+    ["groups", "describe"], abstract: "Per partition: head, committed, lag, in-flight, lease owners and expiry, stalled.",
+    discussion: """
+      COMMIT is the next offset to consume (last contiguously acked + 1), as DriftQ's lag tracker
+      reports it. STALLED means a lease has expired and nobody has taken the message since.
+      -o json prints DriftQ's /debug/topics/lag document.
+      """,
+    options: [.group, OptionSpec.topic.with(required: false)])
+
+  let globals: GlobalOptions
+  let group: String
+  let topic: String?
+
+  init(_ args: inout ParsedArguments, globals: GlobalOptions) throws(UsageError) {
+    self.globals = globals
+    group = try args.name(.group)
+    topic = args.value(OptionSpec.topic)
+  }
+
+  func run(in context: CommandContext) throws -> ExitStatus {
+    let state = try LocalBroker.open(globals, context: context).state
+    if let topic, state.topics[topic] == nil { throw BrokerRejection(.topicNotFound, "topic does not exist: \(topic)") }
+    let now = context.clock()
+    let rows = BrokerDecider.lagRows(state, group: group, topic: topic, now: now)
+    if rows.isEmpty && topic == nil && !state.groups.keys.contains(where: { $0.group == group }) {
+      throw CommandFailure(.notFound, "no consumer group \(group)")
+    }
+    switch globals.output {
+    case .text:
+      var table = TableRenderer(["TOPIC", "PART", "HEAD", "COMMIT", "LAG", "INFLIGHT", "OWNERS", "OLDEST_LEASE_MS", "LEASE_EXPIRES", "STALLED"])
+      for r in rows {
+        table.add([
+          r.topic, String(r.partition), String(r.headOffset), String(r.committedOffset), String(r.lag), String(r.inflight),
+          r.leaseOwners.isEmpty ? "-" : r.leaseOwners.joined(separator: ","), r.oldestLeaseAgeMs.map(String.init) ?? "-",
+          r.leaseExpiresAt.map(RFC3339.format) ?? "-", r.stalled ? "yes" : "no",
+        ])
+      }
+      context.stdout.write(rows.isEmpty ? "(no lag rows)\n" : table.render())
+    case .json, .ndjson:
+      context.stdout.line(JSONWriter.encode(LagRendering.document(group: group, topic: topic, rows: rows)))
+    }
+    return .success
+  }
+}

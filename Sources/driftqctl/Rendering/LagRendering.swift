@@ -1,0 +1,25 @@
+import ReplayEngine
+import WALFormat
+
+/// DriftQ's `/debug/topics/lag` shapes, shared by `groups describe` and `topics lag`.
+enum LagRendering {
+  static func row(_ r: BrokerDecider.LagRow) -> JSONValue {
+    var members: [(String, JSONValue)] = [
+      ("group", .string(r.group)), ("topic", .string(r.topic)), ("partition", .int(r.partition)),
+      ("head_offset", .int(r.headOffset)), ("committed_offset", .int(r.committedOffset)),
+      ("inflight", .int(r.inflight)), ("lag", .int(r.lag)),
+    ]
+    if !r.leaseOwners.isEmpty { members.append(("lease_owners", .array(r.leaseOwners.map { .string($0) }))) }
+    if let owner = r.lastOwner { members.append(("last_owner", .string(owner))) }
+    if let at = r.lastDeliveredAt { members.append(("last_delivered_at_ms", .int(at.milliseconds))) }
+    if let age = r.oldestLeaseAgeMs { members.append(("oldest_lease_age_ms", .int(age))) }
+    if let expiry = r.leaseExpiresAt { members.append(("lease_expires_at_ms", .int(expiry.milliseconds))) }
+    if r.stalled { members.append(("stalled", .bool(true))) }
+    return .object(members)
+  }
+
+  /// `{"ok":true,"group":…,"topic":…,"rows":[…]}` as DriftQ answers it.
+  static func document(group: String, topic: String?, rows: [BrokerDecider.LagRow]) -> JSONValue {
+    .object([("ok", .bool(true)), ("group", .string(group)), ("topic", .string(topic ?? "")), ("rows", .array(rows.map(row)))])
+  }
+}
