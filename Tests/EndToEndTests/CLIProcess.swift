@@ -54,6 +54,17 @@ struct CLIProcess {
       stderr: String(decoding: try Data(contentsOf: errPath), as: UTF8.self))
   }
 
+  /// Reads `stream` until it has given at least `count` complete lines (or ends); returns them.
+  static func readLines(_ stream: FileHandle, atLeast count: Int) -> [String] {
+    var text = ""
+    while text.split(separator: "\n", omittingEmptySubsequences: false).count <= count {
+      let data = stream.availableData
+      if data.isEmpty { break }
+      text += String(decoding: data, as: UTF8.self)
+    }
+    return text.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
+  }
+
   /// Starts `driftqctl` with pipes, for tests that stream or kill it.
   func start(_ arguments: [String]) throws -> (Process, stdin: FileHandle, stdout: FileHandle) {
     let process = Process()

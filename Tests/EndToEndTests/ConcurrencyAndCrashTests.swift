@@ -50,17 +50,11 @@ import TestSupport
       }
     }
     writer.start()
-    var acknowledged = ""
-    while acknowledged.split(separator: "\n").count < 5000 {
-      let data = stdout.availableData
-      if data.isEmpty { break }
-      acknowledged += String(decoding: data, as: UTF8.self)
-    }
+    // Only whole lines count as acknowledged; a line cut by the kill was never complete.
+    let lines = CLIProcess.readLines(stdout, atLeast: 5000)
     kill(process.processIdentifier, SIGKILL)
     process.waitUntilExit()
     #expect(process.terminationReason == .uncaughtSignal)
-    // Only whole lines count as acknowledged; a line cut by the kill was never complete.
-    let lines = acknowledged.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
     #expect(lines.count >= 5000)
     let verify = try cli.run(["wal", "verify"])
     #expect(verify.status == 0, "\(verify.stdout)")

@@ -68,12 +68,7 @@ import TestSupport
     signal(SIGPIPE, SIG_IGN)
     let (process, stdin, stdout) = try cli.start(["dlq", "redrive", "--topic", "t", "--rate", "300/s", "-o", "ndjson"])
     try stdin.close()
-    var seen = ""
-    while seen.split(separator: "\n").count < 30 {
-      let data = stdout.availableData
-      if data.isEmpty { break }
-      seen += String(decoding: data, as: UTF8.self)
-    }
+    #expect(CLIProcess.readLines(stdout, atLeast: 30).count >= 30)
     kill(process.processIdentifier, SIGKILL)
     process.waitUntilExit()
     let rest = try cli.run(["dlq", "redrive", "--topic", "t"])

@@ -14,26 +14,17 @@ public enum EventCodec {
     case .messagePublished(let e):
       return (.messagePublished, encode(e))
     case .messageDelivered(let e):
-      w.string(1, e.topic)
-      w.string(2, e.group)
-      w.varint(3, UInt64(e.partition))
-      w.varint(4, UInt64(e.offset))
+      w.place(e.topic, e.group, e.partition, e.offset)
       w.string(5, e.owner)
       w.varint(6, UInt64(e.attempt))
       w.signed(7, e.leaseDeadline.nanoseconds)
       return (.messageDelivered, w.bytes)
     case .messageAcked(let e):
-      w.string(1, e.topic)
-      w.string(2, e.group)
-      w.varint(3, UInt64(e.partition))
-      w.varint(4, UInt64(e.offset))
+      w.place(e.topic, e.group, e.partition, e.offset)
       w.string(5, e.owner)
       return (.messageAcked, w.bytes)
     case .messageNacked(let e):
-      w.string(1, e.topic)
-      w.string(2, e.group)
-      w.varint(3, UInt64(e.partition))
-      w.varint(4, UInt64(e.offset))
+      w.place(e.topic, e.group, e.partition, e.offset)
       w.string(5, e.owner)
       w.string(6, e.reason)
       return (.messageNacked, w.bytes)
@@ -48,17 +39,11 @@ public enum EventCodec {
       w.bytes(2, encode(e.message))
       return (.messageRedriven, w.bytes)
     case .messageSkipped(let e):
-      w.string(1, e.topic)
-      w.string(2, e.group)
-      w.varint(3, UInt64(e.partition))
-      w.varint(4, UInt64(e.offset))
+      w.place(e.topic, e.group, e.partition, e.offset)
       w.string(5, e.reason)
       return (.messageSkipped, w.bytes)
     case .groupSeeked(let e):
-      w.string(1, e.topic)
-      w.string(2, e.group)
-      w.varint(3, UInt64(e.partition))
-      w.varint(4, UInt64(e.offset))
+      w.place(e.topic, e.group, e.partition, e.offset)
       return (.groupSeeked, w.bytes)
     }
   }
@@ -349,5 +334,15 @@ public enum EventCodec {
     }
     if !policy.isEmpty { info.originalRetryPolicy = policy }
     return info
+  }
+}
+
+extension FieldWriter {
+  /// Tags 1–4 of every per-group message event: topic, group, partition, offset.
+  mutating func place(_ topic: String, _ group: String, _ partition: Int, _ offset: Int64) {
+    string(1, topic)
+    string(2, group)
+    varint(3, UInt64(partition))
+    varint(4, UInt64(offset))
   }
 }

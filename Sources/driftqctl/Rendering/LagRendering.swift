@@ -23,3 +23,22 @@ enum LagRendering {
     .object([("ok", .bool(true)), ("group", .string(group)), ("topic", .string(topic ?? "")), ("rows", .array(rows.map(row)))])
   }
 }
+
+/// The `--group G [--topic T]` query that `groups describe` and `topics lag` share.
+struct LagQuery {
+  static let options = [OptionSpec.group, OptionSpec.topic.with(required: false)]
+  let group: String
+  let topic: String?
+
+  init(_ args: inout ParsedArguments) throws(UsageError) {
+    group = try args.name(.group)
+    topic = args.value(OptionSpec.topic)
+  }
+
+  /// The rows, after checking the topic exists (a missing topic is a broker rejection).
+  func rows(_ globals: GlobalOptions, _ context: CommandContext) throws -> (BrokerState, [BrokerDecider.LagRow]) {
+    let state = try LocalBroker.open(globals, context: context).state
+    if let topic, state.topics[topic] == nil { throw BrokerRejection(.topicNotFound, "topic does not exist: \(topic)") }
+    return (state, BrokerDecider.lagRows(state, group: group, topic: topic, now: context.clock()))
+  }
+}

@@ -10,25 +10,20 @@ struct GroupsDescribeCommand: Command {
       reports it. STALLED means a lease has expired and nobody has taken the message since.
       -o json prints DriftQ's /debug/topics/lag document.
       """,
-    options: [.group, OptionSpec.topic.with(required: false)])
+    options: LagQuery.options)
 
   let globals: GlobalOptions
-  let group: String
-  let topic: String?
+  let query: LagQuery
 
   init(_ args: inout ParsedArguments, globals: GlobalOptions) throws(UsageError) {
     self.globals = globals
-    group = try args.name(.group)
-    topic = args.value(OptionSpec.topic)
+    query = try LagQuery(&args)
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
-    let state = try LocalBroker.open(globals, context: context).state
-    if let topic, state.topics[topic] == nil { throw BrokerRejection(.topicNotFound, "topic does not exist: \(topic)") }
-    let now = context.clock()
-    let rows = BrokerDecider.lagRows(state, group: group, topic: topic, now: now)
-    if rows.isEmpty && topic == nil && !state.groups.keys.contains(where: { $0.group == group }) {
-      throw CommandFailure(.notFound, "no consumer group \(group)")
+    let (state, rows) = try query.rows(globals, context)
+    if rows.isEmpty && query.topic == nil && !state.groups.keys.contains(where: { $0.group == query.group }) {
+      throw CommandFailure(.notFound, "no consumer group \(query.group)")
     }
     switch globals.output {
     case .text:
@@ -42,7 +37,7 @@ struct GroupsDescribeCommand: Command {
       }
       context.stdout.write(rows.isEmpty ? "(no lag rows)\n" : table.render())
     case .json, .ndjson:
-      context.stdout.line(JSONWriter.encode(LagRendering.document(group: group, topic: topic, rows: rows)))
+      context.stdout.line(JSONWriter.encode(LagRendering.document(group: query.group, topic: query.topic, rows: rows)))
     }
     return .success
   }
