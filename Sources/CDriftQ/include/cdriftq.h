@@ -18,6 +18,9 @@ uint32_t driftq_crc32c_update_software(uint32_t crc, const void *bytes, size_t l
 int driftq_crc32c_is_hardware(void);
 
 
+/// SHA-256 of `length` bytes into `digest` (32 bytes).
+void driftq_sha256(const void *bytes, size_t length, unsigned char digest[32]);
+
 /// flock(2). Returns 0 on success, -1 with errno set.
 int driftq_flock(int fd, int operation);
 
