@@ -8,14 +8,14 @@ let package = Package(
   products: [.executable(name: "driftqctl", targets: ["driftqctl"])],
   dependencies: [],  // policy: toolchain only (stdlib, Foundation, Dispatch, Glibc, Testing)
   targets: [
-    // Small C helpers: hardware CRC32C (SSE4.2, slicing-by-8 fallback) and flock(2).
+    // Small C helpers: hardware CRC32C, SHA-256, flock(2) and a signal-safe stop flag.
     .target(name: "CDriftQ"),
     // Bytes on disk: frames, checksums, segments, reader/writer, lock, recovery rules.
     .target(name: "WALFormat", dependencies: ["CDriftQ"]),
     // Records -> state: event codec, broker state as a pure fold, decisions.
     .target(name: "ReplayEngine", dependencies: ["WALFormat"]),
     // The CLI: parsing, help, output, local backend.
-    .executableTarget(name: "driftqctl", dependencies: ["ReplayEngine", "WALFormat"]),
+    .executableTarget(name: "driftqctl", dependencies: ["ReplayEngine", "WALFormat", "CDriftQ"]),
 
     // Shared test helpers: temporary directories, seeded randomness, fixtures.
     .target(name: "TestSupport", dependencies: ["WALFormat"], path: "Tests/TestSupport"),

@@ -6,7 +6,10 @@ import Testing
     let paths = CommandTable.all.map { $0.spec.name }
     #expect(Set(paths).count == paths.count)
     for type in CommandTable.all {
-      let names = type.spec.options.map(\.name) + OptionSpec.globals.map(\.name)
+      // A command may shadow the global --version flag with its own (runs promote --version V,
+      // as in the Go tool); nothing else may repeat.
+      let own = type.spec.options.map(\.name)
+      let names = own + OptionSpec.globals.map(\.name).filter { $0 != "version" || !own.contains("version") }
       #expect(Set(names).count == names.count, "\(type.spec.name) repeats an option name")
     }
   }
@@ -35,6 +38,26 @@ import Testing
     ["wal", "dump", "--from", "1", "--to", "@2030-01-01T00:00:00Z", "--kind", "message_acked", "--topic", "t"],
     ["wal", "verify"],
     ["wal", "repair", "--force"],
+    ["runs", "start", "--workflow", "w.json", "--input", "{}", "--run-id", "r", "--detach"],
+    ["runs", "resume", "--run-id", "r"],
+    ["runs", "demo", "--workflow", "ai-news", "--report-prompt", "p", "--run-id", "r"],
+    ["runs", "demo", "--workflow", "starter", "--fail", "transform"],
+    ["runs", "replay", "--run-id", "r", "--from-step", "s", "--mode", "live", "--workflow", "w.json", "--explain"],
+    ["runs", "replay", "--run-id", "r", "--auto"],
+    ["runs", "cancel", "--run-id", "r", "--reason", "x"],
+    ["runs", "list", "--limit", "5"],
+    ["runs", "status", "--run-id", "r"],
+    ["runs", "step", "--run-id", "r", "--node-id", "n", "--attempt", "1"],
+    ["runs", "events", "--run-id", "r"],
+    ["runs", "state", "--run-id", "r"],
+    ["runs", "diff", "--run-id", "r", "--node-id", "n", "--from", "1", "--to", "2"],
+    ["runs", "timeline", "--run-id", "r", "--follow"],
+    ["runs", "artifacts", "--run-id", "r", "--node-id", "n", "--limit", "5"],
+    ["runs", "artifact-meta", "--artifact-id", "a"],
+    ["runs", "artifact-get", "--artifact-id", "a", "--out", "f"],
+    ["runs", "promote", "--run-id", "r", "--version", "v"],
+    ["runs", "rollback", "--to", "v"],
+    ["runs", "active-index"],
   ]
 
   /// Every declared option parses and is read by its command (never "does not apply"), and

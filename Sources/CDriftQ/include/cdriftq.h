@@ -21,6 +21,12 @@ int driftq_crc32c_is_hardware(void);
 /// SHA-256 of `length` bytes into `digest` (32 bytes).
 void driftq_sha256(const void *bytes, size_t length, unsigned char digest[32]);
 
+/// Makes SIGINT and SIGTERM set a flag instead of ending the process (poll(2) returns EINTR).
+void driftq_install_stop_handlers(void);
+
+/// The signal that asked to stop (0 while none has).
+int driftq_stop_signal(void);
+
 /// flock(2). Returns 0 on success, -1 with errno set.
 int driftq_flock(int fd, int operation);
 

@@ -17,6 +17,7 @@ extension RecordKind {
     .messageDelivered: "message_delivered", .messageAcked: "message_acked",
     .messageNacked: "message_nacked", .messageDeadLettered: "message_dead_lettered",
     .messageRedriven: "message_redriven", .messageSkipped: "message_skipped", .groupSeeked: "group_seeked",
+    .runEvent: "run_event", .indexPointer: "index_pointer",
   ]
 
   /// `message_published`, or `kind(17)` for a kind this build does not know.

@@ -25,6 +25,17 @@ public final class DirectoryWatcher {
 
   deinit { if fd >= 0 { close(fd) } }
 
+  /// The inotify descriptor, for callers that wait on several things at once with poll(2);
+  /// -1 where inotify is not available.
+  public var descriptor: Int32 { fd }
+
+  /// Discards pending change notifications (after a poll reported them).
+  public func drain() {
+    guard fd >= 0 else { return }
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    while buffer.withUnsafeMutableBytes({ read(fd, $0.baseAddress, $0.count) }) > 0 {}
+  }
+
   /// Blocks until the directory changes or `milliseconds` pass; drains pending events.
   public func wait(milliseconds: Int) {
     let timeout = Int32(clamping: max(0, milliseconds))
@@ -33,10 +44,7 @@ public final class DirectoryWatcher {
       nanosleep(&spec, nil)
       return
     }
-    var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-    if poll(&descriptor, 1, timeout) > 0 {
-      var buffer = [UInt8](repeating: 0, count: 4096)
-      while buffer.withUnsafeMutableBytes({ read(fd, $0.baseAddress, $0.count) }) > 0 {}
-    }
+    var request = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+    if poll(&request, 1, timeout) > 0 { drain() }
   }
 }

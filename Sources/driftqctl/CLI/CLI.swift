@@ -42,7 +42,9 @@ enum CLI {
       case .option(let name, let isShort, let inline):
         if name == "help" || (isShort && name == "h") { wantsHelp = true }
         if name == "version" && !isShort { wantsVersion = true }
-        let global = isShort ? OptionSpec.globals.first { $0.short == Character(name) } : OptionSpec.globals.first { $0.name == name }
+        // A command's own option of the same name (runs promote --version V) takes a value.
+        let own = CommandTable.command(for: path)?.spec.options.first { !isShort && $0.name == name }
+        let global = own ?? (isShort ? OptionSpec.globals.first { $0.short == Character(name) } : OptionSpec.globals.first { $0.name == name })
         if let global, global.kind != .flag, inline == nil {
           index += 1
           valueIndices.insert(index)
@@ -56,7 +58,8 @@ enum CLI {
       index += 1
     }
     if wantsHelp { return .help(HelpRenderer.help(for: path)) }
-    if wantsVersion { return .version("driftqctl \(version)\n") }
+    let ownVersion = CommandTable.command(for: path)?.spec.options.contains { $0.name == "version" } ?? false
+    if wantsVersion && !ownVersion { return .version("driftqctl \(version)\n") }
     guard let type = CommandTable.command(for: path) else {
       if path.isEmpty {
         if let first = firstWord(tokens, excluding: valueIndices) {

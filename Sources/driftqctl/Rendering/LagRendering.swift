@@ -37,7 +37,7 @@ struct LagQuery {
 
   /// The rows, after checking the topic exists (a missing topic is a broker rejection).
   func rows(_ globals: GlobalOptions, _ context: CommandContext) throws -> (BrokerState, [BrokerDecider.LagRow]) {
-    let state = try LocalBroker.open(globals, context: context).state
+    let state = try LocalBackend.open(globals, context: context).state
     if let topic, state.topics[topic] == nil { throw BrokerRejection(.topicNotFound, "topic does not exist: \(topic)") }
     return (state, BrokerDecider.lagRows(state, group: group, topic: topic, now: context.clock()))
   }

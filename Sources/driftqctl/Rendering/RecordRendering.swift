@@ -12,6 +12,9 @@ enum RecordRendering {
       ("segment", .string(SegmentName.fileName(baseLSN: logged.position.segmentBaseLSN))),
       ("byte", .int(logged.position.offset)),
     ]
+    if record.kind == .runEvent || record.kind == .indexPointer, let json = try? JSONParser.parse(bytes: record.payload), case .object(let fields) = json {
+      return .object(members + fields)
+    }
     let event: BrokerEvent?
     do { event = try EventCodec.decode(record) } catch {
       members.append(("decode_error", .string(error.message)))

@@ -68,6 +68,18 @@ import WALFormat
     #expect(command is PublishCommand)
   }
 
+  @Test func aCommandsOwnVersionOptionShadowsTheGlobalFlag() throws {
+    guard case .run(let command) = try CLI.parse(["runs", "promote", "--run-id", "r", "--version", "v2"], environment: [:]) else {
+      Issue.record("--version of runs promote was taken as the global flag")
+      return
+    }
+    #expect((command as? RunsPromoteCommand)?.value == "v2")
+    guard case .version = try CLI.parse(["topics", "list", "--version"], environment: [:]) else {
+      Issue.record("the global --version no longer works")
+      return
+    }
+  }
+
   @Test func helpAnywhereIsACleanExit() throws {
     guard case .help(let text) = try CLI.parse(["consume", "--topic", "x", "--help"], environment: [:]) else {
       Issue.record("not help")

@@ -16,7 +16,7 @@ struct DLQListCommand: Command {
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
-    let state = try LocalBroker.open(globals, context: context).state
+    let state = try LocalBackend.open(globals, context: context).state
     guard state.topics[topic] != nil else { throw BrokerRejection(.topicNotFound, "topic does not exist: \(topic)") }
     let entries = state.deadLetters[topic] ?? []
     switch globals.output {

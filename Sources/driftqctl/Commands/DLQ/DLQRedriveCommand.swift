@@ -61,7 +61,7 @@ struct DLQRedriveCommand: Command {
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
-    let broker = try LocalBroker.open(globals, context: context)
+    let broker = try LocalBackend.open(globals, context: context)
     guard broker.state.topics[topic] != nil else { throw BrokerRejection(.topicNotFound, "topic does not exist: \(topic)") }
     if let target, broker.state.topics[target] == nil { throw BrokerRejection(.topicNotFound, "topic does not exist (create it first): \(target)") }
     let (due, skipped) = BrokerDecider.redriveCandidates(broker.state, topic: topic, selection: selection, now: context.clock())

@@ -12,7 +12,7 @@ struct GroupsListCommand: Command {
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
-    let state = try LocalBroker.open(globals, context: context).state
+    let state = try LocalBackend.open(globals, context: context).state
     let now = context.clock()
     let rows: [(key: GroupKey, partitions: Int, lag: Int64, inflight: Int, last: WALTimestamp)] = state.groups.keys.sorted { ($0.group, $0.topic) < ($1.group, $1.topic) }.compactMap { key in
       guard let group = state.groups[key] else { return nil }

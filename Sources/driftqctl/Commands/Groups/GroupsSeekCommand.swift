@@ -46,7 +46,7 @@ struct GroupsSeekCommand: Command {
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
-    let broker = try LocalBroker.open(globals, context: context)
+    let broker = try LocalBackend.open(globals, context: context)
     let plan: [BrokerDecider.SeekStep]
     if execute {
       plan = try broker.commit { state, _ in

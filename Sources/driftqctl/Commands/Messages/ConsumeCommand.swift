@@ -46,7 +46,7 @@ struct ConsumeCommand: Command {
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
-    let broker = try LocalBroker.open(globals, context: context)
+    let broker = try LocalBackend.open(globals, context: context)
     let start = context.clock()
     let deadline = timeoutMs.map { start.adding(milliseconds: $0) }
     let watcher = keepFollowing ? DirectoryWatcher(path: broker.directory.walPath) : nil
@@ -91,7 +91,7 @@ struct ConsumeCommand: Command {
     }
   }
 
-  private func print(_ lease: MessageDelivered, _ broker: LocalBroker, _ context: CommandContext) throws {
+  private func print(_ lease: MessageDelivered, _ broker: LocalBackend, _ context: CommandContext) throws {
     guard let stored = broker.state.topics[topic]?.partitions[safe: lease.partition]?[safe: Int(lease.offset)] else {
       throw CommandFailure(.failure, "leased message \(topic)/\(lease.partition)@\(lease.offset) is missing from state")
     }

@@ -63,17 +63,17 @@ struct PublishCommand: Command {
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
-    if batch { return try runBatch(try LocalBroker.open(globals, context: context), context) }
+    if batch { return try runBatch(try LocalBackend.open(globals, context: context), context) }
     let value: [UInt8]
     switch valueSource {
     case .text(let text): value = Array(text.utf8)
     case .file(let path): value = try Self.readValueFile(path)
     case nil: value = []
     }
-    return try runOne(try LocalBroker.open(globals, context: context), value: value, context)
+    return try runOne(try LocalBackend.open(globals, context: context), value: value, context)
   }
 
-  private func runOne(_ broker: LocalBroker, value: [UInt8], _ context: CommandContext) throws -> ExitStatus {
+  private func runOne(_ broker: LocalBackend, value: [UInt8], _ context: CommandContext) throws -> ExitStatus {
     let topic = self.topic ?? ""
     let outcome = try broker.commit { state, now in
       var pending = BrokerDecider.Pending()
@@ -94,7 +94,7 @@ struct PublishCommand: Command {
     var envelope: Envelope
   }
 
-  private func runBatch(_ broker: LocalBroker, _ context: CommandContext) throws -> ExitStatus {
+  private func runBatch(_ broker: LocalBackend, _ context: CommandContext) throws -> ExitStatus {
     var lineNumber = 0
     var failures = 0
     var overloaded = false

@@ -29,7 +29,7 @@ struct SettleRunner {
   let action: Action
 
   func runOne(partition: Int, offset: Int64, in context: CommandContext) throws -> ExitStatus {
-    let broker = try LocalBroker.open(globals, context: context)
+    let broker = try LocalBackend.open(globals, context: context)
     let outcomes = try settle([Target(line: 0, partition: partition, offset: offset)], broker)
     if case .failure(let rejection) = outcomes[0] { throw rejection }
     context.stdout.line(render(Target(line: 0, partition: partition, offset: offset), outcome: outcomes[0]))
@@ -38,7 +38,7 @@ struct SettleRunner {
   }
 
   func runBatch(in context: CommandContext) throws -> ExitStatus {
-    let broker = try LocalBroker.open(globals, context: context)
+    let broker = try LocalBackend.open(globals, context: context)
     var lineNumber = 0
     var settled = 0
     var failures = 0
@@ -88,7 +88,7 @@ struct SettleRunner {
 
   /// Decides every target against one state and commits the accepted ones in one write. A
   /// nack of a message's last allowed attempt also moves it to the DLQ in that write.
-  private func settle(_ targets: [Target], _ broker: LocalBroker) throws -> [Result<[BrokerEvent], BrokerRejection>] {
+  private func settle(_ targets: [Target], _ broker: LocalBackend) throws -> [Result<[BrokerEvent], BrokerRejection>] {
     try broker.commit { state, now in
       var settled = Set<BrokerDecider.MessageRef>()
       var pending = BrokerDecider.Pending()

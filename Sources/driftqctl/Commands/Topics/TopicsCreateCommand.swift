@@ -33,7 +33,7 @@ struct TopicsCreateCommand: Command {
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
-    let broker = try LocalBroker.open(globals, context: context, creating: true)
+    let broker = try LocalBackend.open(globals, context: context, creating: true)
     let created = try broker.commit { state, _ in
       let decision = try BrokerDecider.createTopic(state, name: name, partitions: partitions, limits: limits).get()
       return (decision.map { [.topicCreated($0)] } ?? [], decision != nil)

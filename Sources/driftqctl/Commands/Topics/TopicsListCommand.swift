@@ -13,7 +13,7 @@ struct TopicsListCommand: Command {
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
-    let broker = try LocalBroker.open(globals, context: context)
+    let broker = try LocalBackend.open(globals, context: context)
     let topics = broker.state.topicNames.compactMap { broker.state.topics[$0] }
     func row(_ topic: TopicState) -> JSONValue {
       .object([("name", .string(topic.name)), ("partitions", .int(topic.partitionCount)), ("messages", .int(topic.messageCount))])

@@ -18,7 +18,7 @@ struct WALInspectCommand: Command {
     let report = try WALVerifier.verify(try WALDirectory.open(globals.walDirectory))
     var state: BrokerState?
     var foldError: String?
-    do { state = try LocalBroker.open(globals, context: context).state } catch {
+    do { state = try LocalBackend.open(globals, context: context).state } catch {
       foldError = ErrorPresenter.classify(error).1
     }
     let topics = state.map { s in s.topicNames.compactMap { s.topics[$0] } } ?? []

@@ -1,15 +1,23 @@
 import ReplayEngine
 import WALFormat
 
+/// One change to write: a broker event, a run event, or the active index pointer.
+enum LogEvent {
+  case broker(BrokerEvent)
+  case run(RunEvent)
+  case indexPointer(version: String, runID: String)
+}
+
 /// The local backend: a WAL directory opened in this process, its state folded in memory.
 ///
 /// Reads fold the log; a change takes the writer lock, folds what other processes appended
 /// since, decides against that fresh state, appends and fdatasyncs, and only then folds the
 /// new events in and returns. So every process sharing the directory decides on the truth.
-final class LocalBroker {
+final class LocalBackend {
   let directory: WALDirectory
   let log: WALLog
   private(set) var state = BrokerState()
+  private(set) var runs = RunsState()
   private let fetcher: RecordFetcher
   private let context: CommandContext
 
@@ -25,7 +33,7 @@ final class LocalBroker {
 
   /// Opens the directory and folds its log. A missing directory is exit 4, unless `creating`
   /// (only `topics create` creates one: every other command needs a topic, so it needs one).
-  static func open(_ globals: GlobalOptions, context: CommandContext, creating: Bool = false) throws -> LocalBroker {
+  static func open(_ globals: GlobalOptions, context: CommandContext, creating: Bool = false) throws -> LocalBackend {
     let directory: WALDirectory
     if creating {
       let (opened, created) = try WALDirectory.openOrCreate(globals.walDirectory)
@@ -37,7 +45,7 @@ final class LocalBroker {
     if globals.walOptions.sync == .none {
       context.warn("--sync none: writes are not fsynced; a crash can lose what this command reports as written")
     }
-    let broker = LocalBroker(directory: directory, globals: globals, context: context)
+    let broker = LocalBackend(directory: directory, globals: globals, context: context)
     try broker.catchUp()
     return broker
   }
@@ -45,25 +53,51 @@ final class LocalBroker {
   /// Folds every record appended since the last call (by any process).
   func catchUp() throws {
     while let logged = try log.next() {
-      try state.apply(logged.record, at: logged.position)
+      try fold(logged)
     }
   }
 
-  /// Decides and durably applies a change. `decide` sees the state as of now, under the lock;
-  /// its events are appended and fsynced before they are folded in and before this returns.
+  private func fold(_ logged: LoggedRecord) throws {
+    switch logged.record.kind {
+    case .runEvent, .indexPointer: try runs.apply(logged.record)
+    default: try state.apply(logged.record, at: logged.position)
+    }
+  }
+
+  /// Decides and durably applies a broker change. `decide` sees the state as of now, under
+  /// the lock; its events are appended and fsynced before they are folded in and returned.
   func commit<T>(_ decide: (BrokerState, WALTimestamp) throws -> (events: [BrokerEvent], result: T)) throws -> T {
+    try commitAll { broker, _, now in
+      let (events, result) = try decide(broker, now)
+      return (events.map { .broker($0) }, result)
+    }
+  }
+
+  /// Decides and durably applies any change, broker and runs alike, in one write.
+  func commitAll<T>(_ decide: (BrokerState, RunsState, WALTimestamp) throws -> (events: [LogEvent], result: T)) throws -> T {
     try log.lockExclusive()
     defer { log.unlock() }
     try catchUp()
     let now = context.clock()
-    let (events, result) = try decide(state, now)
+    let (events, result) = try decide(state, runs, now)
     guard !events.isEmpty else { return result }
     let pending = events.map { event -> PendingRecord in
-      let (kind, payload) = EventCodec.encode(event)
-      return PendingRecord(kind: kind, timestamp: now, payload: payload)
+      switch event {
+      case .broker(let brokerEvent):
+        let (kind, payload) = EventCodec.encode(brokerEvent)
+        return PendingRecord(kind: kind, timestamp: now, payload: payload)
+      case .run(let runEvent):
+        return PendingRecord(kind: .runEvent, timestamp: now, payload: runEvent.encoded())
+      case .indexPointer(let version, let runID):
+        return PendingRecord(kind: .indexPointer, timestamp: now, payload: Array(JSONWriter.encode(.object([("version", .string(version)), ("run_id", .string(runID))])).utf8))
+      }
     }
     for (event, logged) in zip(events, try log.append(pending)) {
-      try state.apply(event, writtenAs: logged.record, at: logged.position)
+      if case .broker(let brokerEvent) = event {
+        try state.apply(brokerEvent, writtenAs: logged.record, at: logged.position)
+      } else {
+        try runs.apply(logged.record)
+      }
     }
     return result
   }

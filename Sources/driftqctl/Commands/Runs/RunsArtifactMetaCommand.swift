@@ -1,0 +1,24 @@
+import ReplayEngine
+import WALFormat
+
+/// `runs artifact-meta`: one artifact's metadata.
+struct RunsArtifactMetaCommand: Command {
+  static let artifactID = OptionSpec("artifact-id", placeholder: "SHA256", help: "The artifact (64 hex digits).", required: true)
+  static let spec = CommandSpec(["runs", "artifact-meta"], abstract: "Print an artifact's metadata as JSON.", options: [artifactID])
+
+  let globals: GlobalOptions
+  let id: String
+
+  init(_ args: inout ParsedArguments, globals: GlobalOptions) throws(UsageError) {
+    self.globals = globals
+    id = try args.name(Self.artifactID)
+  }
+
+  func run(in context: CommandContext) throws -> ExitStatus {
+    let backend = try LocalBackend.open(globals, context: context)
+    let meta = try ArtifactStore(directory: backend.directory.path).meta(id)
+    let document = JSONValue.object([("ok", .bool(true)), ("artifact_id", .string(id)), ("meta", meta.json)])
+    context.stdout.line(globals.output == .text ? JSONWriter.encodePretty(document) : JSONWriter.encode(document))
+    return .success
+  }
+}

@@ -1,0 +1,116 @@
+import ReplayEngine
+import WALFormat
+
+/// `runs demo`: the demo workflows, each one command with no setup.
+struct RunsDemoCommand: Command {
+  static let workflow = OptionSpec("workflow", placeholder: "NAME", help: "demo (DriftQ's wf_demo), starter or ai-news.", default: "demo")
+  static let fail = OptionSpec("fail", placeholder: "STEP", help: "starter: the step that fails (none, fetch_input, transform, tool_call or finalize).", default: "none")
+  static let reportPrompt = OptionSpec("report-prompt", placeholder: "TEXT", help: "ai-news: the report step's prompt.", default: "Write today's AI news report")
+  static let runIDOption = OptionSpec("run-id", placeholder: "ID", help: "ai-news: replay this earlier ai-news run with the new prompt (--auto) instead of starting one.")
+
+  static let spec = CommandSpec(
+    ["runs", "demo"], abstract: "Run a demo workflow: demo ({\"x\":1} -> {\"x\":4}), starter (retries, DLQ, fix, replay) or ai-news (costs).",
+    discussion: """
+      demo: DriftQ's wf_demo, A (x+1) then B (x*2), giving {"x":4}; prints run_id=<id> and the next command.
+      starter: fetch_input -> transform -> tool_call -> finalize; with --fail the step fails, retries with
+      backoff, the run fails and its work is published to the runs.dlq topic; then the fix is applied and
+      the run replayed with --auto, re-running only what the fix changed.
+      ai-news: five summaries and a report by a SIMULATED model (no model is called) that reports DriftQ's
+      example tokens and prices ($1.75/M in, $14/M out): $0.13825 a run. --report-prompt with --run-id of
+      an earlier ai-news run replays it with --auto: only the report runs again ($0.0385).
+      """,
+    options: [workflow, fail, reportPrompt, runIDOption],
+    examples: ["driftqctl runs demo", "driftqctl runs demo --workflow ai-news --run-id <id> --report-prompt 'Shorter, please'"])
+
+  let globals: GlobalOptions
+  let name: String
+  let failing: String
+  let prompt: String
+  let existing: String?
+
+  init(_ args: inout ParsedArguments, globals: GlobalOptions) throws(UsageError) {
+    self.globals = globals
+    name = args.value(Self.workflow) ?? "demo"
+    guard ["demo", "starter", "ai-news"].contains(name) else {
+      throw UsageError("invalid value \"\(name)\" for --workflow: expected demo, starter or ai-news", command: Self.spec.path)
+    }
+    failing = args.value(Self.fail) ?? "none"
+    guard ["none", "fetch_input", "transform", "tool_call", "finalize"].contains(failing) else {
+      throw UsageError("invalid value \"\(failing)\" for --fail: expected none, fetch_input, transform, tool_call or finalize", command: Self.spec.path)
+    }
+    prompt = args.value(Self.reportPrompt) ?? "Write today's AI news report"
+    existing = args.value(Self.runIDOption)
+    if args.isGiven(Self.fail) && name != "starter" { throw UsageError("--fail applies to --workflow starter", command: Self.spec.path) }
+    if (args.isGiven(Self.reportPrompt) || existing != nil) && name != "ai-news" {
+      throw UsageError("--report-prompt and --run-id apply to --workflow ai-news", command: Self.spec.path)
+    }
+  }
+
+  func run(in context: CommandContext) throws -> ExitStatus {
+    let backend = try LocalBackend.open(globals, context: context, creating: true)
+    switch name {
+    case "starter": return try runStarter(backend, context)
+    case "ai-news": return try runNews(backend, context)
+    default:
+      let runID = RunsSupport.newRunID(prefix: "demo", now: context.clock())
+      try RunsSupport.create(backend, spec: try DemoWorkflows.demo(), input: .object([("x", .int(1))]), runID: runID)
+      let (run, status, _) = try RunsSupport.execute(backend, runID: runID, context: context)
+      RunsSupport.printStarted(runID, context, format: globals.output, status: globals.output == .text ? nil : run.status.rawValue)
+      return status
+    }
+  }
+
+  private func runStarter(_ backend: LocalBackend, _ context: CommandContext) throws -> ExitStatus {
+    let runID = RunsSupport.newRunID(prefix: "starter", now: context.clock())
+    try RunsSupport.create(backend, spec: try DemoWorkflows.starter(failing: failing), input: .object([("request", .string("demo"))]), runID: runID)
+    let (first, firstStatus, _) = try RunsSupport.execute(backend, runID: runID, context: context, quiet: true)
+    guard first.status == .failed, let node = first.failedNode else {
+      RunsSupport.printStarted(runID, context, format: globals.output, status: first.status.rawValue)
+      return firstStatus
+    }
+    let attempts = first.executions(of: node).count
+    let error = first.executions(of: node).last?.error ?? ""
+    // The failed work goes to the application's DLQ topic, as the starter app does.
+    let place = try DemoWorkflows.deadLetter(backend, runID: runID, node: node, error: error, attempts: attempts)
+    if globals.output == .text {
+      context.stdout.line("run_id=\(runID) status=failed failed_node=\(node) attempts=\(attempts) error=\(GoQuote.quote(error))")
+      context.stdout.line("dead-lettered to runs.dlq partition=\(place.partition) offset=\(place.offset)")
+      context.stdout.line("fix applied: replaying with --auto")
+    }
+    let before = first
+    try backend.commitAll { _, runs, _ in
+      guard let run = runs.runs[runID] else { throw CommandFailure(.notFound, "run not found: \(runID)") }
+      return ([.run(try RunDecider.replay(run, fromStep: nil, mode: "auto", newSpec: try DemoWorkflows.starter(failing: "none")))], ())
+    }
+    let (run, status, explanations) = try RunsSupport.execute(backend, runID: runID, context: context)
+    RunsReplayCommand.report(run: run, before: before, explanations: explanations, mode: "auto", from: nil, context: context, format: globals.output)
+    return status
+  }
+
+  private func runNews(_ backend: LocalBackend, _ context: CommandContext) throws -> ExitStatus {
+    let spec = try DemoWorkflows.aiNews(reportPrompt: prompt)
+    if let existing {
+      let before = try RunsSupport.run(existing, in: backend)
+      guard before.workflowID == "ai-news" else { throw CommandFailure(.failure, "run \(existing) is not an ai-news run") }
+      try backend.commitAll { _, runs, _ in
+        guard let run = runs.runs[existing] else { throw CommandFailure(.notFound, "run not found: \(existing)") }
+        return ([.run(try RunDecider.replay(run, fromStep: nil, mode: "auto", newSpec: spec))], ())
+      }
+      let (run, status, explanations) = try RunsSupport.execute(backend, runID: existing, context: context)
+      RunsReplayCommand.report(run: run, before: before, explanations: explanations, mode: "auto", from: nil, context: context, format: globals.output)
+      if globals.output == .text { context.stdout.line("total: dollars=\(Money.text(run.usage.dollars)) saved_dollars=\(Money.text(run.saved.dollars))") }
+      return status
+    }
+    let runID = RunsSupport.newRunID(prefix: "ai-news", now: context.clock())
+    try RunsSupport.create(backend, spec: spec, input: DemoWorkflows.newsInput, runID: runID)
+    let (run, status, _) = try RunsSupport.execute(backend, runID: runID, context: context)
+    switch globals.output {
+    case .text:
+      context.stdout.line("run_id=\(runID) status=\(run.status.rawValue) tokens=\(run.usage.tokens) dollars=\(Money.text(run.usage.dollars)) (simulated model)")
+      context.stdout.line("next: driftqctl runs demo --workflow ai-news --run-id \(runID) --report-prompt '<a new prompt>'")
+    case .json, .ndjson:
+      context.stdout.line(JSONWriter.encode(.object([("ok", .bool(true)), ("run_id", .string(runID)), ("status", .string(run.status.rawValue)), ("tokens", .int(run.usage.tokens)), ("dollars", .number(Money.text(run.usage.dollars)))])))
+    }
+    return status
+  }
+}

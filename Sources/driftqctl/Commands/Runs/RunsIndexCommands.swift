@@ -1,0 +1,84 @@
+import ReplayEngine
+import WALFormat
+
+/// `runs promote`: points the active index at a succeeded run's version.
+struct RunsPromoteCommand: Command {
+  static let version = OptionSpec("version", placeholder: "V", help: "The version to make active.", default: "the run id")
+  static let spec = CommandSpec(["runs", "promote"], abstract: "Make a succeeded run's version the active index version.", options: [.runID, version])
+
+  let globals: GlobalOptions
+  let runID: String
+  let value: String?
+
+  init(_ args: inout ParsedArguments, globals: GlobalOptions) throws(UsageError) {
+    self.globals = globals
+    runID = try args.name(.runID)
+    value = args.value(Self.version)
+  }
+
+  func run(in context: CommandContext) throws -> ExitStatus {
+    let backend = try LocalBackend.open(globals, context: context)
+    let version = value ?? runID
+    try backend.commitAll { _, runs, _ in
+      guard let run = runs.runs[runID] else { throw CommandFailure(.notFound, "run not found: \(runID)") }
+      guard run.status == .succeeded else { throw CommandFailure(.failure, "promote: run \(runID) status=\(run.status.rawValue) (need succeeded)") }
+      return ([.indexPointer(version: version, runID: runID)], ())
+    }
+    IndexOutput.print("promoted", version, context, globals.output)
+    return .success
+  }
+}
+
+/// `runs rollback`: points the active index at an earlier version.
+struct RunsRollbackCommand: Command {
+  static let to = OptionSpec("to", placeholder: "V", help: "The version to make active.", required: true)
+  static let spec = CommandSpec(["runs", "rollback"], abstract: "Set the active index version back to V.", options: [to])
+
+  let globals: GlobalOptions
+  let version: String
+
+  init(_ args: inout ParsedArguments, globals: GlobalOptions) throws(UsageError) {
+    self.globals = globals
+    version = try args.name(Self.to)
+  }
+
+  func run(in context: CommandContext) throws -> ExitStatus {
+    let backend = try LocalBackend.open(globals, context: context)
+    try backend.commitAll { _, _, _ in ([.indexPointer(version: version, runID: "")], ()) }
+    IndexOutput.print("rolled back", version, context, globals.output)
+    return .success
+  }
+}
+
+/// `runs active-index`: the active index version.
+struct RunsActiveIndexCommand: Command {
+  static let spec = CommandSpec(["runs", "active-index"], abstract: "Print the active index version (or that none is set).", options: [])
+
+  let globals: GlobalOptions
+
+  init(_ args: inout ParsedArguments, globals: GlobalOptions) throws(UsageError) {
+    self.globals = globals
+  }
+
+  func run(in context: CommandContext) throws -> ExitStatus {
+    let version = try LocalBackend.open(globals, context: context).runs.activeIndexVersion
+    switch globals.output {
+    case .text: context.stdout.line(version.map { "active_index_version=\($0)" } ?? "(no active index version set)")
+    case .json, .ndjson: context.stdout.line(JSONWriter.encode(.object([("ok", .bool(true)), ("active_version", .string(version ?? ""))])))
+    }
+    return .success
+  }
+}
+
+/// The Go tool's promote/rollback lines.
+enum IndexOutput {
+  static func print(_ verb: String, _ version: String, _ context: CommandContext, _ format: OutputFormat) {
+    switch format {
+    case .text:
+      context.stdout.line("\(verb) active_index_version=\(version)")
+      context.stdout.line("next: driftqctl runs active-index")
+    case .json, .ndjson:
+      context.stdout.line(JSONWriter.encode(.object([("ok", .bool(true)), ("active_version", .string(version))])))
+    }
+  }
+}

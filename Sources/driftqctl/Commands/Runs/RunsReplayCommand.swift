@@ -1,0 +1,93 @@
+import ReplayEngine
+import WALFormat
+
+/// `runs replay`: re-runs a run in place, reusing what it may.
+struct RunsReplayCommand: Command {
+  static let fromStep = OptionSpec("from-step", placeholder: "NODE", help: "Re-run this step and everything downstream; reuse the rest.")
+  static let mode = OptionSpec("mode", placeholder: "MODE", help: "time-travel (reuse upstream outputs) or live (re-run everything).", default: "time-travel")
+  static let auto = OptionSpec.flag("auto", help: "Re-run exactly the steps whose definition or resolved input changed.")
+  static let workflow = OptionSpec("workflow", placeholder: "FILE", help: "A changed spec to replay with (same run, new definitions).")
+  static let explain = OptionSpec.flag("explain", help: "Say, per step, why it was reused or re-run.")
+
+  static let spec = CommandSpec(
+    ["runs", "replay"], abstract: "Replay a run in place: from a step (time-travel or live), or --auto by step keys.",
+    discussion: """
+      History is kept: earlier attempts are marked canceled and new attempts are added. With --auto each
+      step is keyed by a hash of its definition and its resolved input; it re-runs only if its key
+      changed, and a re-run whose output is byte-identical leaves downstream keys unchanged, so the
+      change stops there (early cutoff). Reused steps record node_finished with used_cached_output
+      and cached_attempt, and cost nothing. Prints the Go tool's lines: replay started run_id=…
+      from_step=… mode=…, then next: hints.
+      """,
+    options: [.runID, fromStep, mode, auto, workflow, explain],
+    examples: ["driftqctl runs replay --run-id ai-news-1 --auto --workflow news-v2.json --explain"])
+
+  let globals: GlobalOptions
+  let runID: String
+  let from: String?
+  let replayMode: String
+  let specPath: String?
+  let explaining: Bool
+
+  init(_ args: inout ParsedArguments, globals: GlobalOptions) throws(UsageError) {
+    self.globals = globals
+    runID = try args.name(.runID)
+    from = args.value(Self.fromStep)
+    let modeText = args.value(Self.mode)
+    let automatic = args.flag(Self.auto)
+    if automatic {
+      guard modeText == nil else { throw UsageError("--auto decides per step; it does not take --mode", command: Self.spec.path) }
+      guard from == nil else { throw UsageError("--auto decides per step; it does not take --from-step", command: Self.spec.path) }
+      replayMode = "auto"
+    } else {
+      switch modeText ?? "time-travel" {
+      case "time-travel", "timetravel", "tt", "time_travel": replayMode = "time_travel"
+      case "live": replayMode = "live"
+      case let other: throw UsageError("runs replay: invalid --mode \"\(other)\" (use: time-travel|live)", command: Self.spec.path)
+      }
+    }
+    specPath = args.value(Self.workflow)
+    explaining = args.flag(Self.explain)
+  }
+
+  func run(in context: CommandContext) throws -> ExitStatus {
+    let newSpec = try specPath.map(RunsSupport.loadSpec)
+    let backend = try LocalBackend.open(globals, context: context)
+    let before = try RunsSupport.run(runID, in: backend)
+    if RunLocks.isHeld(directory: backend.directory.path, runID: runID) {
+      throw CommandFailure(.unavailable, "run \(runID) is being executed by another process")
+    }
+    try backend.commitAll { _, runs, _ in
+      guard let run = runs.runs[runID] else { throw CommandFailure(.notFound, "run not found: \(runID)") }
+      do {
+        return ([.run(try RunDecider.replay(run, fromStep: from, mode: replayMode, newSpec: newSpec))], ())
+      } catch let error as SpecError {
+        throw CommandFailure(.failure, error.message)
+      }
+    }
+    let (run, status, explanations) = try RunsSupport.execute(backend, runID: runID, context: context)
+    Self.report(run: run, before: before, explanations: explaining ? explanations : [], mode: replayMode, from: from, context: context, format: globals.output)
+    return status
+  }
+
+  /// The Go tool's three lines (or one JSON object), after any `--explain` lines.
+  static func report(run: WorkflowRun, before: WorkflowRun, explanations: [(node: String, reason: String)], mode: String, from: String?, context: CommandContext, format: OutputFormat) {
+    let spent = run.usage.dollars - before.usage.dollars
+    let saved = run.saved.dollars - before.saved.dollars
+    let ordered = run.spec.topologicalOrder.compactMap { node in explanations.first { $0.node == node.id } }
+    switch format {
+    case .text:
+      for (node, reason) in ordered { context.stdout.line("\(node): \(reason)") }
+      context.stdout.line("replay started run_id=\(run.runID) from_step=\(from ?? "") mode=\(mode)")
+      context.stdout.line("status=\(run.status.rawValue) dollars=\(Money.text(spent)) saved_dollars=\(Money.text(saved))")
+      context.stdout.line("next: driftqctl runs status --run-id \(run.runID)")
+      context.stdout.line("next: driftqctl runs timeline --run-id \(run.runID)")
+    case .json, .ndjson:
+      context.stdout.line(JSONWriter.encode(.object([
+        ("ok", .bool(run.status == .succeeded)), ("run_id", .string(run.runID)), ("from_step", .string(from ?? "")), ("mode", .string(mode)),
+        ("status", .string(run.status.rawValue)), ("dollars", .number(Money.text(spent))), ("saved_dollars", .number(Money.text(saved))),
+        ("explain", .array(ordered.map { .object([("node", .string($0.node)), ("decision", .string($0.reason))]) })),
+      ])))
+    }
+  }
+}

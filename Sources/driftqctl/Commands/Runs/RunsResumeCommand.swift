@@ -1,0 +1,26 @@
+import ReplayEngine
+import WALFormat
+
+/// `runs resume`: finishes an interrupted (or waiting) run without re-running finished steps.
+struct RunsResumeCommand: Command {
+  static let spec = CommandSpec(
+    ["runs", "resume"], abstract: "Finish an interrupted run; steps that succeeded are not run again.",
+    discussion: "Steps that were running when the run's process stopped are recorded as interrupted (this does not\nuse up a retry) and run again; due timers fire. Exit 5 if another process is executing the run.",
+    options: [.runID])
+
+  let globals: GlobalOptions
+  let runID: String
+
+  init(_ args: inout ParsedArguments, globals: GlobalOptions) throws(UsageError) {
+    self.globals = globals
+    runID = try args.name(.runID)
+  }
+
+  func run(in context: CommandContext) throws -> ExitStatus {
+    let backend = try LocalBackend.open(globals, context: context)
+    _ = try RunsSupport.run(runID, in: backend)
+    let (run, status, _) = try RunsSupport.execute(backend, runID: runID, context: context)
+    RunsSupport.printStarted(runID, context, format: globals.output, status: run.status.rawValue)
+    return status
+  }
+}

@@ -1,0 +1,50 @@
+import ReplayEngine
+import WALFormat
+
+/// `runs status`: the Go tool's status line and node table, plus cost and what reuse saved.
+struct RunsStatusCommand: Command {
+  static let spec = CommandSpec(
+    ["runs", "status"], abstract: "Show a run: status, tokens, dollars, dollars saved by reuse, and each node attempt.",
+    discussion: "Text: run_id=… workflow_id=… status=…, a cost line, then NODE ATT STATUS DUR IN OUT ERR (tab-separated).\nA run whose process stopped shows status=interrupted (finish it with 'driftqctl runs resume').",
+    options: [.runID])
+
+  let globals: GlobalOptions
+  let runID: String
+
+  init(_ args: inout ParsedArguments, globals: GlobalOptions) throws(UsageError) {
+    self.globals = globals
+    runID = try args.name(.runID)
+  }
+
+  func run(in context: CommandContext) throws -> ExitStatus {
+    let backend = try LocalBackend.open(globals, context: context)
+    let run = try RunsSupport.run(runID, in: backend)
+    let directory = backend.directory.path
+    let rows = run.executions.sorted { ($0.nodeID, $0.attempt) < ($1.nodeID, $1.attempt) }
+    switch globals.output {
+    case .text:
+      context.stdout.line("run_id=\(run.runID) workflow_id=\(run.workflowID) status=\(RunRendering.displayStatus(run, directory: directory))")
+      context.stdout.line("tokens=\(run.usage.tokens) dollars=\(Money.text(run.usage.dollars)) saved_dollars=\(Money.text(run.saved.dollars)) attempts=\(run.attempts)")
+      if rows.isEmpty { context.stdout.line("(no node executions)"); return .success }
+      context.stdout.line("NODE\tATT\tSTATUS\tDUR\tIN\tOUT\tERR")
+      for e in rows {
+        context.stdout.line("\(e.nodeID)\t\(e.attempt)\t\(e.status.rawValue)\t\(RunRendering.duration(e))\t\(e.inputBytes ?? 0)\t\(e.outputBytes ?? 0)\t\(RunRendering.cut(e.error ?? "", over: 80))")
+      }
+    case .json, .ndjson:
+      let nodes: [JSONValue] = rows.map { e in
+        var m: [(String, JSONValue)] = [("node_id", .string(e.nodeID)), ("attempt", .int(e.attempt)), ("status", .string(e.status.rawValue))]
+        if let t = RunRendering.time(e.startedAt) { m.append(("started_at", t)) }
+        if let t = RunRendering.time(e.endedAt) { m.append(("ended_at", t)) }
+        if let error = e.error { m.append(("error", .string(error))) }
+        m += [("has_input", .bool(e.inputBytes != nil)), ("has_output", .bool(e.output != nil))]
+        if let n = e.inputBytes { m.append(("input_bytes", .int(n))) }
+        if let n = e.outputBytes { m.append(("output_bytes", .int(n))) }
+        if e.usedCachedOutput { m.append(("used_cached_output", .bool(true))) }
+        return .object(m)
+      }
+      let document = JSONValue.object([("ok", .bool(true)), ("run", RunRendering.run(run, directory: directory)), ("nodes", .array(nodes))])
+      context.stdout.line(globals.output == .json ? JSONWriter.encodePretty(document) : JSONWriter.encode(document))
+    }
+    return .success
+  }
+}

@@ -1,0 +1,43 @@
+import ReplayEngine
+import WALFormat
+
+/// `runs step`: every attempt of one node.
+struct RunsStepCommand: Command {
+  static let attempt = OptionSpec("attempt", placeholder: "N", help: "Only this attempt (0: all).", default: "0")
+  static let spec = CommandSpec(["runs", "step"], abstract: "Show every attempt of one node (ATT STATUS DUR START END ERR).", options: [.runID, .nodeID, attempt])
+
+  let globals: GlobalOptions
+  let runID: String
+  let nodeID: String
+  let only: Int
+
+  init(_ args: inout ParsedArguments, globals: GlobalOptions) throws(UsageError) {
+    self.globals = globals
+    runID = try args.name(.runID)
+    nodeID = try args.name(.nodeID)
+    only = Int(try args.integer(Self.attempt, in: 0...1_000_000) ?? 0)
+  }
+
+  func run(in context: CommandContext) throws -> ExitStatus {
+    let run = try RunsSupport.run(runID, in: try LocalBackend.open(globals, context: context))
+    let rows = run.executions(of: nodeID).filter { only == 0 || $0.attempt == only }.sorted { $0.attempt < $1.attempt }
+    guard !rows.isEmpty else {
+      throw CommandFailure(.notFound, "runs step: no executions found for node=\(GoQuote.quote(nodeID))" + (only > 0 ? " attempt=\(only)" : ""))
+    }
+    switch globals.output {
+    case .text:
+      context.stdout.line("run_id=\(runID) node_id=\(nodeID)")
+      context.stdout.line("ATT\tSTATUS\tDUR\tSTART\tEND\tERR")
+      for e in rows {
+        let error = e.error.map { RunRendering.cut($0, over: 90) } ?? "-"
+        context.stdout.line("\(e.attempt)\t\(e.status.rawValue)\t\(RunRendering.duration(e))\t\(RunRendering.short(e.startedAt))\t\(RunRendering.short(e.endedAt))\t\(error.isEmpty ? "-" : error)")
+      }
+    case .json, .ndjson:
+      for e in rows {
+        let document = RunRendering.execution(e, run: run)
+        context.stdout.line(globals.output == .json ? JSONWriter.encodePretty(document) : JSONWriter.encode(document))
+      }
+    }
+    return .success
+  }
+}

@@ -1,0 +1,104 @@
+import ReplayEngine
+import WALFormat
+
+/// What the `runs` commands share: option specs, run lookup, run ids.
+extension OptionSpec {
+  static let runID = OptionSpec("run-id", placeholder: "ID", help: "The run.", required: true)
+  static let nodeID = OptionSpec("node-id", placeholder: "NODE", help: "The node (step) id.", required: true)
+}
+
+enum RunsSupport {
+  /// The run, or exit 4 `run not found`.
+  static func run(_ id: String, in backend: LocalBackend) throws -> WorkflowRun {
+    guard let run = backend.runs.runs[id] else { throw CommandFailure(.notFound, "run not found: \(id)") }
+    return run
+  }
+
+  /// Run ids become file names (run locks): letters, digits and `._:-`, not starting with a dot.
+  static func checkRunID(_ id: String) throws {
+    guard !id.isEmpty, id.utf8.count <= 200, !id.hasPrefix("."),
+      id.allSatisfy({ ($0.isASCII && ($0.isLetter || $0.isNumber)) || "._:-".contains($0) })
+    else { throw CommandFailure(.usage, "invalid run id \"\(id)\": use 1-200 of A-Z a-z 0-9 . _ : - (not starting with a dot)") }
+  }
+
+  /// DriftQ's generated ids: `<prefix>-20060102T150405.000000000Z`.
+  static func newRunID(prefix: String, now: WALTimestamp) -> String {
+    let text = RFC3339.format(now)  // 2026-11-21T15:08:17.123456789Z (fraction trimmed)
+    let date = text.prefix(10).replacingAll("-", with: "")
+    let clock = text.dropFirst(11).prefix(8).replacingAll(":", with: "")
+    var nanos = String(((now.nanoseconds % 1_000_000_000) + 1_000_000_000) % 1_000_000_000)
+    nanos = String(repeating: "0", count: 9 - nanos.count) + nanos
+    return "\(prefix)-\(date)T\(clock).\(nanos)Z"
+  }
+
+  /// Reads and validates a workflow spec file (DriftQ's messages for a bad spec).
+  static func loadSpec(_ path: String) throws -> WorkflowSpec {
+    let bytes: [UInt8]
+    do { bytes = try Syscalls.readSmallFile(path, limit: 16 << 20) } catch {
+      throw CommandFailure(error == .noSuchFile ? .notFound : .failure, "cannot read --workflow \(path): \(error)")
+    }
+    return try parseSpec(bytes, origin: path)
+  }
+
+  static func parseSpec(_ bytes: [UInt8], origin: String) throws -> WorkflowSpec {
+    let json: JSONValue
+    do { json = try JSONParser.parse(bytes: bytes) } catch { throw CommandFailure(.failure, "\(origin): \(error)") }
+    do { return try WorkflowSpec(json: json) } catch { throw CommandFailure(.failure, "\(origin): \(error.message)") }
+  }
+
+  static func parseInput(_ text: String?) throws -> JSONValue {
+    guard let text else { return .object([]) }
+    do { return try JSONParser.parse(text) } catch { throw CommandFailure(.usage, "--input is not JSON: \(error)") }
+  }
+
+  /// Creates a run durably (its spec and input are in the log, so replay works after any
+  /// restart) and returns its id.
+  static func create(_ backend: LocalBackend, spec: WorkflowSpec, input: JSONValue, runID: String) throws {
+    try checkRunID(runID)
+    try backend.commitAll { _, runs, _ in
+      guard runs.runs[runID] == nil else { throw CommandFailure(.failure, "run already exists: \(runID)") }
+      return ([.run(RunDecider.create(runID: runID, spec: spec, input: input))], ())
+    }
+  }
+
+  /// Runs `runID` in this process until it ends; the exit status says how it ended.
+  static func execute(_ backend: LocalBackend, runID: String, context: CommandContext, explain: Bool = false, quiet: Bool = false) throws -> (WorkflowRun, ExitStatus, [(node: String, reason: String)]) {
+    let executor = RunExecutor(backend: backend, context: context, runID: runID)
+    try executor.lockRun()
+    let run = try executor.run()
+    let status: ExitStatus = run.status == .succeeded ? .success : .failure
+    if !quiet && run.status != .succeeded {
+      var reason = run.status == .canceled ? "run canceled" : "run failed"
+      if let node = run.failedNode {
+        let error = run.current(node)?.error ?? run.executions(of: node).last?.error ?? ""
+        reason += ": node \(node) failed" + (error.isEmpty ? "" : ": \(error)")
+      } else if let terminal = run.terminalReason {
+        reason += ": \(terminal.replacingAll("_", with: " "))"
+        if let why = run.terminalMeta?["reason"]?.stringValue { reason += " (\(why))" }
+      }
+      context.stderr.line("driftqctl: error: " + reason)
+    }
+    return (run, status, executor.explanations)
+  }
+
+  /// The Go tool's closing lines for a run.
+  static func printStarted(_ runID: String, _ context: CommandContext, format: OutputFormat, status: String? = nil) {
+    switch format {
+    case .text:
+      context.stdout.line("run_id=\(runID)" + (status.map { " status=\($0)" } ?? ""))
+      context.stdout.line("next: driftqctl runs status --run-id \(runID)")
+    case .json, .ndjson:
+      var m: [(String, JSONValue)] = [("ok", .bool(status.map { $0 == "succeeded" || $0 == "running" } ?? true)), ("run_id", .string(runID))]
+      if let status { m.append(("status", .string(status))) }
+      context.stdout.line(JSONWriter.encode(.object(m)))
+    }
+  }
+}
+
+extension StringProtocol {
+  func replacingAll(_ target: Character, with replacement: String) -> String {
+    var out = ""
+    for c in self { if c == target { out += replacement } else { out.append(c) } }
+    return out
+  }
+}

@@ -1,0 +1,77 @@
+import ReplayEngine
+import WALFormat
+
+/// `runs timeline`: the Go tool's node_finished table; `--follow` streams a run as it goes.
+struct RunsTimelineCommand: Command {
+  static let follow = OptionSpec.flag("follow", help: "Keep printing rows as the run progresses, until it ends.")
+  static let header = "attempt\tstep\tcached\tcache_attempt\tqueue_ms\tworker_ms\tqueued_at\tstarted_at\tended_at"
+
+  static let spec = CommandSpec(
+    ["runs", "timeline"], abstract: "The Go tool's timeline of finished steps; cached is true when an output was reused.",
+    discussion: "Rows are sorted by attempt, then step. With --follow, rows are printed as steps finish, in order,\nuntil the run ends.",
+    options: [.runID, follow])
+
+  let globals: GlobalOptions
+  let runID: String
+  let following: Bool
+
+  init(_ args: inout ParsedArguments, globals: GlobalOptions) throws(UsageError) {
+    self.globals = globals
+    runID = try args.name(.runID)
+    following = args.flag(Self.follow)
+  }
+
+  func run(in context: CommandContext) throws -> ExitStatus {
+    let backend = try LocalBackend.open(globals, context: context)
+    var run = try RunsSupport.run(runID, in: backend)
+    if !following {
+      let finished = run.events.filter { $0.event.type == RunEventType.nodeFinished }
+      guard !run.events.isEmpty else { throw CommandFailure(.notFound, "runs timeline: no events available for run \(GoQuote.quote(runID))") }
+      guard !finished.isEmpty else { throw CommandFailure(.notFound, "runs timeline: couldn't find node_finished events for run \(GoQuote.quote(runID))") }
+      let sorted = finished.sorted { a, b in
+        let (x, y) = (a.event.attempt ?? 0, b.event.attempt ?? 0)
+        return x != y ? x < y : (a.event.nodeID ?? "") < (b.event.nodeID ?? "")
+      }
+      if globals.output == .text { context.stdout.line(Self.header) }
+      for e in sorted { context.stdout.line(row(e)) }
+      return .success
+    }
+    // Follow: print each new node_finished as it is written, until the run ends.
+    if globals.output == .text { context.stdout.line(Self.header) }
+    let watcher = DirectoryWatcher(path: backend.directory.walPath)
+    var printed = 0
+    while true {
+      let finished = run.events.filter { $0.event.type == RunEventType.nodeFinished }
+      for e in finished.dropFirst(printed) { context.stdout.line(row(e)) }
+      printed = finished.count
+      context.stdout.flush()
+      if run.status.isTerminal || context.stdout.isBroken { return .success }
+      if run.status != .queued && !RunLocks.isHeld(directory: backend.directory.path, runID: runID) {
+        context.note("run \(runID) is interrupted (no process is executing it); 'driftqctl runs resume --run-id \(runID)' finishes it")
+        return .success
+      }
+      watcher.wait(milliseconds: 1000)
+      try backend.catchUp()
+      run = try RunsSupport.run(runID, in: backend)
+    }
+  }
+
+  private func row(_ e: RunEventRecord) -> String {
+    let p = e.event.payload
+    let cached = p?["used_cached_output"] == .bool(true)
+    func time(_ key: String) -> String { p?[key]?.stringValue.map { String($0.prefix(19)) } ?? "-" }
+    let cacheAttempt = p?["cached_attempt"]?.int64Value ?? 0
+    let worker = p?["worker_ms"]?.int64Value ?? 0
+    let queue = p?["queue_ms"]?.int64Value ?? 0
+    switch globals.output {
+    case .text:
+      return "\(e.event.attempt ?? 0)\t\(e.event.nodeID ?? "")\t\(cached)\t\(cacheAttempt)\t\(queue)\t\(worker)\t\(time("queued_at"))\t\(time("started_at"))\t\(time("ended_at"))"
+    case .json, .ndjson:
+      return JSONWriter.encode(.object([
+        ("attempt", .int(e.event.attempt ?? 0)), ("step", .string(e.event.nodeID ?? "")), ("cached", .bool(cached)),
+        ("cache_attempt", .int(cacheAttempt)), ("queue_ms", .int(queue)), ("worker_ms", .int(worker)),
+        ("started_at", p?["started_at"] ?? .null), ("ended_at", p?["ended_at"] ?? .null),
+      ]))
+    }
+  }
+}

@@ -1,0 +1,61 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ReplayEngine
+import WALFormat
+
+/// Content-addressed artifacts, in DriftQ-Core's layout: `DIR/artifacts/blobs/<id[0:2]>/<id>`
+/// for the bytes and `DIR/artifacts/meta/<id[0:2]>/<id>.json` for the description. Every file
+/// is written atomically (temp, fsync, rename, directory fsync) before the event naming it.
+struct ArtifactStore {
+  let root: String
+
+  init(directory: String) { root = directory + "/artifacts" }
+
+  /// Artifact ids are 64 lowercase hex digits; anything else never becomes a path.
+  static func isValidID(_ id: String) -> Bool {
+    id.utf8.count == 64 && id.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
+  }
+
+  private func blobPath(_ id: String) -> String { "\(root)/blobs/\(id.prefix(2))/\(id)" }
+  private func metaPath(_ id: String) -> String { "\(root)/meta/\(id.prefix(2))/\(id).json" }
+
+  /// Stores `bytes` and its meta; returns the meta (id = SHA-256 of the bytes).
+  func put(_ bytes: [UInt8], meta template: ArtifactMeta) throws -> ArtifactMeta {
+    var meta = template
+    meta.id = SHA256.hex(bytes)
+    meta.size = bytes.count
+    do {
+      for directory in [root, root + "/blobs", root + "/meta", "\(root)/blobs/\(meta.id.prefix(2))", "\(root)/meta/\(meta.id.prefix(2))"] {
+        try Syscalls.makeDirectory(directory)
+      }
+      let blob = blobPath(meta.id)
+      if try Syscalls.kind(of: blob) != .regular {
+        try Syscalls.writeFileAtomically(blob, contents: bytes, directory: "\(root)/blobs/\(meta.id.prefix(2))")
+      }
+      try Syscalls.writeFileAtomically(metaPath(meta.id), contents: Array(JSONWriter.encodePretty(meta.json).utf8) + [10], directory: "\(root)/meta/\(meta.id.prefix(2))")
+    } catch {
+      throw CommandFailure(.failure, "cannot store artifact under \(root): \(error)")
+    }
+    return meta
+  }
+
+  /// The bytes of an artifact, checked against its id.
+  func bytes(_ id: String) throws -> [UInt8] {
+    guard Self.isValidID(id) else { throw CommandFailure(.usage, "invalid artifact id (want 64 lowercase hex digits): \(id)") }
+    let bytes: [UInt8]
+    do { bytes = try Syscalls.readSmallFile(blobPath(id), limit: 1 << 30) } catch {
+      throw CommandFailure(.notFound, "artifact not found: \(id)")
+    }
+    guard SHA256.hex(bytes) == id else { throw CommandFailure(.corruption, "artifact \(id) does not match its SHA-256 (the blob is damaged)") }
+    return bytes
+  }
+
+  func meta(_ id: String) throws -> ArtifactMeta {
+    guard Self.isValidID(id) else { throw CommandFailure(.usage, "invalid artifact id (want 64 lowercase hex digits): \(id)") }
+    guard let bytes = try? Syscalls.readSmallFile(metaPath(id), limit: 1 << 20),
+      let json = try? JSONParser.parse(bytes: bytes), let meta = ArtifactMeta(json: json)
+    else { throw CommandFailure(.notFound, "artifact not found: \(id)") }
+    return meta
+  }
+}
