@@ -2,16 +2,12 @@ import ReplayEngine
 import WALFormat
 
 /// `runs events`: the run's event log.
-struct RunsEventsCommand: Command {
+struct RunsEventsCommand: RunIDCommand {
   static let spec = CommandSpec(["runs", "events"], abstract: "Show the run's events (TIME NODE ATT EVENT DETAIL), or (no events).", options: [.runID])
 
   let globals: GlobalOptions
   let runID: String
 
-  init(_ args: inout ParsedArguments, globals: GlobalOptions) throws(UsageError) {
-    self.globals = globals
-    runID = try args.name(.runID)
-  }
 
   func run(in context: CommandContext) throws -> ExitStatus {
     let run = try RunsSupport.run(runID, in: try LocalBackend.open(globals, context: context))

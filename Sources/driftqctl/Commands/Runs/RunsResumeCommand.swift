@@ -2,7 +2,7 @@ import ReplayEngine
 import WALFormat
 
 /// `runs resume`: finishes an interrupted (or waiting) run without re-running finished steps.
-struct RunsResumeCommand: Command {
+struct RunsResumeCommand: RunIDCommand {
   static let spec = CommandSpec(
     ["runs", "resume"], abstract: "Finish an interrupted run; steps that succeeded are not run again.",
     discussion: "Steps that were running when the run's process stopped are recorded as interrupted (this does not\nuse up a retry) and run again; due timers fire. Exit 5 if another process is executing the run.",
@@ -11,10 +11,6 @@ struct RunsResumeCommand: Command {
   let globals: GlobalOptions
   let runID: String
 
-  init(_ args: inout ParsedArguments, globals: GlobalOptions) throws(UsageError) {
-    self.globals = globals
-    runID = try args.name(.runID)
-  }
 
   func run(in context: CommandContext) throws -> ExitStatus {
     let backend = try LocalBackend.open(globals, context: context)

@@ -2,16 +2,12 @@ import ReplayEngine
 import WALFormat
 
 /// `runs state`: DriftQ's `/debug/run-state` document, pretty-printed.
-struct RunsStateCommand: Command {
+struct RunsStateCommand: RunIDCommand {
   static let spec = CommandSpec(["runs", "state"], abstract: "Print the run's full state as JSON: run, nodes, events, timers.", options: [.runID])
 
   let globals: GlobalOptions
   let runID: String
 
-  init(_ args: inout ParsedArguments, globals: GlobalOptions) throws(UsageError) {
-    self.globals = globals
-    runID = try args.name(.runID)
-  }
 
   func run(in context: CommandContext) throws -> ExitStatus {
     let backend = try LocalBackend.open(globals, context: context)

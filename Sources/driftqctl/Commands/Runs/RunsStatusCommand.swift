@@ -2,7 +2,7 @@ import ReplayEngine
 import WALFormat
 
 /// `runs status`: the Go tool's status line and node table, plus cost and what reuse saved.
-struct RunsStatusCommand: Command {
+struct RunsStatusCommand: RunIDCommand {
   static let spec = CommandSpec(
     ["runs", "status"], abstract: "Show a run: status, tokens, dollars, dollars saved by reuse, and each node attempt.",
     discussion: "Text: run_id=… workflow_id=… status=…, a cost line, then NODE ATT STATUS DUR IN OUT ERR (tab-separated).\nA run whose process stopped shows status=interrupted (finish it with 'driftqctl runs resume').",
@@ -11,10 +11,6 @@ struct RunsStatusCommand: Command {
   let globals: GlobalOptions
   let runID: String
 
-  init(_ args: inout ParsedArguments, globals: GlobalOptions) throws(UsageError) {
-    self.globals = globals
-    runID = try args.name(.runID)
-  }
 
   func run(in context: CommandContext) throws -> ExitStatus {
     let backend = try LocalBackend.open(globals, context: context)

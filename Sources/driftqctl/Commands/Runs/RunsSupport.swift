@@ -7,6 +7,17 @@ extension OptionSpec {
   static let nodeID = OptionSpec("node-id", placeholder: "NODE", help: "The node (step) id.", required: true)
 }
 
+/// A command whose only option is `--run-id`: it is parsed once, here.
+protocol RunIDCommand: Command {
+  init(globals: GlobalOptions, runID: String)
+}
+
+extension RunIDCommand {
+  init(_ args: inout ParsedArguments, globals: GlobalOptions) throws(UsageError) {
+    self.init(globals: globals, runID: try args.name(.runID))
+  }
+}
+
 enum RunsSupport {
   /// The run, or exit 4 `run not found`.
   static func run(_ id: String, in backend: LocalBackend) throws -> WorkflowRun {
