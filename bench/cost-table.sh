@@ -21,3 +21,5 @@ read -r full_cost _ < <(cost "$full")
 echo "one run:                              \$0.13825 (simulated model, DriftQ's example prices)"
 echo "10 prompt changes, replay --auto:     \$$auto_cost (saved \$$auto_saved by reuse; DriftQ's figure: \$0.52325)"
 echo "10 prompt changes, full reruns:       \$$full_cost (DriftQ's figure: \$1.52075)"
+calls=$(dq runs events --run-id "$auto" -o ndjson | grep '"type":"node_finished"' | grep '"node_id":"summarize_' | grep -vc used_cached_output || true)
+echo "simulated model calls for the five summaries, all eleven runs: $calls (0 in the ten replays)"

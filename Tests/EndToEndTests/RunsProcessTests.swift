@@ -190,6 +190,10 @@ import WALFormat
       last = replay.lines.last ?? ""
     }
     #expect(last == "total: dollars=0.52325 saved_dollars=0.9975")
+    // The simulated model ran each summary once: every replay reused them.
+    let finished = try cli.run(["runs", "events", "--run-id", runID, "-o", "ndjson"]).lines.filter { $0.contains(#""type":"node_finished""#) }
+    #expect(finished.filter { $0.contains("summarize_") && !$0.contains("used_cached_output") }.count == 5)
+    #expect(finished.filter { $0.contains("\"report\"") && !$0.contains("used_cached_output") }.count == 11)
     // The same ten changes as full reruns (live replays re-run everything).
     let other = try cli.run(["runs", "demo", "--workflow", "ai-news"])
     let otherID = String(other.lines[0].split(separator: " ")[0].dropFirst("run_id=".count))
