@@ -1,6 +1,7 @@
 // A stop request from SIGINT or SIGTERM, noted by a signal handler and read by the run
 // executor's loop, which then stops its steps' process groups before exiting.
 #include "cdriftq.h"
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 
@@ -15,6 +16,13 @@ void driftq_install_stop_handlers(void) {
   sigemptyset(&action.sa_mask);
   sigaction(SIGINT, &action, 0);
   sigaction(SIGTERM, &action, 0);
+  // A parent may have started us with these blocked (its spawning thread's mask is
+  // inherited): unblock them, or a stop request would never arrive.
+  sigset_t wanted;
+  sigemptyset(&wanted);
+  sigaddset(&wanted, SIGINT);
+  sigaddset(&wanted, SIGTERM);
+  pthread_sigmask(SIG_UNBLOCK, &wanted, 0);
 }
 
 int driftq_stop_signal(void) { return stop_signal; }

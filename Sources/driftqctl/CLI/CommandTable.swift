@@ -32,6 +32,7 @@ enum CommandTable {
     RunsPromoteCommand.self,
     RunsRollbackCommand.self,
     RunsActiveIndexCommand.self,
+    ServeCommand.self,
     WALInspectCommand.self,
     WALDumpCommand.self,
     WALVerifyCommand.self,

@@ -13,4 +13,5 @@ struct Stopwatch {
   }
 
   var milliseconds: Int64 { (Stopwatch.now() - start) / 1_000_000 }
+  var microseconds: Int64 { (Stopwatch.now() - start) / 1_000 }
 }

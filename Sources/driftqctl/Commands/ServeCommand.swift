@@ -1,0 +1,70 @@
+import ReplayEngine
+import WALFormat
+
+/// `serve`: DriftQ's HTTP API from a WAL directory, for DriftQ's SDKs, starters and tools.
+struct ServeCommand: Command {
+  static let addr = OptionSpec("addr", placeholder: "HOST:PORT", help: "Where to listen (port 0: any free port, printed).", environment: "DRIFTQ_ADDR", default: "127.0.0.1:8080")
+  static let token = OptionSpec("token", placeholder: "TOKEN", help: "Require 'Authorization: Bearer TOKEN' on every request.", environment: "DRIFTQ_TOKEN")
+  static let maxConnections = OptionSpec("max-connections", placeholder: "N", help: "Connections served at once; more get 503.", default: "256")
+  static let maxHeaderBytes = OptionSpec("max-header-bytes", placeholder: "BYTES", help: "Largest request head; larger gets 431.", default: "16KiB")
+  static let maxBodyBytes = OptionSpec("max-body-bytes", placeholder: "BYTES", help: "Largest request body; larger gets 413.", default: "16MiB")
+  static let readTimeout = OptionSpec("read-timeout", placeholder: "DURATION", help: "Time to receive a whole request once it began; slower gets 408.", default: "10s")
+  static let idleTimeout = OptionSpec("idle-timeout", placeholder: "DURATION", help: "Keep-alive connections idle this long are closed.", default: "60s")
+  static let maxInflight = OptionSpec("max-inflight", placeholder: "N", help: "Unacked leases per group and partition for consume streams (0: no cap).", default: "32")
+
+  static let spec = CommandSpec(
+    ["serve"], abstract: "Serve DriftQ's HTTP API (/v1/*, /metrics) from the WAL directory.",
+    discussion: """
+      Loopback by default. Prints one line, 'listening on HOST:PORT', once it accepts connections.
+      Every acknowledged write is fdatasynced; concurrent requests share fsyncs (group commit).
+      Local commands may use the same directory at the same time. SIGINT/SIGTERM: stop accepting,
+      finish the requests in flight, exit 0.
+      """,
+    options: [addr, token, maxConnections, maxHeaderBytes, maxBodyBytes, readTimeout, idleTimeout, maxInflight],
+    examples: ["driftqctl serve --addr 127.0.0.1:8080 --wal-dir /var/lib/driftq"])
+
+  let globals: GlobalOptions
+  let address: String
+  let bearer: String?
+  let connections: Int
+  let limits: HTTPConnection.Limits
+  let inflight: Int?
+
+  init(_ args: inout ParsedArguments, globals: GlobalOptions) throws(UsageError) {
+    self.globals = globals
+    address = args.value(Self.addr) ?? "127.0.0.1:8080"
+    bearer = args.value(Self.token)
+    connections = Int(try args.integer(Self.maxConnections, in: 1...100_000) ?? 256)
+    var limits = HTTPConnection.Limits()
+    limits.maxHeaderBytes = try args.byteSize(Self.maxHeaderBytes) ?? limits.maxHeaderBytes
+    limits.maxBodyBytes = try args.byteSize(Self.maxBodyBytes) ?? limits.maxBodyBytes
+    limits.readTimeoutMs = Int32(clamping: try args.duration(Self.readTimeout) ?? 10_000)
+    limits.idleTimeoutMs = Int32(clamping: try args.duration(Self.idleTimeout) ?? 60_000)
+    self.limits = limits
+    let cap = try args.integer(Self.maxInflight, in: 0...1_000_000) ?? 32
+    inflight = cap == 0 ? nil : Int(cap)
+  }
+
+  func run(in context: CommandContext) throws -> ExitStatus {
+    let backend = try LocalBackend.open(globals, context: context, creating: true)
+    let service = BrokerService(backend: backend)
+    let (listener, port) = try Socket.listen(address)
+    let host = address.split(separator: ":").dropLast().joined(separator: ":")
+    let configuration = JSONValue.object([
+      ("addr", .string(address)), ("wal_path", .string(backend.directory.path)), ("access_log", .bool(false)),
+      ("engine_store", .string("file")), ("engine_wal", .string(backend.directory.walPath)),
+      ("artifacts_dir", .string(backend.directory.path + "/artifacts")), ("log_level", .string("info")), ("log_format", .string("text")),
+      ("max_partition_bytes", .int(0)), ("max_partition_msgs", .int(0)), ("max_inflight", .int(inflight ?? 0)),
+      ("wal_sync_interval", .string("0s")), ("wal_buffer_bytes", .int(0)),
+    ])
+    var server: HTTPServer?
+    let consume = ConsumeStream(service: service, maxInflight: inflight, isStopping: { server?.isStopping ?? false })
+    let router = Router(v1: V1API(service: service, configuration: configuration), consume: consume, token: bearer, service: service)
+    server = HTTPServer(router: router, limits: limits, maxConnections: connections)
+    context.stdout.line("listening on \(host.isEmpty ? "0.0.0.0" : host):\(port)")
+    context.stdout.flush()
+    server?.serve(listener: listener)
+    context.note("stopped: every request answered before the signal was written durably")
+    return .success
+  }
+}

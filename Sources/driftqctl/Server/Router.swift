@@ -1,0 +1,80 @@
+import ReplayEngine
+import WALFormat
+
+/// Routes requests: token check, `/v1/*`, `/metrics`, and DriftQ's 404 and 405 answers.
+struct Router {
+  let v1: V1API
+  let consume: ConsumeStream
+  let token: String?
+  let service: BrokerService
+
+  /// What to do with a request: answer it, or stream (consume).
+  enum Outcome {
+    case respond(HTTPResponse)
+    case stream(topic: String, group: String, owner: String, lease: Int64)
+  }
+
+  func route(_ request: HTTPRequest) -> (route: String, outcome: Outcome) {
+    if let token, request.header("authorization") != "Bearer \(token)" {
+      return ("auth", .respond(.error(401, "UNAUTHENTICATED", "missing or invalid bearer token")))
+    }
+    func allow(_ methods: [String], _ body: () throws -> HTTPResponse) -> Outcome {
+      guard methods.contains(request.method) else {
+        var response = HTTPResponse.error(405, "METHOD_NOT_ALLOWED", "method not allowed")
+        response.headers.append(("Allow", methods.joined(separator: ", ")))
+        return .respond(response)
+      }
+      do { return .respond(try body()) } catch {
+        return .respond(.error(500, "INTERNAL", "\(error)"))
+      }
+    }
+    let path = request.path
+    switch path {
+    case "/v1/healthz": return (path, allow(["GET"]) { v1.healthz() })
+    case "/v1/version": return (path, allow(["GET"]) { v1.version() })
+    case "/v1/config": return (path, allow(["GET"]) { v1.config() })
+    case "/v1/topics": return (path, allow(["GET", "POST"]) { request.method == "GET" ? try v1.listTopics() : try v1.createTopic(request) })
+    case "/v1/produce": return (path, allow(["POST"]) { try v1.produce(request) })
+    case "/v1/ack": return (path, allow(["POST"]) { try v1.settle(request, .ack) })
+    case "/v1/nack": return (path, allow(["POST"]) { try v1.settle(request, .nack) })
+    case "/v1/ack-cumulative": return (path, allow(["POST"]) { try v1.settle(request, .ackCumulative) })
+    case "/v1/consume":
+      guard request.method == "GET" else { return (path, allow(["GET"]) { HTTPResponse(status: 200) }) }
+      let (error, stream) = consume.check(request)
+      if let error { return (path, .respond(error)) }
+      return (path, .stream(topic: stream.topic, group: stream.group, owner: stream.owner, lease: stream.lease))
+    case "/metrics": return (path, allow(["GET"]) { metrics() })
+    default:
+      if path.hasPrefix("/v1/") || path == "/v1" {
+        return ("/v1/*", .respond(HTTPResponse(status: 404, headers: [("Content-Type", "text/plain; charset=utf-8")], body: Array("404 page not found\n".utf8))))
+      }
+      return ("other", .respond(.error(404, "NOT_FOUND", "use /v1/* endpoints")))
+    }
+  }
+
+  /// Prometheus text: the request and write counters, and DriftQ's broker gauges.
+  func metrics() -> HTTPResponse {
+    var text = service.metrics.exposition()
+    let now = WALTimestamp.now()
+    let gauges = (try? service.read { broker, _ -> String in
+      var inflight = "# HELP inflight_messages Unacked leases per topic, group and partition.\n# TYPE inflight_messages gauge\n"
+      var lag = "# HELP consumer_lag Messages after the committed offset.\n# TYPE consumer_lag gauge\n"
+      for key in broker.groups.keys.sorted() {
+        for row in BrokerDecider.lagRows(broker, group: key.group, topic: key.topic, now: now) {
+          let labels = "topic=\"\(row.topic)\",group=\"\(row.group)\",partition=\"\(row.partition)\""
+          inflight += "inflight_messages{\(labels)} \(row.inflight)\n"
+          lag += "consumer_lag{\(labels)} \(row.lag)\n"
+        }
+      }
+      var dlq = "# HELP dlq_messages_total Messages moved to a DLQ.\n# TYPE dlq_messages_total counter\n"
+      for (topic, entries) in broker.deadLetters.sorted(by: { $0.key < $1.key }) {
+        for (reason, count) in Dictionary(grouping: entries, by: \.info.reason).mapValues(\.count).sorted(by: { $0.key < $1.key }) {
+          dlq += "dlq_messages_total{topic=\"\(topic)\",reason=\"\(reason)\"} \(count)\n"
+        }
+      }
+      return inflight + lag + dlq
+    }) ?? ""
+    text += gauges
+    return HTTPResponse(status: 200, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")], body: Array(text.utf8))
+  }
+}

@@ -1,0 +1,147 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Testing
+import TestSupport
+
+/// `driftqctl serve` against DriftQ-Core's wire contract, over real sockets.
+@Suite struct ServeTests {
+  @Test func v1EndpointsAnswerWithDriftQsShapes() throws {
+    let cli = CLIProcess(TemporaryDirectory("e2e-serve"))
+    let server = try ServeProcess(cli)
+    let c = server.client
+    let health = try #require(c.request("GET", "/v1/healthz"))
+    #expect(health.status == 200 && health.body == "{\"status\":\"ok\"}\n")
+    #expect(health.headers["content-type"] == "application/json; charset=utf-8")
+    #expect(health.headers["x-request-id"]?.count == 24)
+    #expect(c.request("GET", "/v1/healthz", headers: ["X-Request-Id": "mine"])?.headers["x-request-id"] == "mine")
+    #expect(c.request("GET", "/v1/version")?.body.contains("\"wal_enabled\":true") == true)
+    #expect(c.request("POST", "/v1/topics?name=orders&partitions=3")?.body == "{\"status\":\"created\",\"name\":\"orders\",\"partitions\":3}\n")
+    #expect(c.request("POST", "/v1/topics?name=orders&partitions=3")?.status == 201)
+    #expect(c.request("POST", "/v1/topics?name=orders&partitions=2")?.status == 409)
+    #expect(c.request("POST", "/v1/topics", body: "{\"name\":\"jobs\"}")?.status == 201)
+    #expect(c.request("POST", "/v1/topics?name=neg&partitions=-2")?.body == "{\"error\":\"INVALID_ARGUMENT\",\"message\":\"invalid partitions\"}\n")
+    #expect(c.request("POST", "/v1/topics", body: "{\"name\":\"x\",\"parts\":2}")?.body.contains(#"unknown field \"parts\""#) == true)
+    #expect(c.request("GET", "/v1/topics")?.body == "{\"topics\":[\"jobs\",\"orders\"]}\n")
+    let put = try #require(c.request("PUT", "/v1/topics"))
+    #expect(put.status == 405 && put.headers["allow"] == "GET, POST" && put.body.contains("METHOD_NOT_ALLOWED"))
+    #expect(c.request("GET", "/v1/produce")?.headers["allow"] == "POST")
+    #expect(c.request("GET", "/")?.body == "{\"error\":\"NOT_FOUND\",\"message\":\"use /v1/* endpoints\"}\n")
+    #expect(c.request("GET", "/v1/unknown")?.body == "404 page not found\n")
+    let produced = try #require(c.request("POST", "/v1/produce?topic=jobs&key=k&value=hello"))
+    #expect(produced.status == 200 && produced.body == "{\"status\":\"produced\",\"topic\":\"jobs\",\"partition\":0,\"offset\":0}\n")
+    #expect(c.request("POST", "/v1/produce?topic=nope&value=x")?.body == "{\"error\":\"INVALID_ARGUMENT\",\"message\":\"topic does not exist (create it first)\"}\n")
+    #expect(c.request("POST", "/v1/produce?topic=jobs")?.body.contains("topic and value are required") == true)
+    #expect(c.request("POST", "/v1/produce?topic=jobs&value=x&retry_backoff_ms=100")?.body.contains("retry_max_attempts must be \\u003e 0") == true)
+    #expect(c.request("POST", "/v1/produce", body: "{\"topic\":\"jobs\",\"value\":{\"a\":1}}")?.status == 400)
+    let idem = "{\"topic\":\"jobs\",\"value\":\"v\",\"envelope\":{\"idempotency_key\":\"k1\"}}"
+    #expect(c.request("POST", "/v1/produce", body: idem)?.body.contains("\"duplicate\"") == false)
+    #expect(c.request("POST", "/v1/produce", body: idem)?.body.contains("\"duplicate\":true") == true)
+    #expect(c.request("POST", "/v1/ack?topic=jobs&group=g&owner=o&partition=0&offset=0")?.body.contains("message is not in-flight") == true)
+    #expect(c.request("POST", "/v1/ack?topic=jobs&group=g&owner=o")?.body.contains("partition and offset are required") == true)
+    #expect(c.request("POST", "/v1/ack", body: "{\"topic\":\"jobs\",\"group\":\"g\",\"owner\":\"o\",\"partition\":0,\"offset\":0,\"msg\":1}")?.body.contains("unknown field: msg") == true)
+    let metrics = try #require(c.request("GET", "/metrics"))
+    #expect(metrics.body.contains("driftq_http_requests_total{route=\"/v1/produce\",status=\"200\"}"))
+    #expect(metrics.body.contains("driftq_wal_commit_duration_seconds_bucket"))
+    #expect(server.stop() == 0)
+  }
+
+  @Test func aStreamingConsumeSendsHeadersAtOnceAndItemsAsTheyArrive() throws {
+    let cli = CLIProcess(TemporaryDirectory("e2e-stream"))
+    try cli.run(["topics", "create", "--name", "t"])
+    let server = try ServeProcess(cli)
+    let c = server.client
+    let fd = c.connect()
+    defer { close(fd) }
+    c.send(fd, "GET /v1/consume?topic=t&group=g&owner=alice&lease_ms=60000 HTTP/1.1\r\nHost: x\r\n\r\n")
+    var received = ""
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    func readMore() {
+      let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+      if n > 0 { received += String(decoding: buffer[0..<n], as: UTF8.self) }
+    }
+    readMore()
+    #expect(received.hasPrefix("HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson; charset=utf-8"), "headers must not wait for a message")
+    // A message published by a local command (another process) reaches the open stream.
+    try cli.run(["publish", "--topic", "t", "--key", "k", "--value", "hello"])
+    while !received.contains("\"value\":\"hello\"") { let before = received.count; readMore(); if received.count == before { break } }
+    #expect(received.contains(#"{"partition":0,"offset":0,"attempts":1,"key":"k","value":"hello","last_error":""}"#))
+    #expect(c.request("POST", "/v1/ack", body: "{\"topic\":\"t\",\"group\":\"g\",\"owner\":\"bob\",\"partition\":0,\"offset\":0}")?.status == 409)
+    #expect(c.request("POST", "/v1/ack", body: "{\"topic\":\"t\",\"group\":\"g\",\"owner\":\"alice\",\"partition\":0,\"offset\":0}")?.status == 204)
+    #expect(try cli.run(["topics", "lag", "--group", "g"]).stdout.contains("t\t0\t1\t1\t0\t0"))
+    #expect(server.stop() == 0)
+  }
+
+  @Test func malformedRequestsGetTheirStatusAndTheServerStaysHealthy() throws {
+    let cli = CLIProcess(TemporaryDirectory("e2e-malformed"))
+    let server = try ServeProcess(cli, arguments: ["--max-body-bytes", "1KiB", "--max-header-bytes", "2KiB", "--read-timeout", "300ms"])
+    let c = server.client
+    #expect(c.raw("NONSENSE\r\n\r\n")?.status == 400)
+    #expect(c.raw("GET /v1/healthz HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "a", count: 4000))\r\n\r\n")?.status == 431)
+    #expect(c.raw("POST /v1/topics HTTP/1.1\r\nContent-Length: nope\r\n\r\n")?.status == 400)
+    #expect(c.raw("POST /v1/topics HTTP/1.1\r\nContent-Length: 5000\r\n\r\n")?.status == 413)
+    #expect(c.raw("POST /v1/topics HTTP/1.1\r\nContent-Length: 50\r\n\r\n{\"name\":")?.status == 408)
+    #expect(c.request("POST", "/v1/topics", body: "{\"name\":")?.body.contains("invalid json body") == true)
+    let chunked = c.raw("POST /v1/topics HTTP/1.1\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n7\r\n{\"name\"\r\n8\r\n:\"chunk\"\r\n1\r\n}\r\n0\r\n\r\n")
+    #expect(chunked?.status == 201 && chunked?.body.contains("\"name\":\"chunk\"") == true)
+    #expect(c.raw("POST /v1/topics HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n")?.status == 501)
+    #expect(c.request("GET", "/v1/healthz")?.status == 200)
+    #expect(server.stop() == 0)
+  }
+
+  @Test func aTokenIsRequiredWhenSet() throws {
+    let cli = CLIProcess(TemporaryDirectory("e2e-token"))
+    let server = try ServeProcess(cli, arguments: ["--token", "s3cret"])
+    #expect(server.client.request("GET", "/v1/healthz")?.status == 401)
+    #expect(server.client.request("GET", "/v1/healthz", headers: ["Authorization": "Bearer wrong"])?.status == 401)
+    #expect(server.client.request("GET", "/v1/healthz", headers: ["Authorization": "Bearer s3cret"])?.status == 200)
+    #expect(server.stop() == 0)
+  }
+
+  /// 100 connections publish at once while a consumer acks; then SIGTERM. Every produce the
+  /// server answered 200 is in the log, and nothing is lost or duplicated.
+  @Test func concurrentPublishersAndAShutdownLoseNothingAcknowledged() throws {
+    let cli = CLIProcess(TemporaryDirectory("e2e-concurrent"))
+    try cli.run(["topics", "create", "--name", "t", "--partitions", "4"])
+    let server = try ServeProcess(cli)
+    let c = server.client
+    let results = Results()
+    var threads: [Thread] = []
+    for worker in 0..<100 {
+      let thread = Thread {
+        for i in 0..<10 {
+          if let r = c.request("POST", "/v1/produce?topic=t&key=w\(worker)-\(i)&value=v"), r.status == 200 { results.add(r.body) }
+        }
+      }
+      threads.append(thread)
+      thread.start()
+    }
+    let consumer = try cli.start(["consume", "--topic", "t", "--group", "g", "--owner", "o", "--max", "300", "--follow", "--timeout", "30s", "--max-inflight", "0"])
+    try consumer.stdin.close()
+    let items = CLIProcess.readLines(consumer.stdout, atLeast: 300)
+    consumer.0.waitUntilExit()
+    let acked = try cli.run(["ack", "--batch", "--topic", "t", "--group", "g", "--owner", "o"], input: items.joined(separator: "\n"))
+    #expect(acked.stdout == "acked=300 failed=0\n")
+    while results.count < 1000 && threads.contains(where: { $0.isExecuting }) { usleep(10_000) }
+    #expect(results.count == 1000)
+    #expect(server.stop() == 0)
+    let stored = Set(try cli.run(["wal", "dump", "--kind", "message_published"]).lines.map { line in
+      line.components(separatedBy: "\"partition\":")[1].components(separatedBy: ",\"key\"")[0]
+    })
+    #expect(stored.count == 1000)
+    for body in results.all {
+      let place = body.components(separatedBy: "\"partition\":")[1].trimmingCharacters(in: CharacterSet(charactersIn: "}\n"))
+      #expect(stored.contains(place), "acknowledged \(place) is missing")
+    }
+  }
+}
+
+/// Thread-safe collection of response bodies.
+final class Results: @unchecked Sendable {
+  private let lock = NSLock()
+  private var bodies: [String] = []
+  func add(_ body: String) { lock.lock(); bodies.append(body); lock.unlock() }
+  var count: Int { lock.lock(); defer { lock.unlock() }; return bodies.count }
+  var all: [String] { lock.lock(); defer { lock.unlock() }; return bodies }
+}
