@@ -30,7 +30,8 @@ import TestSupport
     (["publish", "--topic", "t"], "missing --value"),
     (["-o", "yaml", "topics", "list"], "one of text, json, ndjson"),
     (["ack", "--topic", "t", "--group", "g", "--owner", "o"], "missing --partition and --offset"),
-    (["topics", "list", "--timeout", "5s"], "unknown option --timeout"),
+    (["topics", "list", "--frobnicate", "5s"], "unknown option --frobnicate"),
+    (["--base-url", "ftp://x", "topics", "list"], "must be an http:// URL"),
   ] as [([String], String)])
   func usageErrorsExitTwoWithOneLine(arguments: [String], message: String) throws {
     let result = try CLIProcess(TemporaryDirectory("e2e")).run(arguments)

@@ -69,6 +69,26 @@ extension BrokerDecider {
     public var leaseExpiresAt: WALTimestamp?
     /// A lease expired and nobody has taken the message since.
     public var stalled: Bool
+
+    public init(
+      group: String, topic: String, partition: Int, headOffset: Int64, committedOffset: Int64, inflight: Int, lag: Int64,
+      leaseOwners: [String], lastOwner: String?, lastDeliveredAt: WALTimestamp?, oldestLeaseAgeMs: Int64?,
+      leaseExpiresAt: WALTimestamp?, stalled: Bool
+    ) {
+      self.group = group
+      self.topic = topic
+      self.partition = partition
+      self.headOffset = headOffset
+      self.committedOffset = committedOffset
+      self.inflight = inflight
+      self.lag = lag
+      self.leaseOwners = leaseOwners
+      self.lastOwner = lastOwner
+      self.lastDeliveredAt = lastDeliveredAt
+      self.oldestLeaseAgeMs = oldestLeaseAgeMs
+      self.leaseExpiresAt = leaseExpiresAt
+      self.stalled = stalled
+    }
   }
 
   /// Lag rows of `group`: on `topic` (every partition, even if the group never consumed), or

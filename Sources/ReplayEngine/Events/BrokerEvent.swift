@@ -74,6 +74,14 @@ public struct MessageAcked: Sendable, Equatable {
   public var partition: Int
   public var offset: Int64
   public var owner: String
+
+  public init(topic: String, group: String, partition: Int, offset: Int64, owner: String) {
+    self.topic = topic
+    self.group = group
+    self.partition = partition
+    self.offset = offset
+    self.owner = owner
+  }
 }
 
 public struct MessageNacked: Sendable, Equatable {
@@ -83,6 +91,15 @@ public struct MessageNacked: Sendable, Equatable {
   public var offset: Int64
   public var owner: String
   public var reason: String
+
+  public init(topic: String, group: String, partition: Int, offset: Int64, owner: String, reason: String) {
+    self.topic = topic
+    self.group = group
+    self.partition = partition
+    self.offset = offset
+    self.owner = owner
+    self.reason = reason
+  }
 }
 
 /// A message moved to `dlq.<topic>` for one group, in one record: the source is settled for

@@ -18,10 +18,16 @@ extension OptionSpec {
   static let segmentSize = OptionSpec(
     "segment-size", placeholder: "BYTES", help: "Roll to a new segment past this size (e.g. 64MiB).",
     environment: "DRIFTQ_SEGMENT_SIZE", default: "64MiB")
+  static let baseURL = OptionSpec(
+    "base-url", placeholder: "URL", help: "Talk to this DriftQ server (http://) instead of a local directory.",
+    environment: "DRIFTQ_URL")
+  static let timeout = OptionSpec(
+    "timeout", placeholder: "DURATION", help: "With --base-url: how long to wait for a server's answer (never cuts a stream short).",
+    environment: "DRIFTQ_TIMEOUT", default: "5s")
   static let help = OptionSpec.flag("help", short: "h", help: "Show help for the command.")
   static let version = OptionSpec.flag("version", help: "Print the version.")
 
-  static let globals: [OptionSpec] = [.walDirectory, .output, .lockTimeout, .sync, .segmentSize, .help, .version]
+  static let globals: [OptionSpec] = [.walDirectory, .baseURL, .timeout, .output, .lockTimeout, .sync, .segmentSize, .help, .version]
 }
 
 /// How results are printed.
@@ -34,6 +40,9 @@ struct GlobalOptions: Sendable {
   var walDirectory: String
   var output: OutputFormat
   var walOptions: WALOptions
+  /// The server to talk to (nil: the local directory).
+  var baseURL: String?
+  var requestTimeoutMs: Int64
 
   init(_ args: inout ParsedArguments) throws(UsageError) {
     walDirectory = args.value(.walDirectory) ?? "./driftq-data"
@@ -47,5 +56,20 @@ struct GlobalOptions: Sendable {
       throw UsageError("--segment-size must be at least \(WALOptions.minimumSegmentSize) bytes")
     }
     walOptions = options
+    baseURL = args.value(.baseURL)
+    requestTimeoutMs = try args.duration(.timeout) ?? 5000
+  }
+
+  /// The HTTP client for `--base-url`, or nil for the local backend.
+  func remote() throws -> HTTPClient? {
+    guard let baseURL else { return nil }
+    return try HTTPClient(baseURL: baseURL, timeoutMs: requestTimeoutMs)
+  }
+
+  /// Refuses `--base-url` for commands that work on a directory only.
+  func requireLocal(_ command: String) throws {
+    if baseURL != nil {
+      throw CommandFailure(.usage, "'\(command)' works on a local WAL directory only (drop --base-url / DRIFTQ_URL)")
+    }
   }
 }

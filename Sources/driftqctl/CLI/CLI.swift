@@ -119,6 +119,9 @@ enum CLI {
       }
     }
     let globals = try GlobalOptions(&parsed)
+    if globals.baseURL != nil && !type.worksRemotely {
+      throw UsageError("'\(spec.name)' works on a local WAL directory only (drop --base-url / DRIFTQ_URL)", command: spec.path)
+    }
     _ = parsed.flag(.help)
     _ = parsed.flag(.version)
     let command = try type.init(&parsed, globals: globals)

@@ -35,6 +35,12 @@ struct LagQuery {
     topic = args.value(OptionSpec.topic)
   }
 
+  /// The rows from a DriftQ server (`/debug/topics/lag`).
+  func remoteRows(_ globals: GlobalOptions, _ context: CommandContext) throws -> [BrokerDecider.LagRow]? {
+    guard let client = try globals.remote() else { return nil }
+    return try RemoteBroker(client: client, globals: globals, context: context).lagRows(group: group, topic: topic)
+  }
+
   /// The rows, after checking the topic exists (a missing topic is a broker rejection).
   func rows(_ globals: GlobalOptions, _ context: CommandContext) throws -> (BrokerState, [BrokerDecider.LagRow]) {
     let state = try LocalBackend.open(globals, context: context).state

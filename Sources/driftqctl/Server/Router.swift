@@ -44,12 +44,36 @@ struct Router {
       if let error { return (path, .respond(error)) }
       return (path, .stream(topic: stream.topic, group: stream.group, owner: stream.owner, lease: stream.lease))
     case "/metrics": return (path, allow(["GET"]) { metrics() })
+    case "/debug/topics": return (path, allow(["GET"]) { try debugTopics() })
+    case "/debug/topics/lag": return (path, allow(["GET"]) { try debugLag(request) })
     default:
       if path.hasPrefix("/v1/") || path == "/v1" {
         return ("/v1/*", .respond(HTTPResponse(status: 404, headers: [("Content-Type", "text/plain; charset=utf-8")], body: Array("404 page not found\n".utf8))))
       }
       return ("other", .respond(.error(404, "NOT_FOUND", "use /v1/* endpoints")))
     }
+  }
+
+  /// DriftQ's `/debug/topics`: names with message counts.
+  func debugTopics() throws -> HTTPResponse {
+    let topics = try service.read { broker, _ in broker.topicNames.compactMap { broker.topics[$0] } }
+    return .prettyJSON(200, .object([("ok", .bool(true)), ("topics", .array(topics.map { .object([("topic", .string($0.name)), ("messages", .int($0.messageCount))]) }))]))
+  }
+
+  /// DriftQ's `/debug/topics/lag`; its errors are plain text, as DriftQ's `/debug` routes.
+  func debugLag(_ request: HTTPRequest) throws -> HTTPResponse {
+    let query = request.query
+    guard let group = query["group"], !group.isEmpty else { return .text(400, "missing group") }
+    let topic = query["topic"].flatMap { $0.isEmpty ? nil : $0 }
+    var only: Int?
+    if let text = query["partition"], !text.isEmpty, text != "-1" {
+      guard let p = Int(text) else { return .text(400, "invalid partition") }
+      only = p
+    }
+    let rows = try service.read { broker, _ in
+      BrokerDecider.lagRows(broker, group: group, topic: topic, now: WALTimestamp.now()).filter { only == nil || $0.partition == only }
+    }
+    return .prettyJSON(200, LagRendering.document(group: group, topic: topic, rows: rows))
   }
 
   /// Prometheus text: the request and write counters, and DriftQ's broker gauges.

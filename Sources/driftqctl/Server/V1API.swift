@@ -35,16 +35,20 @@ struct V1API {
     guard !name.isEmpty else { return Self.invalid("name is required") }
     guard (requested ?? 0) >= 0 else { return Self.invalid("invalid partitions") }
     let partitions = Int(max(1, min(requested ?? 1, Int64(NameRules.maximumPartitions + 1))))
+    let existed: Bool
     do {
-      try service.commit { broker, _, _, _ in
+      existed = try service.commit { broker, _, _, _ in
         let created = try BrokerDecider.createTopic(broker, name: name, partitions: partitions).get()
-        return (created.map { [.broker(.topicCreated($0))] } ?? [], ())
+        return (created.map { [.broker(.topicCreated($0))] } ?? [], created == nil)
       }
     } catch let rejection as BrokerRejection {
       // Every DriftQ client treats 409 as "already exists"; a different count is a conflict.
       return rejection.code == .topicExists ? .error(409, "FAILED_PRECONDITION", rejection.message) : Self.invalid(rejection.message)
     }
-    return .json(201, .object([("status", .string("created")), ("name", .string(name)), ("partitions", .int(partitions))]))
+    // 201 either way, as DriftQ v1 (clients accept it); `existed` tells a re-creation apart.
+    var body: [(String, JSONValue)] = [("status", .string("created")), ("name", .string(name)), ("partitions", .int(partitions))]
+    if existed { body.append(("existed", .bool(true))) }
+    return .json(201, .object(body))
   }
 
   // MARK: - Produce

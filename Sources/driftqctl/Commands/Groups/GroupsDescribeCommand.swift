@@ -12,6 +12,7 @@ struct GroupsDescribeCommand: Command {
       """,
     options: LagQuery.options)
 
+  static let worksRemotely = true
   let globals: GlobalOptions
   let query: LagQuery
 
@@ -21,9 +22,15 @@ struct GroupsDescribeCommand: Command {
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
-    let (state, rows) = try query.rows(globals, context)
-    if rows.isEmpty && query.topic == nil && !state.groups.keys.contains(where: { $0.group == query.group }) {
-      throw CommandFailure(.notFound, "no consumer group \(query.group)")
+    let rows: [BrokerDecider.LagRow]
+    if let remote = try query.remoteRows(globals, context) {
+      rows = remote
+    } else {
+      let (state, local) = try query.rows(globals, context)
+      if local.isEmpty && query.topic == nil && !state.groups.keys.contains(where: { $0.group == query.group }) {
+        throw CommandFailure(.notFound, "no consumer group \(query.group)")
+      }
+      rows = local
     }
     switch globals.output {
     case .text:

@@ -11,6 +11,7 @@ struct AckCommand: Command {
     options: [.topic, .group, .owner, OptionSpec.partition.with(required: false), OptionSpec.offset.with(required: false), .batch],
     examples: ["driftqctl ack --topic orders --group billing --owner w1 --partition 0 --offset 4"])
 
+  static let worksRemotely = true
   let runner: SettleRunner
   let target: (partition: Int, offset: Int64)?
 

@@ -22,6 +22,7 @@ struct ConsumeCommand: Command {
     options: [.topic, .group, .owner, leaseMs, max, follow, timeout, maxInflight],
     examples: ["driftqctl consume --topic orders --group billing --owner w1 --max 10 | worker | driftqctl ack --batch --topic orders --group billing --owner w1"])
 
+  static let worksRemotely = true
   let globals: GlobalOptions
   let topic: String
   let group: String
@@ -46,6 +47,14 @@ struct ConsumeCommand: Command {
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
+    if let client = try globals.remote() {
+      let remote = RemoteBroker(client: client, globals: globals, context: context)
+      let printed = try remote.consume(topic: topic, group: group, owner: owner, leaseMs: lease, limit: limit, follow: keepFollowing, timeoutMs: timeoutMs)
+      if keepFollowing, let limit, printed < limit, timeoutMs != nil {
+        throw CommandFailure(.unavailable, "timed out after \(timeoutMs ?? 0) ms with \(printed) of \(limit) messages")
+      }
+      return .success
+    }
     let broker = try LocalBackend.open(globals, context: context)
     let start = context.clock()
     let deadline = timeoutMs.map { start.adding(milliseconds: $0) }

@@ -12,6 +12,7 @@ struct NackCommand: Command {
     options: [.topic, .group, .owner, OptionSpec.partition.with(required: false), OptionSpec.offset.with(required: false), reason, .batch],
     examples: ["driftqctl nack --topic orders --group billing --owner w1 --partition 0 --offset 4 --reason 'upstream 503'"])
 
+  static let worksRemotely = true
   let runner: SettleRunner
   let target: (partition: Int, offset: Int64)?
 

@@ -28,6 +28,7 @@ struct PublishCommand: Command {
       "printf '%s\\n' '{\"key\":\"a\",\"value\":\"x\"}' | driftqctl publish --topic orders --batch",
     ])
 
+  static let worksRemotely = true
   let globals: GlobalOptions
   let topic: String?
   let keyBytes: [UInt8]
@@ -63,14 +64,60 @@ struct PublishCommand: Command {
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
-    if batch { return try runBatch(try LocalBackend.open(globals, context: context), context) }
+    let remote = try globals.remote().map { RemoteBroker(client: $0, globals: globals, context: context) }
+    if batch {
+      if let remote { return try runBatch(remote, context) }
+      return try runBatch(try LocalBackend.open(globals, context: context), context)
+    }
     let value: [UInt8]
     switch valueSource {
     case .text(let text): value = Array(text.utf8)
     case .file(let path): value = try Self.readValueFile(path)
     case nil: value = []
     }
+    if let remote {
+      let topic = self.topic ?? ""
+      context.stdout.line(try remote.publish(try RemoteBroker.produceBody(topic: topic, key: keyBytes, value: value, envelope: envelope), requested: topic))
+      return .success
+    }
     return try runOne(try LocalBackend.open(globals, context: context), value: value, context)
+  }
+
+  /// `--batch` against a server: each group of lines is sent pipelined on one connection.
+  private func runBatch(_ remote: RemoteBroker, _ context: CommandContext) throws -> ExitStatus {
+    var lineNumber = 0
+    var failures = 0
+    var overloaded = false
+    var finished = false
+    while !finished {
+      var items: [(Item, JSONValue)] = []
+      repeat {
+        guard let line = try readLine(context) else { finished = true; break }
+        lineNumber += 1
+        if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+        do {
+          let item = try parseLine(line, number: lineNumber)
+          items.append((item, try RemoteBroker.produceBody(topic: item.topic, key: item.key, value: item.value, envelope: item.envelope)))
+        } catch {
+          failures += 1
+          context.stderr.line("driftqctl: error: line \(lineNumber): \(error)")
+        }
+      } while items.count < min(maximumGroup, 256) && context.stdin.hasBufferedLine()
+      guard !items.isEmpty else { continue }
+      for ((item, _), response) in zip(items, try remote.publish(batch: items.map(\.1))) {
+        if response.status == 200 {
+          context.stdout.line(remote.render(response, requested: item.topic))
+        } else {
+          failures += 1
+          if response.status == 429 { overloaded = true }
+          context.stderr.line("driftqctl: error: line \(item.line): \(HTTPClient.failure(response, action: "publish").message)")
+        }
+      }
+      context.stdout.flush()
+      context.stderr.flush()
+      if context.stdout.isBroken { break }
+    }
+    return overloaded ? .unavailable : failures == 0 ? .success : .failure
   }
 
   private func runOne(_ broker: LocalBackend, value: [UInt8], _ context: CommandContext) throws -> ExitStatus {
@@ -149,7 +196,7 @@ struct PublishCommand: Command {
     }
   }
 
-  private func parseLine(_ line: [UInt8], number: Int) throws(InputError) -> Item {
+  func parseLine(_ line: [UInt8], number: Int) throws(InputError) -> Item {
     let json: JSONValue
     do { json = try JSONParser.parse(bytes: line) } catch { throw InputError(error.description) }
     guard case .object(let members) = json else { throw InputError("expected a JSON object") }

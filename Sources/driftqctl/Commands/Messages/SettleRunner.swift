@@ -29,6 +29,13 @@ struct SettleRunner {
   let action: Action
 
   func runOne(partition: Int, offset: Int64, in context: CommandContext) throws -> ExitStatus {
+    if let client = try globals.remote() {
+      let target = Target(line: 0, partition: partition, offset: offset)
+      let response = try RemoteBroker(client: client, globals: globals, context: context).settle(path, bodies: [body(target)])[0]
+      guard response.status == 204 || response.status == 200 else { throw remoteFailure(response) }
+      context.stdout.line(render(target, outcome: .success(remoteEvents(target))))
+      return .success
+    }
     let broker = try LocalBackend.open(globals, context: context)
     let outcomes = try settle([Target(line: 0, partition: partition, offset: offset)], broker)
     if case .failure(let rejection) = outcomes[0] { throw rejection }
@@ -38,7 +45,8 @@ struct SettleRunner {
   }
 
   func runBatch(in context: CommandContext) throws -> ExitStatus {
-    let broker = try LocalBackend.open(globals, context: context)
+    let remote = try globals.remote().map { RemoteBroker(client: $0, globals: globals, context: context) }
+    let broker = remote == nil ? try LocalBackend.open(globals, context: context) : nil
     var lineNumber = 0
     var settled = 0
     var failures = 0
@@ -65,7 +73,17 @@ struct SettleRunner {
         }
       } while targets.count < 8192 && context.stdin.hasBufferedLine()
       guard !targets.isEmpty else { continue }
-      let outcomes = try settle(targets, broker)
+      let outcomes: [Result<[BrokerEvent], BrokerRejection>]
+      if let remote {
+        outcomes = try remote.settle(path, bodies: targets.map(body)).enumerated().map { index, response in
+          response.status == 204 || response.status == 200 ? .success(remoteEvents(targets[index]))
+            : .failure(BrokerRejection(response.status == 409 ? .notOwner : .invalidArgument, remoteFailure(response).message))
+        }
+      } else if let broker {
+        outcomes = try settle(targets, broker)
+      } else {
+        outcomes = []
+      }
       allOutcomes += outcomes.filter { if case .success(let events) = $0 { return events.count > 1 } else { return false } }
       for (target, outcome) in zip(targets, outcomes) {
         switch outcome {
@@ -112,6 +130,37 @@ struct SettleRunner {
     }
   }
 
+  // MARK: - Over HTTP
+
+  private var path: String {
+    if case .ack = action { return "/v1/ack" }
+    return "/v1/nack"
+  }
+
+  /// DriftQ's ack/nack body.
+  private func body(_ target: Target) -> JSONValue {
+    var members: [(String, JSONValue)] = [
+      ("topic", .string(topic)), ("group", .string(group)), ("owner", .string(owner)),
+      ("partition", .int(target.partition)), ("offset", .int(target.offset)),
+    ]
+    if case .nack(let reason) = action, !(target.reason ?? reason).isEmpty { members.append(("reason", .string(target.reason ?? reason))) }
+    return .object(members)
+  }
+
+  /// What a successful answer stands for, so output matches the local backend's.
+  private func remoteEvents(_ target: Target) -> [BrokerEvent] {
+    switch action {
+    case .ack: return [.messageAcked(MessageAcked(topic: topic, group: group, partition: target.partition, offset: target.offset, owner: owner))]
+    case .nack(let reason):
+      let text = target.reason ?? reason
+      return [.messageNacked(MessageNacked(topic: topic, group: group, partition: target.partition, offset: target.offset, owner: owner, reason: text.isEmpty ? "nack" : text))]
+    }
+  }
+
+  private func remoteFailure(_ response: HTTPClient.Response) -> CommandFailure {
+    HTTPClient.failure(response, action: action.verb == "acked" ? "ack" : "nack")
+  }
+
   private func noteDeadLetters(_ outcomes: [Result<[BrokerEvent], BrokerRejection>], _ context: CommandContext) {
     for case .success(let events) in outcomes {
       for case .messageDeadLettered(let moved) in events {
@@ -148,9 +197,10 @@ struct SettleRunner {
     }
     switch globals.output {
     case .text:
+      // Where a message was dead-lettered goes to stderr (a note): over HTTP DriftQ does not
+      // say, and the two backends print the same stdout.
       return "\(action.verb) topic=\(topic) group=\(group) partition=\(target.partition) offset=\(target.offset)"
         + (reason.isEmpty ? "" : " reason=\(GoQuote.quote(reason))")
-        + (deadLetter.map { " dead_lettered=\($0.topic)/\($0.partition)@\($0.offset)" } ?? "")
     case .json, .ndjson:
       var members: [(String, JSONValue)] = []
       switch outcome {

@@ -18,6 +18,7 @@ struct TopicsCreateCommand: Command {
     ],
     examples: ["driftqctl topics create --name orders --partitions 3"])
 
+  static let worksRemotely = true
   let globals: GlobalOptions
   let name: String
   let partitions: Int
@@ -33,10 +34,16 @@ struct TopicsCreateCommand: Command {
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
-    let broker = try LocalBackend.open(globals, context: context, creating: true)
-    let created = try broker.commit { state, _ in
-      let decision = try BrokerDecider.createTopic(state, name: name, partitions: partitions, limits: limits).get()
-      return (decision.map { [.topicCreated($0)] } ?? [], decision != nil)
+    let created: Bool
+    if let client = try globals.remote() {
+      guard limits.isEmpty else { throw CommandFailure(.usage, "producer limits are set on a local directory (DriftQ's HTTP API has no field for them)") }
+      created = try RemoteBroker(client: client, globals: globals, context: context).createTopic(name, partitions: partitions)
+    } else {
+      let broker = try LocalBackend.open(globals, context: context, creating: true)
+      created = try broker.commit { state, _ in
+        let decision = try BrokerDecider.createTopic(state, name: name, partitions: partitions, limits: limits).get()
+        return (decision.map { [.topicCreated($0)] } ?? [], decision != nil)
+      }
     }
     switch globals.output {
     case .text:

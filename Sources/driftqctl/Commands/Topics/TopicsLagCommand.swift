@@ -7,6 +7,7 @@ struct TopicsLagCommand: Command {
     discussion: "Tab-separated, sorted by topic then partition, or (no lag rows). -o json prints DriftQ's\n/debug/topics/lag document.",
     options: LagQuery.options)
 
+  static let worksRemotely = true
   let globals: GlobalOptions
   let query: LagQuery
 
@@ -16,7 +17,7 @@ struct TopicsLagCommand: Command {
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
-    let (_, rows) = try query.rows(globals, context)
+    let rows = try query.remoteRows(globals, context) ?? query.rows(globals, context).1
     switch globals.output {
     case .text:
       guard !rows.isEmpty else { context.stdout.line("(no lag rows)"); return .success }

@@ -6,6 +6,7 @@ struct TopicsListCommand: Command {
     ["topics", "list"], abstract: "List topics (names in text mode; partitions and message counts in JSON).",
     options: [])
 
+  static let worksRemotely = true
   let globals: GlobalOptions
 
   init(_ args: inout ParsedArguments, globals: GlobalOptions) throws(UsageError) {
@@ -13,6 +14,17 @@ struct TopicsListCommand: Command {
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
+    if let client = try globals.remote() {
+      let names = try RemoteBroker(client: client, globals: globals, context: context).listTopics()
+      switch globals.output {
+      case .text:
+        if names.isEmpty { context.stdout.line("(no topics)") }
+        for name in names { context.stdout.line(name) }
+      case .json: context.stdout.line(JSONWriter.encode(.object([("topics", .array(names.map { .object([("name", .string($0))]) }))])))
+      case .ndjson: for name in names { context.stdout.line(JSONWriter.encode(.object([("name", .string(name))]))) }
+      }
+      return .success
+    }
     let broker = try LocalBackend.open(globals, context: context)
     let topics = broker.state.topicNames.compactMap { broker.state.topics[$0] }
     func row(_ topic: TopicState) -> JSONValue {
