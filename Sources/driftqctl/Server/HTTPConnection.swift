@@ -51,30 +51,40 @@ final class HTTPConnection {
     }
     guard let headEnd else { throw .closed }
     if headEnd > limits.maxHeaderBytes { throw .reject(status: 431, message: "request headers larger than \(limits.maxHeaderBytes) bytes") }
-    let head = String(decoding: buffer[0..<headEnd], as: UTF8.self)
+    // The head is ASCII: parse bytes, not Characters (Unicode rules cost per request).
+    let head = Array(buffer[0..<headEnd])
     buffer.removeFirst(headEnd + 4)
-    var lines = head.split(separator: "\r\n", omittingEmptySubsequences: false).map(String.init)
-    let requestLine = lines.removeFirst().split(separator: " ", omittingEmptySubsequences: false)
-    guard requestLine.count == 3, requestLine[2].hasPrefix("HTTP/1."), !requestLine[0].isEmpty,
-      requestLine[0].allSatisfy({ $0.isUppercase }), requestLine[1].hasPrefix("/")
+    var lines = Self.split(head)
+    let first = lines.removeFirst()
+    let requestLine = first.split(separator: 0x20, omittingEmptySubsequences: false)
+    guard requestLine.count == 3, requestLine[2].starts(with: Array("HTTP/1.".utf8)), !requestLine[0].isEmpty,
+      requestLine[0].allSatisfy({ (65...90).contains($0) }), requestLine[1].first == UInt8(ascii: "/")
     else { throw .reject(status: 400, message: "malformed request line") }
     var headers: [(String, String)] = []
     for line in lines {
-      guard let colon = line.firstIndex(of: ":"), colon != line.startIndex, line.first?.isWhitespace == false else {
+      guard let colon = line.firstIndex(of: UInt8(ascii: ":")), colon != line.startIndex, line.first != 0x20, line.first != 0x09 else {
         throw .reject(status: 400, message: "malformed header line")
       }
-      let name = line[..<colon].lowercased()
-      guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else { throw .reject(status: 400, message: "malformed header name") }
-      headers.append((name, String(line[line.index(after: colon)...]).trimmingTrailingWhitespace()))
+      let name = line[line.startIndex..<colon].map { (65...90).contains($0) ? $0 + 32 : $0 }
+      guard name.allSatisfy({ (97...122).contains($0) || (48...57).contains($0) || $0 == 45 || $0 == 95 }) else {
+        throw .reject(status: 400, message: "malformed header name")
+      }
+      var value = line[(colon + 1)...]
+      while let f = value.first, f == 0x20 || f == 0x09 { value.removeFirst() }
+      while let l = value.last, l == 0x20 || l == 0x09 { value.removeLast() }
+      headers.append((String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self)))
     }
-    let target = String(requestLine[1])
+    let requestLine0 = String(decoding: requestLine[0], as: UTF8.self)
+    let requestTarget = String(decoding: requestLine[1], as: UTF8.self)
+    let requestVersion = String(decoding: requestLine[2], as: UTF8.self)
+    let target = requestTarget
     let question = target.firstIndex(of: "?")
     var request = HTTPRequest(
-      method: String(requestLine[0]), path: question.map { String(target[..<$0]) } ?? target,
-      rawQuery: question.map { String(target[target.index(after: $0)...]) } ?? "", version: String(requestLine[2]),
+      method: requestLine0, path: question.map { String(target[..<$0]) } ?? target,
+      rawQuery: question.map { String(target[target.index(after: $0)...]) } ?? "", version: requestVersion,
       headers: headers, body: [], hasBody: false)
     let lengths = headers.filter { $0.0 == "content-length" }.map(\.1)
-    let chunked = headers.contains { $0.0 == "transfer-encoding" && $0.1.lowercased().contains("chunked") }
+    let chunked = headers.contains { $0.0 == "transfer-encoding" && $0.1.utf8.count >= 7 && $0.1.lowercased().contains("chunked") }
     if chunked && !lengths.isEmpty { throw .reject(status: 400, message: "both Content-Length and Transfer-Encoding") }
     if headers.contains(where: { $0.0 == "transfer-encoding" }) && !chunked { throw .reject(status: 501, message: "unsupported Transfer-Encoding") }
     if request.header("expect")?.lowercased() == "100-continue" {
@@ -93,6 +103,27 @@ final class HTTPConnection {
     }
     return request
   }
+
+  /// CRLF-separated lines of a head.
+  static func split(_ bytes: [UInt8]) -> [ArraySlice<UInt8>] {
+    var lines: [ArraySlice<UInt8>] = []
+    var start = 0
+    var i = 0
+    while i + 1 < bytes.count {
+      if bytes[i] == 13 && bytes[i + 1] == 10 {
+        lines.append(bytes[start..<i])
+        start = i + 2
+        i += 2
+      } else {
+        i += 1
+      }
+    }
+    lines.append(bytes[start..<bytes.count])
+    return lines
+  }
+
+  /// Whether another request's head is already buffered (pipelined behind the last one).
+  var hasBufferedRequest: Bool { findHeadEnd() != nil }
 
   private func findHeadEnd() -> Int? {
     guard buffer.count >= 4 else { return nil }

@@ -64,38 +64,103 @@ final class HTTPServer: @unchecked Sendable {
     defer { close(fd) }
     let connection = HTTPConnection(fd: fd, limits: limits)
     while !isStopping {
-      let request: HTTPRequest
-      do { request = try connection.next() } catch {
-        switch error {
-        case .closed: return
-        case .timedOut:
-          Socket.write(fd, HTTPResponse.error(408, "DEADLINE_EXCEEDED", "request not received in time").serialized(requestID: Self.requestID(), keepAlive: false))
-        case .reject(let status, let message):
-          Socket.write(fd, HTTPResponse.error(status, "INVALID_ARGUMENT", message).serialized(requestID: Self.requestID(), keepAlive: false))
+      // A client that pipelines sends several requests at once: read every one already
+      // buffered, decide them together (they share one write and one fdatasync), and answer
+      // in order. A stream (consume) ends the group.
+      var requests: [HTTPRequest] = []
+      repeat {
+        do { requests.append(try connection.next()) } catch {
+          if requests.isEmpty {
+            reject(error, fd)
+            return
+          }
+          break
         }
-        router.service.metrics.recordRequest(route: "malformed", status: 400)
-        return
+      } while requests.count < 64 && connection.hasBufferedRequest && requests.last?.path != "/v1/consume"
+      let routed = decideAll(requests)
+      var bytes: [UInt8] = []
+      for (request, (route, outcome)) in zip(requests, routed) {
+        let requestID = request.header("x-request-id").flatMap { $0.isEmpty || $0.utf8.count > 128 ? nil : $0 } ?? Self.requestID()
+        switch outcome {
+        case .respond(let response):
+          router.service.metrics.recordRequest(route: route, status: response.status)
+          let keepAlive = request.keepAlive && !isStopping
+          bytes += response.serialized(requestID: requestID, keepAlive: keepAlive)
+          if !keepAlive {
+            Socket.write(fd, bytes)
+            return
+          }
+        case .stream(let topic, let group, let owner, let lease):
+          guard Socket.write(fd, bytes) else { return }
+          bytes = []
+          router.service.metrics.recordRequest(route: route, status: 200)
+          router.consume.run(fd: fd, requestID: requestID, topic: topic, group: group, owner: owner, lease: lease)
+          Socket.write(fd, Array("0\r\n\r\n".utf8))
+          return
+        }
       }
-      let requestID = request.header("x-request-id").flatMap { $0.isEmpty || $0.utf8.count > 128 ? nil : $0 } ?? Self.requestID()
-      let (route, outcome) = router.route(request)
-      switch outcome {
-      case .respond(let response):
-        router.service.metrics.recordRequest(route: route, status: response.status)
-        let keepAlive = request.keepAlive && !isStopping
-        guard Socket.write(fd, response.serialized(requestID: requestID, keepAlive: keepAlive)), keepAlive else { return }
-      case .stream(let topic, let group, let owner, let lease):
-        router.service.metrics.recordRequest(route: route, status: 200)
-        router.consume.run(fd: fd, requestID: requestID, topic: topic, group: group, owner: owner, lease: lease)
-        Socket.write(fd, Array("0\r\n\r\n".utf8))
-        return
-      }
+      guard Socket.write(fd, bytes) else { return }
     }
   }
 
-  /// 24 hex characters, as DriftQ generates them.
+  /// Routes requests; several at once on threads of their own, so their writes are batched.
+  private func decideAll(_ requests: [HTTPRequest]) -> [(String, Router.Outcome)] {
+    guard requests.count > 1 else { return requests.map { router.route($0) } }
+    let results = Monitor()
+    var outcomes = [(String, Router.Outcome)?](repeating: nil, count: requests.count)
+    var remaining = requests.count
+    for (index, request) in requests.enumerated() {
+      Threads.spawn { [router] in
+        let outcome = router.route(request)
+        results.withLock {
+          outcomes[index] = outcome
+          remaining -= 1
+          results.broadcast()
+        }
+      }
+    }
+    results.withLock { while remaining > 0 { results.wait(milliseconds: 100) } }
+    return outcomes.map { $0 ?? ("internal", .respond(.error(500, "INTERNAL", "request not decided"))) }
+  }
+
+  private func reject(_ error: HTTPConnection.Failure, _ fd: Int32) {
+    switch error {
+    case .closed: return
+    case .timedOut:
+      Socket.write(fd, HTTPResponse.error(408, "DEADLINE_EXCEEDED", "request not received in time").serialized(requestID: Self.requestID(), keepAlive: false))
+    case .reject(let status, let message):
+      Socket.write(fd, HTTPResponse.error(status, "INVALID_ARGUMENT", message).serialized(requestID: Self.requestID(), keepAlive: false))
+    }
+    router.service.metrics.recordRequest(route: "malformed", status: 400)
+  }
+
+  /// 24 hex characters, as DriftQ generates them: a random prefix drawn once and a counter
+  /// mixed by SplitMix64 (unique per process, and no system call per request).
   static func requestID() -> String {
-    var generator = SystemRandomNumberGenerator()
-    let digits = Array("0123456789abcdef")
-    return String((0..<24).map { _ in digits[Int(generator.next() & 15)] })
+    let n = RequestIDs.next()
+    var z = n &+ 0x9E37_79B9_7F4A_7C15
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    z ^= z >> 31
+    let hex = String(z, radix: 16)
+    return RequestIDs.prefix + String(repeating: "0", count: 16 - hex.count) + hex
+  }
+}
+
+/// The state behind request ids.
+enum RequestIDs {
+  static let prefix: String = {
+    let hex = String(UInt32.random(in: 0...UInt32.max), radix: 16)
+    return String(repeating: "0", count: 8 - hex.count) + hex
+  }()
+  // Invariant: only touched with `lock` held.
+  nonisolated(unsafe) private static var counter: UInt64 = 0
+  private static let lock = Monitor()
+
+  static func next() -> UInt64 {
+    lock.withLock {
+      counter &+= 1
+      return counter
+    }
   }
 }
