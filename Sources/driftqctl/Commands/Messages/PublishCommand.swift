@@ -85,30 +85,24 @@ struct PublishCommand: Command {
 
   /// `--batch` against a server: each group of lines is sent pipelined on one connection.
   private func runBatch(_ remote: RemoteBroker, _ context: CommandContext) throws -> ExitStatus {
-    var lineNumber = 0
-    var failures = 0
     var overloaded = false
-    var finished = false
-    while !finished {
+    var reader = BatchReader()
+    while !reader.finished {
       var items: [(Item, JSONValue)] = []
-      repeat {
-        guard let line = try readLine(context) else { finished = true; break }
-        lineNumber += 1
-        if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+      for item in try reader.group(of: min(maximumGroup, 256), self, context) {
         do {
-          let item = try parseLine(line, number: lineNumber)
           items.append((item, try RemoteBroker.produceBody(topic: item.topic, key: item.key, value: item.value, envelope: item.envelope)))
         } catch {
-          failures += 1
-          context.stderr.line("driftqctl: error: line \(lineNumber): \(error)")
+          reader.failures += 1
+          context.stderr.line("driftqctl: error: line \(item.line): \(ErrorPresenter.classify(error).1)")
         }
-      } while items.count < min(maximumGroup, 256) && context.stdin.hasBufferedLine()
+      }
       guard !items.isEmpty else { continue }
       for ((item, _), response) in zip(items, try remote.publish(batch: items.map(\.1))) {
         if response.status == 200 {
           context.stdout.line(remote.render(response, requested: item.topic))
         } else {
-          failures += 1
+          reader.failures += 1
           if response.status == 429 { overloaded = true }
           context.stderr.line("driftqctl: error: line \(item.line): \(HTTPClient.failure(response, action: "publish").message)")
         }
@@ -117,7 +111,7 @@ struct PublishCommand: Command {
       context.stderr.flush()
       if context.stdout.isBroken { break }
     }
-    return overloaded ? .unavailable : failures == 0 ? .success : .failure
+    return overloaded ? .unavailable : reader.failures == 0 ? .success : .failure
   }
 
   private func runOne(_ broker: LocalBackend, value: [UInt8], _ context: CommandContext) throws -> ExitStatus {
@@ -142,26 +136,10 @@ struct PublishCommand: Command {
   }
 
   private func runBatch(_ broker: LocalBackend, _ context: CommandContext) throws -> ExitStatus {
-    var lineNumber = 0
-    var failures = 0
     var overloaded = false
-    var finished = false
-    while !finished {
-      var items: [Item] = []
-      var bytes = 0
-      repeat {
-        guard let line = try readLine(context) else { finished = true; break }
-        lineNumber += 1
-        if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
-        do {
-          let item = try parseLine(line, number: lineNumber)
-          bytes += item.value.count + item.key.count
-          items.append(item)
-        } catch {
-          failures += 1
-          context.stderr.line("driftqctl: error: line \(lineNumber): \(error)")
-        }
-      } while items.count < maximumGroup && bytes < 8 << 20 && context.stdin.hasBufferedLine()
+    var reader = BatchReader()
+    while !reader.finished {
+      let items = try reader.group(of: maximumGroup, self, context)
       guard !items.isEmpty else { continue }
       let outcomes = try broker.commit { state, now in
         var pending = BrokerDecider.Pending()
@@ -178,7 +156,7 @@ struct PublishCommand: Command {
         switch outcome {
         case .success(let publication): context.stdout.line(Self.render(publication, requested: item.topic, format: globals.output))
         case .failure(let rejection):
-          failures += 1
+          reader.failures += 1
           if rejection.code == .resourceExhausted { overloaded = true }
           context.stderr.line("driftqctl: error: line \(item.line): \(rejection.message)")
         }
@@ -187,10 +165,38 @@ struct PublishCommand: Command {
       context.stderr.flush()
       if context.stdout.isBroken { break }
     }
-    return overloaded ? .unavailable : failures == 0 ? .success : .failure
+    return overloaded ? .unavailable : reader.failures == 0 ? .success : .failure
   }
 
-  private func readLine(_ context: CommandContext) throws -> [UInt8]? {
+  /// Reads `--batch` input a group at a time: up to `size` lines, or fewer when stdin has no
+  /// complete line ready (so a slow producer's lines are acknowledged promptly). Bad lines are
+  /// reported on stderr and counted.
+  struct BatchReader {
+    var lineNumber = 0
+    var failures = 0
+    var finished = false
+
+    mutating func group(of size: Int, _ command: PublishCommand, _ context: CommandContext) throws -> [Item] {
+      var items: [Item] = []
+      var bytes = 0
+      repeat {
+        guard let line = try command.readLine(context) else { finished = true; break }
+        lineNumber += 1
+        if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+        do {
+          let item = try command.parseLine(line, number: lineNumber)
+          bytes += item.value.count + item.key.count
+          items.append(item)
+        } catch {
+          failures += 1
+          context.stderr.line("driftqctl: error: line \(lineNumber): \(error)")
+        }
+      } while items.count < size && bytes < 8 << 20 && context.stdin.hasBufferedLine()
+      return items
+    }
+  }
+
+  fileprivate func readLine(_ context: CommandContext) throws -> [UInt8]? {
     do { return try context.stdin.readLine() } catch {
       throw CommandFailure(.failure, "an input line is longer than \(LineReader.maximumLineBytes) bytes")
     }
