@@ -13,10 +13,11 @@ struct ServeCommand: Command {
   static let maxInflight = OptionSpec("max-inflight", placeholder: "N", help: "Unacked leases per group and partition for consume streams (0: no cap).", default: "32")
 
   static let spec = CommandSpec(
-    ["serve"], abstract: "Serve DriftQ's HTTP API (/v1/*, /metrics) from the WAL directory.",
+    ["serve"], abstract: "Serve DriftQ's HTTP API (/v1/*, /metrics, /debug runs and topics) from the WAL directory.",
     discussion: """
       Loopback by default. Prints one line, 'listening on HOST:PORT', once it accepts connections.
       Every acknowledged write is fdatasynced; concurrent requests share fsyncs (group commit).
+      Run-starting /debug calls answer when the run ends; each run executes in a child process.
       Local commands may use the same directory at the same time. SIGINT/SIGTERM: stop accepting,
       finish the requests in flight, exit 0.
       """,
@@ -59,7 +60,7 @@ struct ServeCommand: Command {
     ])
     var server: HTTPServer?
     let consume = ConsumeStream(service: service, maxInflight: inflight, isStopping: { server?.isStopping ?? false })
-    let router = Router(v1: V1API(service: service, configuration: configuration), consume: consume, token: bearer, service: service)
+    let router = Router(v1: V1API(service: service, configuration: configuration), consume: consume, token: bearer, service: service, runs: DebugRunsAPI(service: service, sync: globals.walOptions.sync))
     server = HTTPServer(router: router, limits: limits, maxConnections: connections)
     context.stdout.line("listening on \(host.isEmpty ? "0.0.0.0" : host):\(port)")
     context.stdout.flush()

@@ -7,10 +7,7 @@ import WALFormat
 /// its output going to `DIR/runs/<id>.log`, so `--detach` can return at once.
 enum Detach {
   static func resume(runID: String, globals: GlobalOptions, directory: String) throws {
-    var executable = [CChar](repeating: 0, count: 4096)
-    let n = readlink("/proc/self/exe", &executable, executable.count - 1)
-    guard n > 0 else { throw CommandFailure(.failure, "cannot find the driftqctl executable to detach") }
-    let path = String(decoding: executable[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    let path = try RunChild.executable()
     do { try Syscalls.makeDirectory(directory + "/runs") } catch {
       throw CommandFailure(.failure, "cannot create \(directory)/runs: \(error)")
     }

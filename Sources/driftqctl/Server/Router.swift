@@ -1,12 +1,14 @@
 import ReplayEngine
 import WALFormat
 
-/// Routes requests: token check, `/v1/*`, `/metrics`, and DriftQ's 404 and 405 answers.
+/// Routes requests: token check, `/v1/*`, `/metrics`, `/debug/*` (topics and runs), and
+/// DriftQ's 404 and 405 answers.
 struct Router {
   let v1: V1API
   let consume: ConsumeStream
   let token: String?
   let service: BrokerService
+  let runs: DebugRunsAPI
 
   /// What to do with a request: answer it, or stream (consume).
   enum Outcome {
@@ -18,14 +20,16 @@ struct Router {
     if let token, request.header("authorization") != "Bearer \(token)" {
       return ("auth", .respond(.error(401, "UNAUTHENTICATED", "missing or invalid bearer token")))
     }
+    // `/debug/*` errors are plain text, as DriftQ's; `/v1/*` errors are JSON.
+    let plainErrors = request.path.hasPrefix("/debug/")
     func allow(_ methods: [String], _ body: () throws -> HTTPResponse) -> Outcome {
       guard methods.contains(request.method) else {
-        var response = HTTPResponse.error(405, "METHOD_NOT_ALLOWED", "method not allowed")
+        var response = plainErrors ? HTTPResponse.text(405, "method not allowed") : .error(405, "METHOD_NOT_ALLOWED", "method not allowed")
         response.headers.append(("Allow", methods.joined(separator: ", ")))
         return .respond(response)
       }
       do { return .respond(try body()) } catch {
-        return .respond(.error(500, "INTERNAL", "\(error)"))
+        return .respond(plainErrors ? .text(500, "\(error)") : .error(500, "INTERNAL", "\(error)"))
       }
     }
     let path = request.path
@@ -46,6 +50,19 @@ struct Router {
     case "/metrics": return (path, allow(["GET"]) { metrics() })
     case "/debug/topics": return (path, allow(["GET"]) { try debugTopics() })
     case "/debug/topics/lag": return (path, allow(["GET"]) { try debugLag(request) })
+    case "/debug/runs": return (path, allow(["GET"]) { try runs.runs(request) })
+    case "/debug/run": return (path, allow(["GET"]) { try runs.status(request) })
+    case "/debug/run-state": return (path, allow(["GET"]) { try runs.state(request) })
+    case "/debug/run-demo": return (path, allow(["POST"]) { try runs.demo(request) })
+    case "/debug/run-spec": return (path, allow(["POST"]) { try runs.spec(request) })
+    case "/debug/run-replay": return (path, allow(["POST"]) { try runs.replay(request) })
+    case "/debug/run-cancel": return (path, allow(["POST"]) { try runs.cancel(request) })
+    case "/debug/run-artifacts": return (path, allow(["GET"]) { try runs.artifacts(request) })
+    case "/debug/artifact-meta": return (path, allow(["GET"]) { runs.artifactMeta(request) })
+    case "/debug/artifact-get": return (path, allow(["GET"]) { runs.artifactGet(request) })
+    case "/debug/index/active": return (path, allow(["GET"]) { try runs.activeIndex() })
+    case "/debug/index/promote": return (path, allow(["POST"]) { try runs.promote(request) })
+    case "/debug/index/rollback": return (path, allow(["POST"]) { try runs.rollback(request) })
     default:
       if path.hasPrefix("/v1/") || path == "/v1" {
         return ("/v1/*", .respond(HTTPResponse(status: 404, headers: [("Content-Type", "text/plain; charset=utf-8")], body: Array("404 page not found\n".utf8))))

@@ -23,23 +23,7 @@ struct RunsArtifactsCommand: Command {
     let backend = try LocalBackend.open(globals, context: context)
     let run = try RunsSupport.run(runID, in: backend)
     let store = ArtifactStore(directory: backend.directory.path)
-    // The run's own events say which artifacts it made: blobs are shared by content, so the
-    // meta file alone (last writer wins) would lose a run whose output another run repeated.
-    var metas: [ArtifactMeta] = []
-    for execution in run.executions where node == nil || execution.nodeID == node {
-      var ids = execution.artifacts
-      if case .artifact(let id, _)? = execution.output, !execution.usedCachedOutput { ids.append(id) }
-      for id in ids {
-        guard var meta = try? store.meta(id) else { continue }
-        meta.runID = runID
-        meta.nodeID = execution.nodeID
-        meta.attempt = execution.attempt
-        meta.createdAt = execution.endedAt ?? meta.createdAt
-        metas.append(meta)
-      }
-    }
-    metas.sort { ($0.nodeID, $0.attempt, $0.createdAt.nanoseconds, $0.id) < ($1.nodeID, $1.attempt, $1.createdAt.nanoseconds, $1.id) }
-    metas = Array(metas.prefix(count))
+    let metas = Array(RunArtifacts.list(run, store: store, node: node).prefix(count))
     switch globals.output {
     case .text:
       if metas.isEmpty { context.stdout.line("(no artifacts found)"); return .success }

@@ -1,0 +1,213 @@
+import ReplayEngine
+import WALFormat
+
+/// DriftQ's `/debug` runs API (what the Go driftqctl and our `--base-url` runs commands
+/// use). Errors are plain text, as DriftQ's. Run-starting calls are synchronous: the run is
+/// executed by a child `driftqctl runs resume` and the answer comes when it ends.
+struct DebugRunsAPI {
+  /// A looked-up value, or the answer to give instead.
+  enum Lookup<Value> {
+    case found(Value)
+    case answer(HTTPResponse)
+  }
+
+  let service: BrokerService
+  let sync: SyncPolicy
+
+  /// The caller's `X-Trace-Id`, else a new one (DriftQ's rule).
+  private func traceID(_ request: HTTPRequest) -> String {
+    request.header("x-trace-id").flatMap { $0.isEmpty || $0.utf8.count > 128 ? nil : $0 } ?? HTTPServer.requestID()
+  }
+
+  private func body(_ request: HTTPRequest) -> JSONValue? {
+    request.hasBody ? try? JSONParser.parse(bytes: request.body) : nil
+  }
+
+  /// The run, or DriftQ's 400/404 text.
+  private func run(_ id: String?) throws -> Lookup<WorkflowRun> {
+    guard let id, !id.isEmpty else { return .answer(.text(400, "missing run_id")) }
+    guard let run = try service.read({ _, runs in runs.runs[id] }) else { return .answer(.text(404, "run not found")) }
+    return .found(run)
+  }
+
+  func runs(_ request: HTTPRequest) throws -> HTTPResponse {
+    let limit = Int(request.query["limit"] ?? "").map { max(1, min($0, 500)) } ?? 50
+    let ids = try service.read { _, runs in runs.newestFirst.prefix(limit).map(\.runID) }
+    return .prettyJSON(200, .object([("ok", .bool(true)), ("count", .int(ids.count)), ("runs", .array(ids.map { .string($0) }))]))
+  }
+
+  func status(_ request: HTTPRequest) throws -> HTTPResponse {
+    switch try run(request.query["run_id"]) {
+    case .answer(let response): return response
+    case .found(let run):
+      let document = RunRendering.state(run, directory: service.directory)
+      return .prettyJSON(200, .object([("ok", .bool(true)), ("run", document["run"] ?? .null), ("nodes", document["nodes"] ?? .array([]))]))
+    }
+  }
+
+  func state(_ request: HTTPRequest) throws -> HTTPResponse {
+    switch try run(request.query["run_id"]) {
+    case .answer(let response): return response
+    case .found(let run): return .prettyJSON(200, RunRendering.state(run, directory: service.directory))
+    }
+  }
+
+  /// Creates a run and executes it; DriftQ's `run-demo` and `run-spec`.
+  private func start(_ request: HTTPRequest, runID: String, spec: WorkflowSpec, input: JSONValue) throws -> HTTPResponse {
+    do {
+      try RunsSupport.checkRunID(runID)
+    } catch let failure as CommandFailure { return .text(400, failure.message) }
+    do {
+      try service.commit { _, runs, _, _ in
+        guard runs.runs[runID] == nil else { throw CommandFailure(.failure, "run already exists: \(runID)") }
+        return ([.run(RunDecider.create(runID: runID, spec: spec, input: input))], ())
+      }
+    } catch let failure as CommandFailure { return .text(400, failure.message) }
+    return try finish(request, runID)
+  }
+
+  /// Executes a created (or replayed) run and answers as DriftQ does.
+  private func finish(_ request: HTTPRequest, _ runID: String, extra: [(String, JSONValue)] = []) throws -> HTTPResponse {
+    _ = try RunChild.execute(runID: runID, directory: service.directory, sync: sync)
+    guard let run = try service.read({ _, runs in runs.runs[runID] }) else { return .text(500, "run failed: run vanished") }
+    switch run.status {
+    case .succeeded, .waiting:
+      return .json(200, .object([("ok", .bool(true)), ("run_id", .string(runID))] + extra + [("trace_id", .string(traceID(request)))]))
+    case .canceled:
+      return .json(200, .object([("ok", .bool(true)), ("canceled", .bool(true)), ("run_id", .string(runID)), ("trace_id", .string(traceID(request)))]))
+    default:
+      let why = run.terminalReason == "budget_exceeded" ? "budget exceeded" : "node failed"
+      return .text(400, "run failed: \(why)")
+    }
+  }
+
+  func demo(_ request: HTTPRequest) throws -> HTTPResponse {
+    var x: Int64 = 1
+    if let text = request.query["x"] {
+      guard let value = Int64(text) else { return .text(400, "x must be an int") }
+      x = value
+    } else if request.hasBody {
+      guard let json = body(request), case .object(let members) = json, members.allSatisfy({ $0.0 == "x" }) else { return .text(400, "bad json: expected {\"x\":int}") }
+      guard let value = json["x"]?.int64Value else { return .text(400, "x must be an int") }
+      x = value
+    }
+    return try start(request, runID: RunsSupport.newRunID(prefix: "demo", now: .now()), spec: try DemoWorkflows.demo(), input: .object([("x", .int(x))]))
+  }
+
+  func spec(_ request: HTTPRequest) throws -> HTTPResponse {
+    guard let json = body(request), case .object(let members) = json else { return .text(400, "run failed: bad json") }
+    let allowed: Set<String> = ["run_id", "spec", "input", "tenant_id", "principal", "policy_mode"]
+    if let unknown = members.first(where: { !allowed.contains($0.0) }) { return .text(400, "bad json: json: unknown field \"\(unknown.0)\"") }
+    guard let specJSON = json["spec"] else { return .text(400, "run failed: spec id is required") }
+    let spec: WorkflowSpec
+    do { spec = try WorkflowSpec(json: specJSON) } catch { return .text(400, "run failed: \(error.message)") }
+    let runID = json["run_id"]?.stringValue ?? RunsSupport.newRunID(prefix: "spec", now: .now())
+    return try start(request, runID: runID, spec: spec, input: json["input"] ?? .object([]))
+  }
+
+  func replay(_ request: HTTPRequest) throws -> HTTPResponse {
+    guard let json = body(request), let runID = json["run_id"]?.stringValue, !runID.isEmpty else { return .text(400, "run_id is required") }
+    let from = json["from_step"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
+    let mode = json["mode"]?.stringValue ?? "time_travel"
+    // DriftQ's modes, plus ours: "auto" (optionally with a changed "spec").
+    guard ["time_travel", "live", "auto"].contains(mode) else { return .text(400, "replay failed: unknown replay mode: \"\(mode)\"") }
+    var newSpec: WorkflowSpec?
+    if let specJSON = json["spec"] {
+      do { newSpec = try WorkflowSpec(json: specJSON) } catch { return .text(400, "replay failed: \(error.message)") }
+    }
+    if case .answer(let response) = try run(runID) { return response }
+    do {
+      try service.commit { _, runs, _, _ in
+        guard let run = runs.runs[runID] else { throw CommandFailure(.notFound, "run not found") }
+        return ([.run(try RunDecider.replay(run, fromStep: from, mode: mode, newSpec: newSpec))], ())
+      }
+    } catch let error as SpecError {
+      return .text(400, error.message.hasPrefix("replay") ? error.message : "replay failed: \(error.message)")
+    }
+    let response = try finish(request, runID, extra: [("from_step", .string(from ?? "")), ("mode", .string(mode))])
+    return response.status == 400 ? .text(400, "replay failed: node failed") : response
+  }
+
+  func cancel(_ request: HTTPRequest) throws -> HTTPResponse {
+    guard let json = body(request), let runID = json["run_id"]?.stringValue, !runID.isEmpty else { return .text(400, "run_id is required") }
+    if case .answer(let response) = try run(runID) { return response }
+    let reason = json["reason"]?.stringValue ?? "canceled"
+    try service.commit { _, runs, _, _ in
+      guard let run = runs.runs[runID], let event = RunDecider.cancel(run, reason: reason) else { return ([LogEvent](), ()) }
+      return ([.run(event)], ())
+    }
+    return .json(200, .object([("ok", .bool(true)), ("run_id", .string(runID)), ("trace_id", .string(traceID(request))), ("canceled", .bool(true))]))
+  }
+
+  func artifacts(_ request: HTTPRequest) throws -> HTTPResponse {
+    var limit = 200
+    if let text = request.query["limit"] {
+      guard let n = Int(text), n > 0 else { return .text(400, "limit must be a positive int") }
+      limit = n
+    }
+    switch try run(request.query["run_id"]) {
+    case .answer(let response): return response.status == 400 ? .text(400, "run_id is required") : response
+    case .found(let run):
+      // Newest first, as DriftQ lists them.
+      let listed = RunArtifacts.list(run, store: ArtifactStore(directory: service.directory))
+      let metas = Array(listed.reversed().sorted { $0.createdAt.nanoseconds > $1.createdAt.nanoseconds }.prefix(limit))
+      return .json(200, .object([
+        ("ok", .bool(true)), ("run_id", .string(run.runID)), ("count", .int(metas.count)),
+        ("artifacts", .array(metas.map(\.json))), ("trace_id", .string(traceID(request))),
+      ]))
+    }
+  }
+
+  private func artifactID(_ request: HTTPRequest) -> Lookup<String> {
+    guard let id = request.query["artifact_id"], !id.isEmpty else { return .answer(.text(400, "missing artifact_id")) }
+    guard ArtifactStore.isValidID(id) else { return .answer(.text(400, "invalid artifact id")) }
+    return .found(id)
+  }
+
+  func artifactMeta(_ request: HTTPRequest) -> HTTPResponse {
+    switch artifactID(request) {
+    case .answer(let response): return response
+    case .found(let id):
+      guard let meta = try? ArtifactStore(directory: service.directory).meta(id) else { return .text(404, "artifact not found") }
+      return .prettyJSON(200, .object([("ok", .bool(true)), ("artifact_id", .string(id)), ("meta", meta.json), ("trace_id", .string(traceID(request)))]))
+    }
+  }
+
+  func artifactGet(_ request: HTTPRequest) -> HTTPResponse {
+    switch artifactID(request) {
+    case .answer(let response): return response
+    case .found(let id):
+      let store = ArtifactStore(directory: service.directory)
+      guard let bytes = try? store.bytes(id) else { return .text(404, "artifact not found") }
+      let type = (try? store.meta(id))?.contentType ?? "application/octet-stream"
+      return HTTPResponse(status: 200, headers: [("Content-Type", type), ("X-Artifact-Id", id), ("X-Artifact-Sha256", id)], body: bytes)
+    }
+  }
+
+  func activeIndex() throws -> HTTPResponse {
+    let version = try service.read { _, runs in runs.activeIndexVersion } ?? ""
+    return .json(200, .object([("ok", .bool(true)), ("active_version", .string(version))]))
+  }
+
+  func promote(_ request: HTTPRequest) throws -> HTTPResponse {
+    let json = body(request)
+    let runID = request.query["run_id"].flatMap { $0.isEmpty ? nil : $0 } ?? json?["run_id"]?.stringValue ?? ""
+    guard !runID.isEmpty else { return .text(400, "run_id required") }
+    let version = request.query["version"].flatMap { $0.isEmpty ? nil : $0 } ?? json?["version"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } ?? runID
+    do {
+      try service.commit { _, runs, _, _ in
+        guard let run = runs.runs[runID] else { throw CommandFailure(.notFound, "run not found") }
+        guard run.status == .succeeded else { throw CommandFailure(.failure, "promote: run \(runID) status=\(run.status.rawValue) (need succeeded)") }
+        return ([.indexPointer(version: version, runID: runID)], ())
+      }
+    } catch let failure as CommandFailure { return .text(400, failure.message) }
+    return .json(200, .object([("ok", .bool(true)), ("active_version", .string(version))]))
+  }
+
+  func rollback(_ request: HTTPRequest) throws -> HTTPResponse {
+    let version = request.query["version"].flatMap { $0.isEmpty ? nil : $0 } ?? body(request)?["version"]?.stringValue ?? ""
+    guard !version.isEmpty else { return .text(400, "rollback: version required") }
+    try service.commit { _, _, _, _ in ([.indexPointer(version: version, runID: "")], ()) }
+    return .json(200, .object([("ok", .bool(true)), ("active_version", .string(version))]))
+  }
+}
