@@ -59,6 +59,67 @@ import TestSupport
     #expect(try cli.run(["dlq", "list", "--topic", "jobs"]).stdout.contains("max_attempts_reached"))
   }
 
+  static let runsScenario: [[String]] = [
+    ["runs", "start", "--workflow", "SPEC", "--run-id", "r1", "--input", #"{"q":1}"#],
+    ["runs", "replay", "--run-id", "r1", "--from-step", "B"],
+    ["runs", "status", "--run-id", "r1"],
+    ["runs", "step", "--run-id", "r1", "--node-id", "B"],
+    ["runs", "diff", "--run-id", "r1", "--node-id", "B"],
+    ["runs", "state", "--run-id", "r1", "-o", "json"],
+    ["runs", "timeline", "--run-id", "r1"],
+    ["runs", "demo"],
+    ["runs", "artifacts", "--run-id", "DEMO"],
+    ["runs", "promote", "--run-id", "r1", "--version", "v1"],
+    ["runs", "active-index"],
+    ["runs", "rollback", "--version", "v0"],
+    ["runs", "cancel", "--run-id", "r1"],
+    ["runs", "status", "--run-id", "missing"],
+    ["runs", "list"],
+  ]
+
+  /// Times (and so table widths), durations and the demo's generated id differ between two
+  /// runs, and only they.
+  static func normalized(_ text: String) -> String {
+    var s = text
+    for (pattern, replacement) in [
+      (#"\d{4}-\d\d-\d\dT[0-9:.]+Z?"#, "TIME"), (#"demo-\d{8}T[0-9.]+Z"#, "DEMO"),
+      (#"\d+(\.\d+)?(ns|µs|ms|s)\b"#, "DUR"), (#""(wall_clock_ms|worker_ms)":\d+"#, "\"$1\":N"),
+      (#"(?m)^(\d+\t\w+\t\w+\t\d+\t\d+\t)\d+"#, "$1N"), ("TIME {2,}", "TIME  "),
+    ] {
+      s = s.replacingOccurrences(of: pattern, with: replacement, options: .regularExpression)
+    }
+    return s
+  }
+
+  func runRuns(_ cli: CLIProcess, spec: String, extra: [String]) throws -> [String] {
+    var outputs: [String] = []
+    var demo = ""
+    for step in Self.runsScenario {
+      let arguments = step.map { $0 == "SPEC" ? spec : $0 == "DEMO" ? demo : $0 }
+      let result = try cli.run(extra + arguments)
+      if step == ["runs", "demo"] { demo = result.stdout.prefix { $0 != "\n" }.replacingOccurrences(of: "run_id=", with: "") }
+      outputs.append("\(step.joined(separator: " ")) -> \(result.status)\n\(Self.normalized(result.stdout))")
+    }
+    return outputs
+  }
+
+  @Test func runsGiveTheSameAnswersLocallyAndOverHTTP() throws {
+    let specDirectory = TemporaryDirectory("parity-spec")
+    let spec = specDirectory.appending("wf.json")
+    try Data(#"{"id":"wf","nodes":[{"id":"A","topic":"noop"},{"id":"B","topic":"fail_once","deps":["A"]}]}"#.utf8).write(to: URL(fileURLWithPath: spec))
+    let local = try runRuns(CLIProcess(TemporaryDirectory("parity-runs-local")), spec: spec, extra: [])
+    let cli = CLIProcess(TemporaryDirectory("parity-runs-http"))
+    let server = try ServeProcess(cli)
+    let remote = try runRuns(cli, spec: spec, extra: ["--base-url", "http://127.0.0.1:\(server.port)"])
+    #expect(server.stop() == 0)
+    #expect(local.count == remote.count)
+    for (l, r) in zip(local, remote) { #expect(l == r) }
+    let joined = local.joined()
+    #expect(joined.contains("runs start --workflow SPEC --run-id r1 --input {\"q\":1} -> 1\nrun_id=r1 status=failed"))
+    #expect(joined.contains("replay started run_id=r1 from_step=B mode=time_travel"))
+    #expect(joined.contains("A.output.json") && joined.contains("active_index_version=v1"))
+  }
+
   @Test func directoryOnlyCommandsRefuseABaseURL() throws {
     let result = try CLIProcess(TemporaryDirectory("parity-refuse")).run(["--base-url", "http://127.0.0.1:1", "wal", "verify"])
     #expect(result.status == 2 && result.stderr.contains("works on a local WAL directory only"))

@@ -31,7 +31,7 @@ public struct RunsState: Sendable {
       guard runs[event.runID] == nil else { throw ReplayError(.inconsistent, "run \(event.runID) created twice") }
       guard let specJSON = event.payload?["spec"] else { throw ReplayError(.inconsistent, "run \(event.runID) created without a spec") }
       let spec: WorkflowSpec
-      do { spec = try WorkflowSpec(json: specJSON) } catch { throw ReplayError(.inconsistent, "run \(event.runID): \(error)") }
+      do { spec = try WorkflowSpec(json: specJSON, knownHandlers: false) } catch { throw ReplayError(.inconsistent, "run \(event.runID): \(error)") }
       runs[event.runID] = WorkflowRun(runID: event.runID, workflowID: spec.id, spec: spec, input: event.payload?["input"] ?? .object([]), createdAt: time)
       order.append(event.runID)
     }

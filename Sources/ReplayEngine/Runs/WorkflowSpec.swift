@@ -98,7 +98,10 @@ extension WorkflowSpec {
   public static let maximumNodes = 1000
 
   /// Parses and validates a spec, with DriftQ's messages for DriftQ's checks.
-  public init(json: JSONValue) throws(SpecError) {
+  /// `knownHandlers`: whether every topic must name a built-in handler. A new run needs it;
+  /// a recorded run is read without it, so a spec from another build (or a DriftQ server's
+  /// own handlers) still shows.
+  public init(json: JSONValue, knownHandlers: Bool = true) throws(SpecError) {
     guard case .object = json else { throw SpecError("spec must be a JSON object") }
     guard let id = json["id"]?.stringValue, !id.isEmpty else { throw SpecError("spec id is required") }
     guard case .array(let items)? = json["nodes"], !items.isEmpty else { throw SpecError("spec must have nodes") }
@@ -127,7 +130,7 @@ extension WorkflowSpec {
       let topic = item["topic"]?.stringValue ?? ""
       if command == nil {
         guard !topic.isEmpty else { throw SpecError("node \(nodeID) missing topic") }
-        guard Self.builtInHandlers.contains(topic) else { throw SpecError("no handler registered for topic \"\(topic)\" (node \(nodeID))") }
+        guard !knownHandlers || Self.builtInHandlers.contains(topic) else { throw SpecError("no handler registered for topic \"\(topic)\" (node \(nodeID))") }
       }
       var retry = RetryPolicy(maxAttempts: 1)
       if case .object? = item["retry"], let r = item["retry"] {

@@ -22,7 +22,7 @@ extension OptionSpec {
     "base-url", placeholder: "URL", help: "Talk to this DriftQ server (http://) instead of a local directory.",
     environment: "DRIFTQ_URL")
   static let timeout = OptionSpec(
-    "timeout", placeholder: "DURATION", help: "With --base-url: how long to wait for a server's answer (never cuts a stream short).",
+    "timeout", placeholder: "DURATION", help: "With --base-url: how long to wait for a server's answer (default 5s; a stream or a run is waited for unless given).",
     environment: "DRIFTQ_TIMEOUT", default: "5s")
   static let help = OptionSpec.flag("help", short: "h", help: "Show help for the command.")
   static let version = OptionSpec.flag("version", help: "Print the version.")
@@ -43,6 +43,8 @@ struct GlobalOptions: Sendable {
   /// The server to talk to (nil: the local directory).
   var baseURL: String?
   var requestTimeoutMs: Int64
+  /// `--timeout` as given: the only limit on a synchronous run (nil: wait for its end).
+  var runTimeoutMs: Int64?
 
   init(_ args: inout ParsedArguments) throws(UsageError) {
     walDirectory = args.value(.walDirectory) ?? "./driftq-data"
@@ -57,13 +59,14 @@ struct GlobalOptions: Sendable {
     }
     walOptions = options
     baseURL = args.value(.baseURL)
-    requestTimeoutMs = try args.duration(.timeout) ?? 5000
+    runTimeoutMs = try args.duration(.timeout)
+    requestTimeoutMs = runTimeoutMs ?? 5000
   }
 
   /// The HTTP client for `--base-url`, or nil for the local backend.
   func remote() throws -> HTTPClient? {
     guard let baseURL else { return nil }
-    return try HTTPClient(baseURL: baseURL, timeoutMs: requestTimeoutMs)
+    return try HTTPClient(baseURL: baseURL, timeoutMs: requestTimeoutMs, runTimeoutMs: runTimeoutMs)
   }
 
   /// Refuses `--base-url` for commands that work on a directory only.

@@ -13,6 +13,8 @@ final class HTTPClient {
   let port: UInt16
   let prefix: String
   let timeoutMs: Int32
+  /// How long a run-starting call may take; -1 waits for the run's end.
+  let runTimeoutMs: Int32
   private var fd: Int32 = -1
   private var buffer: [UInt8] = []
 
@@ -24,7 +26,7 @@ final class HTTPClient {
     var json: JSONValue? { try? JSONParser.parse(bytes: body) }
   }
 
-  init(baseURL: String, timeoutMs requestTimeout: Int64) throws {
+  init(baseURL: String, timeoutMs requestTimeout: Int64, runTimeoutMs runTimeout: Int64? = nil) throws {
     var url = baseURL
     while url.hasSuffix("/") { url.removeLast() }
     guard url.hasPrefix("http://") else {
@@ -44,6 +46,7 @@ final class HTTPClient {
       port = 80
     }
     timeoutMs = Int32(clamping: requestTimeout)
+    runTimeoutMs = runTimeout.map { Int32(clamping: $0) } ?? -1
   }
 
   deinit { if fd >= 0 { close(fd) } }
@@ -107,14 +110,15 @@ final class HTTPClient {
 
   /// One request and its whole response, on a kept-alive connection (reconnecting once if the
   /// server closed it in between).
-  func send(_ method: String, _ path: String, query: [(String, String)] = [], json: JSONValue? = nil) throws -> Response {
+  /// `waitForRun`: the answer comes when a run ends (see `runTimeoutMs`).
+  func send(_ method: String, _ path: String, query: [(String, String)] = [], json: JSONValue? = nil, waitForRun: Bool = false) throws -> Response {
     let body = json.map { Array(JSONWriter.encode($0).utf8) }
     let bytes = head(method, target(path, query), body: body, accept: "application/json")
     for attempt in 0..<2 {
       try connect()
       guard Socket.write(fd, bytes) else { disconnect(); if attempt == 0 { continue } else { throw unreachable("connection closed") } }
       do {
-        return try readResponse()
+        return try readResponse(headWaitMs: waitForRun ? runTimeoutMs : timeoutMs)
       } catch let failure as CommandFailure where attempt == 0 && buffer.isEmpty && failure.message.hasSuffix("connection closed") {
         disconnect()
       }
@@ -134,7 +138,7 @@ final class HTTPClient {
   private func fill(waitMs: Int32) throws {
     guard let chunk = Socket.read(fd, max: 64 << 10, milliseconds: waitMs) else {
       disconnect()
-      throw CommandFailure(.unavailable, "\(base) did not answer within \(timeoutMs) ms")
+      throw CommandFailure(.unavailable, "\(base) did not answer within \(waitMs) ms")
     }
     if chunk.isEmpty {
       disconnect()
@@ -175,8 +179,8 @@ final class HTTPClient {
     return (status, headers)
   }
 
-  private func readResponse() throws -> Response {
-    let (status, headers) = try readHead(waitMs: timeoutMs)
+  private func readResponse(headWaitMs: Int32? = nil) throws -> Response {
+    let (status, headers) = try readHead(waitMs: headWaitMs ?? timeoutMs)
     var body: [UInt8] = []
     if headers["transfer-encoding"]?.lowercased().contains("chunked") == true {
       while let chunk = try readChunk(waitMs: timeoutMs) { body += chunk }

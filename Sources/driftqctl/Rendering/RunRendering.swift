@@ -6,7 +6,7 @@ import WALFormat
 enum RunRendering {
   static func time(_ t: WALTimestamp?) -> JSONValue? { t.map { .string(RFC3339.format($0)) } }
 
-  static func run(_ r: WorkflowRun, directory: String) -> JSONValue {
+  static func run(_ r: WorkflowRun, directory: String?) -> JSONValue {
     var m: [(String, JSONValue)] = [("run_id", .string(r.runID)), ("workflow_id", .string(r.workflowID)), ("status", .string(displayStatus(r, directory: directory)))]
     if let t = time(r.startedAt) { m.append(("started_at", t)) }
     if let t = time(r.endedAt) { m.append(("ended_at", t)) }
@@ -23,9 +23,10 @@ enum RunRendering {
     return .object(m)
   }
 
-  /// `running` for a run no process executes any more is shown as `interrupted`.
-  static func displayStatus(_ r: WorkflowRun, directory: String) -> String {
-    if (r.status == .running || r.status == .waiting) && !RunLocks.isHeld(directory: directory, runID: r.runID) { return "interrupted" }
+  /// `running` for a run no process executes any more is shown as `interrupted` (known only
+  /// with the run's directory at hand; a server's runs show as it reports them).
+  static func displayStatus(_ r: WorkflowRun, directory: String?) -> String {
+    if let directory, r.status == .running || r.status == .waiting, !RunLocks.isHeld(directory: directory, runID: r.runID) { return "interrupted" }
     return r.status.rawValue
   }
 
@@ -73,7 +74,7 @@ enum RunRendering {
   }
 
   /// DriftQ's `/debug/run-state` document.
-  static func state(_ r: WorkflowRun, directory: String) -> JSONValue {
+  static func state(_ r: WorkflowRun, directory: String?) -> JSONValue {
     let nodes = r.executions.sorted { ($0.nodeID, $0.attempt) < ($1.nodeID, $1.attempt) }
     return .object([
       ("ok", .bool(true)), ("run", run(r, directory: directory)), ("nodes", .array(nodes.map { execution($0, run: r) })),

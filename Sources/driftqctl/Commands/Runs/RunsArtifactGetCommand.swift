@@ -9,6 +9,7 @@ struct RunsArtifactGetCommand: Command {
   static let out = OptionSpec("out", placeholder: "PATH", help: "Where to write it (default: the id as file name; - for stdout).")
   static let spec = CommandSpec(["runs", "artifact-get"], abstract: "Download an artifact: wrote <n> bytes -> <path> content_type=… sha256=….", options: [RunsArtifactMetaCommand.artifactID, out])
 
+  static let worksRemotely = true
   let globals: GlobalOptions
   let id: String
   let path: String?
@@ -20,10 +21,17 @@ struct RunsArtifactGetCommand: Command {
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
-    let backend = try LocalBackend.open(globals, context: context)
-    let store = ArtifactStore(directory: backend.directory.path)
-    let bytes = try store.bytes(id)
-    let meta = try? store.meta(id)
+    let bytes: [UInt8]
+    let contentType: String?
+    if let client = try globals.remote() {
+      let remote = RemoteRuns(client: client)
+      bytes = try remote.artifactBytes(id)
+      contentType = (try? remote.artifactMeta(id))?["content_type"]?.stringValue
+    } else {
+      let store = ArtifactStore(directory: try LocalBackend.open(globals, context: context).directory.path)
+      bytes = try store.bytes(id)
+      contentType = (try? store.meta(id))?.contentType
+    }
     if path == "-" {
       context.stdout.write(bytes: bytes)
       return .success
@@ -38,7 +46,7 @@ struct RunsArtifactGetCommand: Command {
     }
     switch globals.output {
     case .text:
-      context.stdout.line("wrote \(bytes.count) bytes -> \(target)" + (meta.map { " content_type=\($0.contentType)" } ?? "") + " sha256=\(id)")
+      context.stdout.line("wrote \(bytes.count) bytes -> \(target)" + (contentType.map { " content_type=\($0)" } ?? "") + " sha256=\(id)")
     case .json, .ndjson:
       context.stdout.line(JSONWriter.encode(.object([("ok", .bool(true)), ("bytes", .int(bytes.count)), ("path", .string(target)), ("sha256", .string(id))])))
     }

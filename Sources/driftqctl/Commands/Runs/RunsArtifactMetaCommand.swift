@@ -6,6 +6,7 @@ struct RunsArtifactMetaCommand: Command {
   static let artifactID = OptionSpec("artifact-id", placeholder: "SHA256", help: "The artifact (64 hex digits).", required: true)
   static let spec = CommandSpec(["runs", "artifact-meta"], abstract: "Print an artifact's metadata as JSON.", options: [artifactID])
 
+  static let worksRemotely = true
   let globals: GlobalOptions
   let id: String
 
@@ -15,9 +16,13 @@ struct RunsArtifactMetaCommand: Command {
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
-    let backend = try LocalBackend.open(globals, context: context)
-    let meta = try ArtifactStore(directory: backend.directory.path).meta(id)
-    let document = JSONValue.object([("ok", .bool(true)), ("artifact_id", .string(id)), ("meta", meta.json)])
+    let meta: JSONValue
+    if let client = try globals.remote() {
+      meta = try RemoteRuns(client: client).artifactMeta(id)
+    } else {
+      meta = try ArtifactStore(directory: try LocalBackend.open(globals, context: context).directory.path).meta(id).json
+    }
+    let document = JSONValue.object([("ok", .bool(true)), ("artifact_id", .string(id)), ("meta", meta)])
     context.stdout.line(globals.output == .text ? JSONWriter.encodePretty(document) : JSONWriter.encode(document))
     return .success
   }

@@ -7,6 +7,7 @@ struct RunsArtifactsCommand: Command {
   static let limit = OptionSpec("limit", placeholder: "N", help: "At most N artifacts.", default: "50")
   static let spec = CommandSpec(["runs", "artifacts"], abstract: "List a run's artifacts (ARTIFACT_ID SIZE TYPE NODE ATT CREATED NAME DESC).", options: [.runID, nodeOption, limit])
 
+  static let worksRemotely = true
   let globals: GlobalOptions
   let runID: String
   let node: String?
@@ -20,10 +21,16 @@ struct RunsArtifactsCommand: Command {
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
-    let backend = try LocalBackend.open(globals, context: context)
-    let run = try RunsSupport.run(runID, in: backend)
-    let store = ArtifactStore(directory: backend.directory.path)
-    let metas = Array(RunArtifacts.list(run, store: store, node: node).prefix(count))
+    var metas: [ArtifactMeta]
+    if let client = try globals.remote() {
+      // Filtered and ordered here, as the Go tool does with the server's list.
+      metas = try RemoteRuns(client: client).artifacts(runID).filter { node == nil || $0.nodeID == node }
+      metas.sort { ($0.nodeID, $0.attempt, $0.createdAt.nanoseconds, $0.id) < ($1.nodeID, $1.attempt, $1.createdAt.nanoseconds, $1.id) }
+    } else {
+      let backend = try LocalBackend.open(globals, context: context)
+      metas = RunArtifacts.list(try RunsSupport.run(runID, in: backend), store: ArtifactStore(directory: backend.directory.path), node: node)
+    }
+    metas = Array(metas.prefix(count))
     switch globals.output {
     case .text:
       if metas.isEmpty { context.stdout.line("(no artifacts found)"); return .success }

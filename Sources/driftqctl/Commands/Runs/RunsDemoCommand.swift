@@ -22,6 +22,7 @@ struct RunsDemoCommand: Command {
     options: [workflow, fail, reportPrompt, runIDOption],
     examples: ["driftqctl runs demo", "driftqctl runs demo --workflow ai-news --run-id <id> --report-prompt 'Shorter, please'"])
 
+  static let worksRemotely = true
   let globals: GlobalOptions
   let name: String
   let failing: String
@@ -47,6 +48,13 @@ struct RunsDemoCommand: Command {
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
+    if let client = try globals.remote() {
+      // A server runs DriftQ's demo only; the starter and ai-news demos drive a directory.
+      guard name == "demo" else { throw CommandFailure(.usage, "runs demo --workflow \(name) works on a local WAL directory only (drop --base-url / DRIFTQ_URL)") }
+      let (run, status) = try RunsSupport.startRemotely(RemoteRuns(client: client), "/debug/run-demo", body: nil, runID: nil, action: "runs demo", context: context)
+      RunsSupport.printStarted(run.runID, context, format: globals.output, status: globals.output == .text ? nil : run.status.rawValue)
+      return status
+    }
     let backend = try LocalBackend.open(globals, context: context, creating: true)
     switch name {
     case "starter": return try runStarter(backend, context)

@@ -7,6 +7,7 @@ struct RunsDiffCommand: Command {
   static let to = OptionSpec("to", placeholder: "B", help: "The later attempt (default: the last, or the one after --from).")
   static let spec = CommandSpec(["runs", "diff"], abstract: "Compare two attempts of a node: status, error, duration, input and output.", options: [.runID, .nodeID, from, to])
 
+  static let worksRemotely = true
   let globals: GlobalOptions
   let runID: String
   let nodeID: String
@@ -22,8 +23,7 @@ struct RunsDiffCommand: Command {
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
-    let backend = try LocalBackend.open(globals, context: context)
-    let run = try RunsSupport.run(runID, in: backend)
+    let (run, directory) = try RunsSupport.load(runID, globals: globals, context: context)
     let attempts = run.executions(of: nodeID).sorted { $0.attempt < $1.attempt }
     guard attempts.count >= 2 else {
       throw CommandFailure(.failure, "runs diff: need at least 2 attempts for node=\(GoQuote.quote(nodeID)) (have \(attempts.count))")
@@ -45,9 +45,8 @@ struct RunsDiffCommand: Command {
       a = previous
     case (let f?, let t?): (a, b) = (try find(f), try find(t))
     }
-    let executor = RunExecutor(backend: backend, context: context, runID: runID)
-    let outA = a.output == nil ? nil : try executor.loadOutput(a)
-    let outB = b.output == nil ? nil : try executor.loadOutput(b)
+    let outA = try RunsSupport.output(of: a, directory: directory, globals: globals)
+    let outB = try RunsSupport.output(of: b, directory: directory, globals: globals)
     switch globals.output {
     case .text:
       context.stdout.line("run_id=\(runID) node_id=\(nodeID) attempts=\(a.attempt)->\(b.attempt)")

@@ -5,12 +5,13 @@ import WALFormat
 struct RunsEventsCommand: RunIDCommand {
   static let spec = CommandSpec(["runs", "events"], abstract: "Show the run's events (TIME NODE ATT EVENT DETAIL), or (no events).", options: [.runID])
 
+  static let worksRemotely = true
   let globals: GlobalOptions
   let runID: String
 
 
   func run(in context: CommandContext) throws -> ExitStatus {
-    let run = try RunsSupport.run(runID, in: try LocalBackend.open(globals, context: context))
+    let run = try RunsSupport.load(runID, globals: globals, context: context).run
     switch globals.output {
     case .text:
       if run.events.isEmpty { context.stdout.line("(no events)"); return .success }

@@ -6,6 +6,7 @@ struct RunsPromoteCommand: Command {
   static let version = OptionSpec("version", placeholder: "V", help: "The version to make active.", default: "the run id")
   static let spec = CommandSpec(["runs", "promote"], abstract: "Make a succeeded run's version the active index version.", options: [.runID, version])
 
+  static let worksRemotely = true
   let globals: GlobalOptions
   let runID: String
   let value: String?
@@ -17,8 +18,12 @@ struct RunsPromoteCommand: Command {
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
-    let backend = try LocalBackend.open(globals, context: context)
     let version = value ?? runID
+    if let client = try globals.remote() {
+      IndexOutput.print("promoted", try RemoteRuns(client: client).promote(runID: runID, version: version), context, globals.output)
+      return .success
+    }
+    let backend = try LocalBackend.open(globals, context: context)
     try backend.commitAll { _, runs, _ in
       guard let run = runs.runs[runID] else { throw CommandFailure(.notFound, "run not found: \(runID)") }
       guard run.status == .succeeded else { throw CommandFailure(.failure, "promote: run \(runID) status=\(run.status.rawValue) (need succeeded)") }
@@ -34,6 +39,7 @@ struct RunsRollbackCommand: Command {
   static let to = OptionSpec("to", placeholder: "V", help: "The version to make active.", required: true)
   static let spec = CommandSpec(["runs", "rollback"], abstract: "Set the active index version back to V.", options: [to])
 
+  static let worksRemotely = true
   let globals: GlobalOptions
   let version: String
 
@@ -43,6 +49,10 @@ struct RunsRollbackCommand: Command {
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
+    if let client = try globals.remote() {
+      IndexOutput.print("rolled back", try RemoteRuns(client: client).rollback(version: version), context, globals.output)
+      return .success
+    }
     let backend = try LocalBackend.open(globals, context: context)
     try backend.commitAll { _, _, _ in ([.indexPointer(version: version, runID: "")], ()) }
     IndexOutput.print("rolled back", version, context, globals.output)
@@ -54,6 +64,7 @@ struct RunsRollbackCommand: Command {
 struct RunsActiveIndexCommand: Command {
   static let spec = CommandSpec(["runs", "active-index"], abstract: "Print the active index version (or that none is set).", options: [])
 
+  static let worksRemotely = true
   let globals: GlobalOptions
 
   init(_ args: inout ParsedArguments, globals: GlobalOptions) throws(UsageError) {
@@ -61,7 +72,8 @@ struct RunsActiveIndexCommand: Command {
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
-    let version = try LocalBackend.open(globals, context: context).runs.activeIndexVersion
+    let version = try globals.remote().map { try RemoteRuns(client: $0).activeIndex() }.map { $0.isEmpty ? nil : $0 }
+      ?? LocalBackend.open(globals, context: context).runs.activeIndexVersion
     switch globals.output {
     case .text: context.stdout.line(version.map { "active_index_version=\($0)" } ?? "(no active index version set)")
     case .json, .ndjson: context.stdout.line(JSONWriter.encode(.object([("ok", .bool(true)), ("active_version", .string(version ?? ""))])))

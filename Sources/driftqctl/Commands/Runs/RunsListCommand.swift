@@ -6,6 +6,7 @@ struct RunsListCommand: Command {
   static let limit = OptionSpec("limit", placeholder: "N", help: "At most N runs (1-500).", default: "50")
   static let spec = CommandSpec(["runs", "list"], abstract: "List run ids, newest first (or (no runs)).", options: [limit])
 
+  static let worksRemotely = true
   let globals: GlobalOptions
   let count: Int
 
@@ -15,6 +16,17 @@ struct RunsListCommand: Command {
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
+    if let client = try globals.remote() {
+      let ids = try RemoteRuns(client: client).list(limit: count)
+      switch globals.output {
+      case .text:
+        if ids.isEmpty { context.stdout.line("(no runs)") }
+        for id in ids { context.stdout.line(id) }
+      case .json: context.stdout.line(JSONWriter.encode(.object([("ok", .bool(true)), ("count", .int(ids.count)), ("runs", .array(ids.map { .string($0) }))])))
+      case .ndjson: for id in ids { context.stdout.line(JSONWriter.encode(.object([("run_id", .string(id))]))) }
+      }
+      return .success
+    }
     let backend = try LocalBackend.open(globals, context: context)
     let runs = Array(backend.runs.newestFirst.prefix(count))
     switch globals.output {

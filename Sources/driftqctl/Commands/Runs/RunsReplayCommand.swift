@@ -22,6 +22,7 @@ struct RunsReplayCommand: Command {
     options: [.runID, fromStep, mode, auto, workflow, explain],
     examples: ["driftqctl runs replay --run-id ai-news-1 --auto --workflow news-v2.json --explain"])
 
+  static let worksRemotely = true
   let globals: GlobalOptions
   let runID: String
   let from: String?
@@ -52,6 +53,15 @@ struct RunsReplayCommand: Command {
 
   func run(in context: CommandContext) throws -> ExitStatus {
     let newSpec = try specPath.map(RunsSupport.loadSpec)
+    if let client = try globals.remote() {
+      let remote = RemoteRuns(client: client)
+      let before = try remote.run(runID)
+      var body: [(String, JSONValue)] = [("run_id", .string(runID)), ("from_step", .string(from ?? "")), ("mode", .string(replayMode))]
+      if let newSpec { body.append(("spec", newSpec.json)) }
+      let (run, status) = try RunsSupport.startRemotely(remote, "/debug/run-replay", body: .object(body), runID: runID, action: "runs replay", context: context)
+      Self.report(run: run, before: before, explanations: [], mode: replayMode, from: from, context: context, format: globals.output)
+      return status
+    }
     let backend = try LocalBackend.open(globals, context: context)
     let before = try RunsSupport.run(runID, in: backend)
     if RunLocks.isHeld(directory: backend.directory.path, runID: runID) {

@@ -19,6 +19,7 @@ struct RunsStartCommand: Command {
     options: [workflow, input, runIDOption, detach],
     examples: ["driftqctl runs start --workflow pipeline.json --input '{\"url\":\"https://example.com\"}'"])
 
+  static let worksRemotely = true
   let globals: GlobalOptions
   let specPath: String
   let inputText: String?
@@ -37,6 +38,14 @@ struct RunsStartCommand: Command {
     let spec = try RunsSupport.loadSpec(specPath)
     let input = try RunsSupport.parseInput(inputText)
     if let requestedID { try RunsSupport.checkRunID(requestedID) }
+    if let client = try globals.remote() {
+      guard !detached else { throw CommandFailure(.usage, "runs start --detach works on a local WAL directory only (a server runs it to its end)") }
+      let runID = requestedID ?? RunsSupport.newRunID(prefix: "spec", now: context.clock())
+      let body = JSONValue.object([("run_id", .string(runID)), ("spec", spec.json), ("input", input)])
+      let (run, status) = try RunsSupport.startRemotely(RemoteRuns(client: client), "/debug/run-spec", body: body, runID: runID, action: "runs start", context: context)
+      RunsSupport.printStarted(runID, context, format: globals.output, status: run.status.rawValue)
+      return status
+    }
     let backend = try LocalBackend.open(globals, context: context, creating: true)
     let runID = requestedID ?? RunsSupport.newRunID(prefix: "spec", now: context.clock())
     try RunsSupport.create(backend, spec: spec, input: input, runID: runID)

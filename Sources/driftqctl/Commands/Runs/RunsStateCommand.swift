@@ -5,13 +5,14 @@ import WALFormat
 struct RunsStateCommand: RunIDCommand {
   static let spec = CommandSpec(["runs", "state"], abstract: "Print the run's full state as JSON: run, nodes, events, timers.", options: [.runID])
 
+  static let worksRemotely = true
   let globals: GlobalOptions
   let runID: String
 
 
   func run(in context: CommandContext) throws -> ExitStatus {
-    let backend = try LocalBackend.open(globals, context: context)
-    let state = RunRendering.state(try RunsSupport.run(runID, in: backend), directory: backend.directory.path)
+    let (run, directory) = try RunsSupport.load(runID, globals: globals, context: context)
+    let state = RunRendering.state(run, directory: directory)
     context.stdout.line(globals.output == .text ? JSONWriter.encodePretty(state) : JSONWriter.encode(state))
     return .success
   }

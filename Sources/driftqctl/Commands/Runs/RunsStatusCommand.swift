@@ -8,14 +8,13 @@ struct RunsStatusCommand: RunIDCommand {
     discussion: "Text: run_id=… workflow_id=… status=…, a cost line, then NODE ATT STATUS DUR IN OUT ERR (tab-separated).\nA run whose process stopped shows status=interrupted (finish it with 'driftqctl runs resume').",
     options: [.runID])
 
+  static let worksRemotely = true
   let globals: GlobalOptions
   let runID: String
 
 
   func run(in context: CommandContext) throws -> ExitStatus {
-    let backend = try LocalBackend.open(globals, context: context)
-    let run = try RunsSupport.run(runID, in: backend)
-    let directory = backend.directory.path
+    let (run, directory) = try RunsSupport.load(runID, globals: globals, context: context)
     let rows = run.executions.sorted { ($0.nodeID, $0.attempt) < ($1.nodeID, $1.attempt) }
     switch globals.output {
     case .text:

@@ -6,6 +6,7 @@ struct RunsStepCommand: Command {
   static let attempt = OptionSpec("attempt", placeholder: "N", help: "Only this attempt (0: all).", default: "0")
   static let spec = CommandSpec(["runs", "step"], abstract: "Show every attempt of one node (ATT STATUS DUR START END ERR).", options: [.runID, .nodeID, attempt])
 
+  static let worksRemotely = true
   let globals: GlobalOptions
   let runID: String
   let nodeID: String
@@ -19,7 +20,7 @@ struct RunsStepCommand: Command {
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
-    let run = try RunsSupport.run(runID, in: try LocalBackend.open(globals, context: context))
+    let run = try RunsSupport.load(runID, globals: globals, context: context).run
     let rows = run.executions(of: nodeID).filter { only == 0 || $0.attempt == only }.sorted { $0.attempt < $1.attempt }
     guard !rows.isEmpty else {
       throw CommandFailure(.notFound, "runs step: no executions found for node=\(GoQuote.quote(nodeID))" + (only > 0 ? " attempt=\(only)" : ""))

@@ -25,6 +25,44 @@ enum RunsSupport {
     return run
   }
 
+  /// The run from the chosen backend, and its directory when local (for `interrupted`).
+  static func load(_ id: String, globals: GlobalOptions, context: CommandContext) throws -> (run: WorkflowRun, directory: String?) {
+    if let client = try globals.remote() { return (try RemoteRuns(client: client).run(id), nil) }
+    let backend = try LocalBackend.open(globals, context: context)
+    return (try run(id, in: backend), backend.directory.path)
+  }
+
+  /// An attempt's output, read from its artifact when it spilled: from the directory, or
+  /// from the server.
+  static func output(of execution: NodeExecution, directory: String?, globals: GlobalOptions) throws -> JSONValue? {
+    switch execution.output {
+    case nil: return nil
+    case .inline(let value)?: return value
+    case .artifact(let id, _)?:
+      let bytes: [UInt8]
+      if let directory {
+        bytes = try ArtifactStore(directory: directory).bytes(id)
+      } else if let client = try globals.remote() {
+        bytes = try RemoteRuns(client: client).artifactBytes(id)
+      } else {
+        return nil
+      }
+      do { return try JSONParser.parse(bytes: bytes) } catch {
+        throw CommandFailure(.corruption, "artifact \(id) of \(execution.nodeID) is not JSON: \(error)")
+      }
+    }
+  }
+
+  /// Starts a run on the server (DriftQ answers when it ends), then reads how it ended.
+  static func startRemotely(_ remote: RemoteRuns, _ path: String, body: JSONValue?, runID: String?, action: String, context: CommandContext) throws -> (WorkflowRun, ExitStatus) {
+    let answer = try remote.start(path, body: body, action: action)
+    guard let id = answer["run_id"]?.stringValue ?? runID else {
+      throw CommandFailure(.failure, "\(action): the server did not say which run it started: \(JSONWriter.encode(answer))")
+    }
+    let run = try remote.run(id)
+    return (run, verdict(run, context: context))
+  }
+
   /// Run ids become file names (run locks): letters, digits and `._:-`, not starting with a dot.
   static func checkRunID(_ id: String) throws {
     guard !id.isEmpty, id.utf8.count <= 200, !id.hasPrefix("."),
@@ -77,6 +115,11 @@ enum RunsSupport {
     let executor = RunExecutor(backend: backend, context: context, runID: runID)
     try executor.lockRun()
     let run = try executor.run()
+    return (run, verdict(run, context: context, quiet: quiet), executor.explanations)
+  }
+
+  /// Exit 0 for a succeeded run; otherwise 1, and why on standard error unless `quiet`.
+  static func verdict(_ run: WorkflowRun, context: CommandContext, quiet: Bool = false) -> ExitStatus {
     let status: ExitStatus = run.status == .succeeded ? .success : .failure
     if !quiet && run.status != .succeeded {
       var reason = run.status == .canceled ? "run canceled" : "run failed"
@@ -89,7 +132,7 @@ enum RunsSupport {
       }
       context.stderr.line("driftqctl: error: " + reason)
     }
-    return (run, status, executor.explanations)
+    return status
   }
 
   /// The Go tool's closing lines for a run.

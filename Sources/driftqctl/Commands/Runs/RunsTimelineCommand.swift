@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ReplayEngine
 import WALFormat
 
@@ -11,6 +14,7 @@ struct RunsTimelineCommand: Command {
     discussion: "Rows are sorted by attempt, then step. With --follow, rows are printed as steps finish, in order,\nuntil the run ends.",
     options: [.runID, follow])
 
+  static let worksRemotely = true
   let globals: GlobalOptions
   let runID: String
   let following: Bool
@@ -22,23 +26,46 @@ struct RunsTimelineCommand: Command {
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
-    let backend = try LocalBackend.open(globals, context: context)
-    var run = try RunsSupport.run(runID, in: backend)
-    if !following {
-      let finished = run.events.filter { $0.event.type == RunEventType.nodeFinished }
-      guard !run.events.isEmpty else { throw CommandFailure(.notFound, "runs timeline: no events available for run \(GoQuote.quote(runID))") }
-      guard !finished.isEmpty else { throw CommandFailure(.notFound, "runs timeline: couldn't find node_finished events for run \(GoQuote.quote(runID))") }
-      let sorted = finished.sorted { a, b in
-        let (x, y) = (a.event.attempt ?? 0, b.event.attempt ?? 0)
-        return x != y ? x < y : (a.event.nodeID ?? "") < (b.event.nodeID ?? "")
+    if let client = try globals.remote() {
+      let remote = RemoteRuns(client: client)
+      let run = try remote.run(runID)
+      guard following else { return try printAll(run, context) }
+      // A server's run is polled: DriftQ's API has no event stream.
+      return try follow(run, context) { _ in
+        usleep(250_000)
+        return (try remote.run(runID), interrupted: false)
       }
-      if globals.output == .text { context.stdout.line(Self.header) }
-      for e in sorted { context.stdout.line(row(e)) }
-      return .success
     }
-    // Follow: print each new node_finished as it is written, until the run ends.
-    if globals.output == .text { context.stdout.line(Self.header) }
+    let backend = try LocalBackend.open(globals, context: context)
+    let run = try RunsSupport.run(runID, in: backend)
+    guard following else { return try printAll(run, context) }
     let watcher = DirectoryWatcher(path: backend.directory.walPath)
+    return try follow(run, context) {
+      if $0.status != .queued && !RunLocks.isHeld(directory: backend.directory.path, runID: runID) { return ($0, interrupted: true) }
+      watcher.wait(milliseconds: 1000)
+      try backend.catchUp()
+      return (try RunsSupport.run(runID, in: backend), interrupted: false)
+    }
+  }
+
+  private func printAll(_ run: WorkflowRun, _ context: CommandContext) throws -> ExitStatus {
+    let finished = run.events.filter { $0.event.type == RunEventType.nodeFinished }
+    guard !run.events.isEmpty else { throw CommandFailure(.notFound, "runs timeline: no events available for run \(GoQuote.quote(runID))") }
+    guard !finished.isEmpty else { throw CommandFailure(.notFound, "runs timeline: couldn't find node_finished events for run \(GoQuote.quote(runID))") }
+    let sorted = finished.sorted { a, b in
+      let (x, y) = (a.event.attempt ?? 0, b.event.attempt ?? 0)
+      return x != y ? x < y : (a.event.nodeID ?? "") < (b.event.nodeID ?? "")
+    }
+    if globals.output == .text { context.stdout.line(Self.header) }
+    for e in sorted { context.stdout.line(row(e)) }
+    return .success
+  }
+
+  /// Prints each new node_finished as it is written, until the run ends; `next` waits for a
+  /// change and returns the run again (or says no process is executing it).
+  private func follow(_ first: WorkflowRun, _ context: CommandContext, next: (WorkflowRun) throws -> (WorkflowRun, interrupted: Bool)) throws -> ExitStatus {
+    if globals.output == .text { context.stdout.line(Self.header) }
+    var run = first
     var printed = 0
     while true {
       let finished = run.events.filter { $0.event.type == RunEventType.nodeFinished }
@@ -46,13 +73,12 @@ struct RunsTimelineCommand: Command {
       printed = finished.count
       context.stdout.flush()
       if run.status.isTerminal || context.stdout.isBroken { return .success }
-      if run.status != .queued && !RunLocks.isHeld(directory: backend.directory.path, runID: runID) {
+      let (latest, interrupted) = try next(run)
+      if interrupted {
         context.note("run \(runID) is interrupted (no process is executing it); 'driftqctl runs resume --run-id \(runID)' finishes it")
         return .success
       }
-      watcher.wait(milliseconds: 1000)
-      try backend.catchUp()
-      run = try RunsSupport.run(runID, in: backend)
+      run = latest
     }
   }
 

@@ -1,0 +1,113 @@
+import ReplayEngine
+import WALFormat
+
+/// The runs commands over HTTP, through DriftQ's `/debug` runs API. A run is read from
+/// `/debug/run-state` and its events folded by the same `RunsState` a directory is, so every
+/// runs view prints the same from either backend.
+struct RemoteRuns {
+  let client: HTTPClient
+
+  private func ok(_ response: HTTPClient.Response, _ action: String) throws -> HTTPClient.Response {
+    guard (200..<300).contains(response.status) else { throw HTTPClient.failure(response, action: action) }
+    return response
+  }
+
+  private func document(_ response: HTTPClient.Response, _ action: String) throws -> JSONValue {
+    guard let json = try ok(response, action).json else { throw CommandFailure(.failure, "\(action): the server's answer is not JSON: \(response.text.prefix(200))") }
+    return json
+  }
+
+  /// The run, or exit 4 `run not found`.
+  func run(_ id: String) throws -> WorkflowRun {
+    let response = try client.send("GET", "/debug/run-state", query: [("run_id", id)])
+    if response.status == 404 { throw CommandFailure(.notFound, "run not found: \(id)") }
+    return try Self.fold(try document(response, "runs"))
+  }
+
+  /// Rebuilds a run from a run-state document. DriftQ-Core's `run_created` carries no
+  /// payload, so the spec and input come from the document's run (a demo run stores no spec:
+  /// its nodes stand in for one).
+  static func fold(_ document: JSONValue) throws -> WorkflowRun {
+    guard let runJSON = document["run"], let id = runJSON["run_id"]?.stringValue, case .array(let events)? = document["events"] else {
+      throw CommandFailure(.failure, "runs: the server's run-state answer has no run or events")
+    }
+    var state = RunsState()
+    for item in events {
+      guard let type = item["type"]?.stringValue, let at = item["at"]?.stringValue.flatMap(RFC3339.parse) else {
+        throw CommandFailure(.failure, "runs: run \(id) has an event without type or time")
+      }
+      var payload = item["payload"]
+      if type == RunEventType.runCreated && payload?["spec"] == nil {
+        payload = .object([("spec", runJSON["spec"] ?? standInSpec(document)), ("input", runJSON["initial_input"] ?? .object([]))])
+      }
+      let node = item["node_id"]?.stringValue ?? item["step_id"]?.stringValue
+      let event = RunEvent(runID: id, type: type, nodeID: node, attempt: item["attempt"]?.int64Value.map { Int($0) }, payload: payload)
+      do { try state.apply(event, at: at) } catch { throw CommandFailure(.failure, "runs: cannot fold run \(id)'s events: \(error)") }
+    }
+    guard let run = state.runs[id] else { throw CommandFailure(.failure, "runs: run \(id) has no run_created event") }
+    return run
+  }
+
+  private static func standInSpec(_ document: JSONValue) -> JSONValue {
+    var ids: [String] = []
+    if case .array(let nodes)? = document["nodes"] {
+      for node in nodes { if let id = node["node_id"]?.stringValue, !ids.contains(id) { ids.append(id) } }
+    }
+    let workflow = document["run"]?["workflow_id"]?.stringValue ?? "unknown"
+    return .object([("id", .string(workflow)), ("nodes", .array(ids.map { .object([("id", .string($0)), ("topic", .string("unknown"))]) }))])
+  }
+
+  func list(limit: Int) throws -> [String] {
+    let json = try document(client.send("GET", "/debug/runs", query: [("limit", String(limit))]), "runs list")
+    guard case .array(let ids)? = json["runs"] else { return [] }
+    return ids.compactMap(\.stringValue)
+  }
+
+  /// A run-starting call (`run-demo`, `run-spec`, `run-replay`): DriftQ answers when the run
+  /// ends, so it is not cut short by the request timeout unless `--timeout` was given.
+  func start(_ path: String, body: JSONValue?, action: String) throws -> JSONValue {
+    let response = try client.send("POST", path, json: body, waitForRun: true)
+    // A failed run is still a run: its state says how it ended.
+    if response.status == 400 && response.text.contains("node failed") { return .object([("ok", .bool(false))]) }
+    return try document(response, action)
+  }
+
+  func cancel(_ id: String, reason: String) throws {
+    let response = try client.send("POST", "/debug/run-cancel", json: .object([("run_id", .string(id)), ("reason", .string(reason))]))
+    if response.status == 404 { throw CommandFailure(.notFound, "run not found: \(id)") }
+    _ = try ok(response, "runs cancel")
+  }
+
+  func artifacts(_ id: String) throws -> [ArtifactMeta] {
+    let response = try client.send("GET", "/debug/run-artifacts", query: [("run_id", id), ("limit", "10000")])
+    if response.status == 404 { throw CommandFailure(.notFound, "run not found: \(id)") }
+    guard case .array(let items)? = try document(response, "runs artifacts")["artifacts"] else { return [] }
+    return items.compactMap(ArtifactMeta.init(json:))
+  }
+
+  func artifactMeta(_ id: String) throws -> JSONValue {
+    let response = try client.send("GET", "/debug/artifact-meta", query: [("artifact_id", id)])
+    if response.status == 404 { throw CommandFailure(.notFound, "artifact not found: \(id)") }
+    return try document(response, "runs artifact-meta")["meta"] ?? .null
+  }
+
+  func artifactBytes(_ id: String) throws -> [UInt8] {
+    let response = try client.send("GET", "/debug/artifact-get", query: [("artifact_id", id)])
+    if response.status == 404 { throw CommandFailure(.notFound, "artifact not found: \(id)") }
+    return try ok(response, "runs artifact-get").body
+  }
+
+  func activeIndex() throws -> String {
+    try document(client.send("GET", "/debug/index/active"), "runs active-index")["active_version"]?.stringValue ?? ""
+  }
+
+  func promote(runID: String, version: String) throws -> String {
+    let response = try client.send("POST", "/debug/index/promote", json: .object([("run_id", .string(runID)), ("version", .string(version))]))
+    return try document(response, "runs promote")["active_version"]?.stringValue ?? version
+  }
+
+  func rollback(version: String) throws -> String {
+    let response = try client.send("POST", "/debug/index/rollback", json: .object([("version", .string(version))]))
+    return try document(response, "runs rollback")["active_version"]?.stringValue ?? version
+  }
+}
