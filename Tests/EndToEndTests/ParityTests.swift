@@ -12,6 +12,7 @@ import TestSupport
     ["publish", "--topic", "jobs", "--key", "k2", "--value", "<v2 & more>", "-o", "json"],
     ["publish", "--topic", "jobs", "--key", "k3", "--value", "v3", "--idempotency-key", "same"],
     ["publish", "--topic", "jobs", "--key", "k3", "--value", "v3", "--idempotency-key", "same"],
+    ["topics", "peek", "--topic", "jobs", "--n", "2"],
     ["consume", "--topic", "jobs", "--group", "g", "--owner", "w", "--lease-ms", "60000"],
     ["nack", "--topic", "jobs", "--group", "g", "--owner", "w", "--partition", "PART_k1", "--offset", "0", "--reason", "boom"],
     ["ack", "--topic", "jobs", "--group", "g", "--owner", "w", "--partition", "PART_k2", "--offset", "OFF_k2"],
@@ -55,6 +56,9 @@ import TestSupport
     #expect(local.count == remote.count)
     for (l, r) in zip(local, remote) { #expect(l == r) }
     #expect(local.joined().contains("\"original_topic\":\"jobs\""))
+    // Peek leases nothing: the consume after it still gets all three messages.
+    #expect(local.first { $0.hasPrefix("topics peek") }?.contains("\"attempts\":0") == true)
+    #expect(local.first { $0.hasPrefix("consume --topic jobs --group g") }?.components(separatedBy: "\"attempts\":1").count == 4)
     // What serve wrote is a normal directory: local commands read it.
     #expect(try cli.run(["dlq", "list", "--topic", "jobs"]).stdout.contains("max_attempts_reached"))
   }

@@ -19,6 +19,7 @@ import Testing
   static let invocations: [[String]] = [
     ["topics", "create", "--name", "t", "--partitions", "2", "--max-buffered-msgs", "10", "--max-buffered-bytes", "1MiB"],
     ["topics", "lag", "--group", "g", "--topic", "t"],
+    ["topics", "peek", "--topic", "t", "--partition", "0", "--n", "2", "--pretty"],
     ["dlq", "list", "--topic", "t"],
     ["dlq", "redrive", "--topic", "t", "--to", "u", "--max", "5", "--rate", "10/s", "--older-than", "1h", "--key", "k", "--dry-run"],
     ["groups", "list"],

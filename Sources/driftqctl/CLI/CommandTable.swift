@@ -5,6 +5,7 @@ enum CommandTable {
     TopicsCreateCommand.self,
     TopicsListCommand.self,
     TopicsLagCommand.self,
+    TopicsPeekCommand.self,
     PublishCommand.self,
     ConsumeCommand.self,
     AckCommand.self,

@@ -50,6 +50,7 @@ struct Router {
     case "/metrics": return (path, allow(["GET"]) { metrics() })
     case "/debug/topics": return (path, allow(["GET"]) { try debugTopics() })
     case "/debug/topics/lag": return (path, allow(["GET"]) { try debugLag(request) })
+    case "/debug/topics/peek": return (path, allow(["GET"]) { try debugPeek(request) })
     case "/debug/runs": return (path, allow(["GET"]) { try runs.runs(request) })
     case "/debug/run": return (path, allow(["GET"]) { try runs.status(request) })
     case "/debug/run-state": return (path, allow(["GET"]) { try runs.state(request) })
@@ -75,6 +76,25 @@ struct Router {
   func debugTopics() throws -> HTTPResponse {
     let topics = try service.read { broker, _ in broker.topicNames.compactMap { broker.topics[$0] } }
     return .prettyJSON(200, .object([("ok", .bool(true)), ("topics", .array(topics.map { .object([("topic", .string($0.name)), ("messages", .int($0.messageCount))]) }))]))
+  }
+
+  /// DriftQ's `/debug/topics/peek` (which DriftQ-Core leaves unimplemented): the oldest
+  /// messages, read without leasing. `partition` is ours.
+  func debugPeek(_ request: HTTPRequest) throws -> HTTPResponse {
+    let query = request.query
+    guard let topic = query["topic"], !topic.isEmpty else { return .text(400, "missing topic") }
+    let limit = Int(query["limit"] ?? "").map { max(1, min($0, TopicPeek.maximum)) } ?? 10
+    var partition: Int?
+    if let text = query["partition"], !text.isEmpty, text != "-1" {
+      guard let p = Int(text), p >= 0 else { return .text(400, "invalid partition") }
+      partition = p
+    }
+    guard let stored = try service.read({ broker, _ in TopicPeek.oldest(broker, topic: topic, partition: partition, limit: limit) }) else {
+      return .text(404, "topic not found: \(topic)")
+    }
+    let items = try stored.map { PayloadRendering.consumeItem(try service.message(at: $0.position), attempts: 0, lastError: "") }
+    let body = Array((TopicPeek.document(topic: topic, limit: limit, items: items) + "\n").utf8)
+    return HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: body)
   }
 
   /// DriftQ's `/debug/topics/lag`; its errors are plain text, as DriftQ's `/debug` routes.

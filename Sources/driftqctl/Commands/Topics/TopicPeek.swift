@@ -1,0 +1,24 @@
+import ReplayEngine
+
+/// Which messages a peek shows: a topic's oldest, in publish order, without leasing them (the
+/// Go tool's peek was a consume that left its messages in flight in group `_peek`).
+enum TopicPeek {
+  static let maximum = 100
+
+  /// Where the first `limit` messages of `topic` (or of one partition) are, oldest first;
+  /// nil when there is no such topic.
+  static func oldest(_ state: BrokerState, topic: String, partition: Int?, limit: Int) -> [StoredMessage]? {
+    guard let topicState = state.topics[topic] else { return nil }
+    var candidates: [StoredMessage] = []
+    for (index, messages) in topicState.partitions.enumerated() where partition == nil || partition == index {
+      // Each partition is already in log order: its first `limit` are its candidates.
+      candidates += messages.prefix(limit)
+    }
+    return Array(candidates.sorted { $0.lsn < $1.lsn }.prefix(limit))
+  }
+
+  /// DriftQ's `/debug/topics/peek` document.
+  static func document(topic: String, limit: Int, items: [String]) -> String {
+    "{\"ok\":true,\"topic\":\(JSONWriter.encode(.string(topic))),\"limit\":\(limit),\"messages\":[\(items.joined(separator: ","))]}"
+  }
+}

@@ -1,0 +1,68 @@
+import ReplayEngine
+
+/// `topics peek`: a topic's oldest messages, read without leasing them.
+struct TopicsPeekCommand: Command {
+  static let partition = OptionSpec("partition", placeholder: "P", help: "Only this partition (default: all).")
+  static let count = OptionSpec("n", placeholder: "N", help: "How many messages (1-100).", default: "5")
+  static let pretty = OptionSpec.flag("pretty", help: "Pretty-print each message.")
+  static let spec = CommandSpec(
+    ["topics", "peek"], abstract: "Show a topic's oldest messages (DriftQ consume items), without leasing them.",
+    discussion: """
+      One JSON line per message, in publish order, or (empty). Nothing is leased or acked, so
+      consumers see the same messages; -o json prints DriftQ's /debug/topics/peek document.
+      """,
+    options: [.topic, partition, count, pretty],
+    examples: ["driftqctl topics peek --topic jobs --n 3 --pretty"])
+
+  static let worksRemotely = true
+  let globals: GlobalOptions
+  let topic: String
+  let onlyPartition: Int?
+  let limit: Int
+  let prettyPrinted: Bool
+
+  init(_ args: inout ParsedArguments, globals: GlobalOptions) throws(UsageError) {
+    self.globals = globals
+    topic = try args.name(.topic)
+    let p = try args.integer(Self.partition, in: -1...Int64(NameRules.maximumPartitions))
+    onlyPartition = p.flatMap { $0 < 0 ? nil : Int($0) }
+    limit = Int(try args.integer(Self.count, in: 1...Int64(TopicPeek.maximum)) ?? 5)
+    prettyPrinted = args.flag(Self.pretty)
+  }
+
+  func run(in context: CommandContext) throws -> ExitStatus {
+    let items = try globals.remote().map(remoteItems) ?? localItems(context)
+    if globals.output == .json {
+      context.stdout.line(TopicPeek.document(topic: topic, limit: limit, items: items))
+      return .success
+    }
+    if items.isEmpty { context.stdout.line("(empty)") }
+    for item in items {
+      guard prettyPrinted, let json = try? JSONParser.parse(bytes: Array(item.utf8)) else { context.stdout.line(item); continue }
+      context.stdout.line(JSONWriter.encodePretty(json))
+    }
+    return .success
+  }
+
+  private func localItems(_ context: CommandContext) throws -> [String] {
+    let backend = try LocalBackend.open(globals, context: context)
+    guard let stored = TopicPeek.oldest(backend.state, topic: topic, partition: onlyPartition, limit: limit) else {
+      throw CommandFailure(.notFound, "topic not found: \(topic)")
+    }
+    return try stored.map { PayloadRendering.consumeItem(try backend.message(at: $0.position), attempts: 0, lastError: "") }
+  }
+
+  /// `/debug/topics/peek`. DriftQ-Core answers 501 there: peeking it would mean leasing its
+  /// messages, which this command never does.
+  private func remoteItems(_ client: HTTPClient) throws -> [String] {
+    var query = [("topic", topic), ("limit", String(limit))]
+    if let onlyPartition { query.append(("partition", String(onlyPartition))) }
+    let response = try client.send("GET", "/debug/topics/peek", query: query)
+    if response.status == 501 {
+      throw CommandFailure(.unavailable, "this server cannot peek without leasing (501 \(response.text.trimmingTrailingWhitespace())); 'consume --group _peek' leases instead")
+    }
+    if response.status == 404 { throw CommandFailure(.notFound, "topic not found: \(topic)") }
+    guard response.status == 200, case .array(let messages)? = response.json?["messages"] else { throw HTTPClient.failure(response, action: "topics peek") }
+    return messages.map { JSONWriter.encode($0) }
+  }
+}
