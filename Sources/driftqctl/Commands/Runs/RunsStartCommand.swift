@@ -50,7 +50,7 @@ struct RunsStartCommand: Command {
     let runID = requestedID ?? RunsSupport.newRunID(prefix: "spec", now: context.clock())
     try RunsSupport.create(backend, spec: spec, input: input, runID: runID)
     if detached {
-      try Detach.resume(runID: runID, globals: globals, directory: backend.directory.path)
+      try RunChild.detach(runID: runID, directory: backend.directory.path, sync: globals.walOptions.sync)
       RunsSupport.printStarted(runID, context, format: globals.output, status: "running")
       return .success
     }
