@@ -10,7 +10,7 @@ struct WALDumpCommand: Command {
 
   static let spec = CommandSpec(
     ["wal", "dump"], abstract: "Print records as JSON lines: lsn, time, kind, place and decoded fields.",
-    discussion: "Bytes that are not UTF-8 are shown as base64 with a \"<field>_encoding\":\"base64\" marker.\nStops with exit 3 at corruption, after printing every record before it.",
+    discussion: "Bytes that are not UTF-8 are shown as base64 with a \"<field>_encoding\":\"base64\" marker.\nStops with exit 3 at corruption, after printing every record before it. A DriftQ-Core broker WAL\nfile given as --wal-dir is dumped entry by entry (positions are line numbers; kinds message,\noffset, topic, retry_state, consume_idempotency).",
     options: [from, to, kind, topic],
     examples: ["driftqctl wal dump --from @2026-11-21T02:00:00Z --kind message_nacked"])
 
@@ -18,24 +18,23 @@ struct WALDumpCommand: Command {
   let start: LogPosition?
   let end: LogPosition?
   let kindFilter: RecordKind?
+  let kindText: String?
   let topicFilter: String?
 
   init(_ args: inout ParsedArguments, globals: GlobalOptions) throws(UsageError) {
     self.globals = globals
     start = try args.value(Self.from).map { text throws(UsageError) in try LogPosition.parse(text, option: "from", command: Self.spec.path) }
     end = try args.value(Self.to).map { text throws(UsageError) in try LogPosition.parse(text, option: "to", command: Self.spec.path) }
-    if let text = args.value(Self.kind) {
-      guard let kind = RecordKind(name: text) else {
-        throw UsageError("unknown kind \"\(text)\" (known: \(RecordKind.knownKinds.map(\.name).joined(separator: ", ")))", command: Self.spec.path)
-      }
-      kindFilter = kind
-    } else {
-      kindFilter = nil
-    }
+    kindText = args.value(Self.kind)
+    kindFilter = kindText.flatMap { RecordKind(name: $0) }
     topicFilter = args.value(Self.topic)
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
+    if let core = try CoreWALReports.open(globals.walDirectory) { return try dumpCore(core, context) }
+    if let kindText, kindFilter == nil {
+      throw CommandFailure(.usage, "unknown kind \"\(kindText)\" (known: \(RecordKind.knownKinds.map(\.name).joined(separator: ", ")))")
+    }
     let log = WALLog(directory: try WALDirectory.open(globals.walDirectory), options: globals.walOptions)
     if case .lsn(let lsn)? = start { try log.seek(toLSN: lsn) }
     while let logged = try log.next() {
@@ -54,5 +53,22 @@ struct WALDumpCommand: Command {
       if context.stdout.isBroken { return .success }
     }
     return .success
+  }
+
+  /// A DriftQ-Core file: positions are line numbers (it has no LSNs or record times).
+  private func dumpCore(_ core: CoreBrokerWAL, _ context: CommandContext) throws -> ExitStatus {
+    func line(_ position: LogPosition?, _ fallback: Int) throws -> Int {
+      switch position {
+      case nil: return fallback
+      case .lsn(let n)?: return Int(clamping: n)
+      case .time?: throw CommandFailure(.usage, "a DriftQ-Core WAL has no record times: give --from/--to as line numbers")
+      }
+    }
+    if let kindText, !CoreBrokerWAL.typeNames.values.contains(kindText) && Int(kindText) == nil {
+      throw CommandFailure(.usage, "unknown kind \"\(kindText)\" for a DriftQ-Core WAL (known: \(CoreBrokerWAL.typeNames.sorted { $0.key < $1.key }.map(\.value).joined(separator: ", ")))")
+    }
+    let first = try line(start, 1)
+    let last = max(first, try line(end, Int.max))
+    return try CoreWALReports.dump(core, lines: first...last, kind: kindText, topic: topicFilter, context: context)
   }
 }

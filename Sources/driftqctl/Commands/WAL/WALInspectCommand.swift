@@ -6,6 +6,7 @@ import WALFormat
 struct WALInspectCommand: Command {
   static let spec = CommandSpec(
     ["wal", "inspect"], abstract: "Summarise a WAL directory: segments, LSNs, times, kinds, topics and groups.",
+    discussion: "Also reads a DriftQ-Core broker WAL file given as --wal-dir: types, topics, committed offsets,\nretry states and consume idempotency keys, folded as DriftQ-Core does on start.",
     options: [])
 
   let globals: GlobalOptions
@@ -15,6 +16,7 @@ struct WALInspectCommand: Command {
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
+    if let core = try CoreWALReports.open(globals.walDirectory) { return CoreWALReports.inspect(core, format: globals.output, context: context) }
     let report = try WALVerifier.verify(try WALDirectory.open(globals.walDirectory))
     var state: BrokerState?
     var foldError: String?

@@ -10,6 +10,8 @@ struct WALVerifyCommand: Command {
       exits 0: it was never acknowledged, and the next writer cuts it off. Corruption (a bad frame
       followed by valid data, damage in a sealed segment, an LSN gap) exits 3. Each problem names
       the segment file, byte offset, LSN and the stored and computed checksums.
+      A DriftQ-Core broker WAL file given as --wal-dir is checked line by line: an unfinished last
+      line is a torn tail, an undecodable line before it is corruption.
       """,
     options: [])
 
@@ -20,6 +22,7 @@ struct WALVerifyCommand: Command {
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
+    if let core = try CoreWALReports.open(globals.walDirectory) { return CoreWALReports.verify(core, format: globals.output, context: context) }
     let directory = try WALDirectory.open(globals.walDirectory)
     let started = Stopwatch()
     let report = try WALVerifier.verify(directory)
