@@ -19,7 +19,11 @@ enum RunArtifacts {
         metas.append(meta)
       }
     }
-    metas.sort { ($0.nodeID, $0.attempt, $0.createdAt.nanoseconds, $0.id) < ($1.nodeID, $1.attempt, $1.createdAt.nanoseconds, $1.id) }
-    return metas
+    return ordered(metas)
+  }
+
+  /// The Go tool's order: node, attempt, creation time, id.
+  static func ordered(_ metas: [ArtifactMeta]) -> [ArtifactMeta] {
+    metas.sorted { ($0.nodeID, $0.attempt, $0.createdAt.nanoseconds, $0.id) < ($1.nodeID, $1.attempt, $1.createdAt.nanoseconds, $1.id) }
   }
 }

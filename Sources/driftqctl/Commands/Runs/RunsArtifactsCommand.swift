@@ -24,8 +24,7 @@ struct RunsArtifactsCommand: Command {
     var metas: [ArtifactMeta]
     if let client = try globals.remote() {
       // Filtered and ordered here, as the Go tool does with the server's list.
-      metas = try RemoteRuns(client: client).artifacts(runID).filter { node == nil || $0.nodeID == node }
-      metas.sort { ($0.nodeID, $0.attempt, $0.createdAt.nanoseconds, $0.id) < ($1.nodeID, $1.attempt, $1.createdAt.nanoseconds, $1.id) }
+      metas = RunArtifacts.ordered(try RemoteRuns(client: client).artifacts(runID).filter { node == nil || $0.nodeID == node })
     } else {
       let backend = try LocalBackend.open(globals, context: context)
       metas = RunArtifacts.list(try RunsSupport.run(runID, in: backend), store: ArtifactStore(directory: backend.directory.path), node: node)

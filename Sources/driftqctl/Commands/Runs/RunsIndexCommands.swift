@@ -72,8 +72,13 @@ struct RunsActiveIndexCommand: Command {
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
-    let version = try globals.remote().map { try RemoteRuns(client: $0).activeIndex() }.map { $0.isEmpty ? nil : $0 }
-      ?? LocalBackend.open(globals, context: context).runs.activeIndexVersion
+    let version: String?
+    if let client = try globals.remote() {
+      let active = try RemoteRuns(client: client).activeIndex()
+      version = active.isEmpty ? nil : active
+    } else {
+      version = try LocalBackend.open(globals, context: context).runs.activeIndexVersion
+    }
     switch globals.output {
     case .text: context.stdout.line(version.map { "active_index_version=\($0)" } ?? "(no active index version set)")
     case .json, .ndjson: context.stdout.line(JSONWriter.encode(.object([("ok", .bool(true)), ("active_version", .string(version ?? ""))])))
