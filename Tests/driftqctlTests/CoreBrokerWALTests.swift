@@ -89,4 +89,27 @@ import WALFormat
     #expect(cli.run(["wal", "dump", "--kind", "nonsense"]).status == 2)
     #expect(cli.run(["wal", "dump", "--from", "@2026-01-01T00:00:00Z"]).status == 2)
   }
+
+  @Test func importRebuildsBothSamplesAndVerifiesThem() {
+    let directory = TemporaryDirectory("core-import")
+    let first = TestCLI(environment: ["DRIFTQ_WAL_DIR": directory.appending("a")])
+    let imported = first.run(["wal", "import", "--from", Self.fixtures + "/wal2-sample-300msgs.wal"])
+    #expect(imported.status == 0)
+    #expect(imported.stdout.contains("imported 3 topics, 305 messages, 5 committed offsets (305 messages settled)"))
+    #expect(imported.stdout.contains("verified:"))
+    #expect(first.run(["topics", "lag", "--group", "billing"]).stdout.split(separator: "\n").dropFirst().allSatisfy { $0.hasSuffix("\t0") })
+    // Into a directory that already holds a log: refused, nothing written.
+    let again = first.run(["wal", "import", "--from", Self.fixtures + "/wal2-sample-300msgs.wal"])
+    #expect(again.status == 1 && again.stderr.contains("already holds a log"))
+
+    let second = TestCLI(environment: ["DRIFTQ_WAL_DIR": directory.appending("b")])
+    let transcripts = second.run(["wal", "import", "--from", Self.fixtures + "/wal1-transcripts.wal"])
+    #expect(transcripts.status == 0 && transcripts.stdout.contains("132 messages") && transcripts.stdout.contains("1 retry states"))
+    // The retry state came across: the next delivery is attempt 2 with DriftQ-Core's last_error.
+    let redelivered = second.run(["consume", "--topic", "rs", "--group", "g1", "--owner", "w", "--max", "1"])
+    #expect(redelivered.stdout.contains(#""attempts":2"#) && redelivered.stdout.contains(#""last_error":"before-restart""#))
+
+    let notCore = second.run(["wal", "import", "--from", directory.path])
+    #expect(notCore.status == 1 && notCore.stderr.contains("is not a DriftQ-Core broker WAL"))
+  }
 }

@@ -66,6 +66,16 @@ public struct MessageDelivered: Sendable, Equatable {
   /// 1 for the first delivery, +1 for each redelivery.
   public var attempt: Int
   public var leaseDeadline: WALTimestamp
+
+  public init(topic: String, group: String, partition: Int, offset: Int64, owner: String, attempt: Int, leaseDeadline: WALTimestamp) {
+    self.topic = topic
+    self.group = group
+    self.partition = partition
+    self.offset = offset
+    self.owner = owner
+    self.attempt = attempt
+    self.leaseDeadline = leaseDeadline
+  }
 }
 
 public struct MessageAcked: Sendable, Equatable {
@@ -130,6 +140,14 @@ public struct MessageSkipped: Sendable, Equatable {
   public var partition: Int
   public var offset: Int64
   public var reason: String
+
+  public init(topic: String, group: String, partition: Int, offset: Int64, reason: String) {
+    self.topic = topic
+    self.group = group
+    self.partition = partition
+    self.offset = offset
+    self.reason = reason
+  }
 }
 
 /// A group's position on a partition set by `groups seek`: `offset` is the next to deliver.

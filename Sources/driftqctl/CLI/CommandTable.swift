@@ -38,6 +38,7 @@ enum CommandTable {
     WALDumpCommand.self,
     WALVerifyCommand.self,
     WALRepairCommand.self,
+    WALImportCommand.self,
   ]
 
   static func command(for path: [String]) -> (any Command.Type)? {

@@ -26,6 +26,8 @@ struct CoreBrokerState {
     var key: String
   }
 
+  /// Every message in file order.
+  private(set) var published: [MessagePublished] = []
   /// Topic names in first-seen order, and each topic's partitions' messages.
   private(set) var topicOrder: [String] = []
   private(set) var topics: [String: [[MessagePublished]]] = [:]
@@ -60,6 +62,7 @@ struct CoreBrokerState {
       while partitions.count <= message.partition { partitions.append([]) }
       partitions[message.partition].append(message)
       topics[topic] = partitions
+      published.append(message)
     case 2:
       guard !group.isEmpty else { throw CoreEntryError("offset entry without a group") }
       let key = Position(topic: topic, group: group, partition: partition, offset: 0)

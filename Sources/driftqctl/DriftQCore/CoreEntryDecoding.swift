@@ -23,21 +23,24 @@ enum CoreEntryDecoding {
     e.idempotencyKey = j["idempotency_key"]?.stringValue ?? ""
     e.targetTopic = j["target_topic"]?.stringValue ?? ""
     e.deadline = j["deadline"]?.stringValue.flatMap(RFC3339.parse)
-    e.partitionOverride = j["partition_override"]?.int64Value.map { Int($0) }
+    // DriftQ-Core stored what clients sent, negative numbers included: a negative count or
+    // delay is read as none, and every number is bounded before our encoder sees it.
+    func count(_ field: String, limit: Int64 = Int64(Int32.max)) -> Int64 { min(max(0, j[field]?.int64Value ?? 0), limit) }
+    e.partitionOverride = j["partition_override"]?.int64Value.flatMap { $0 >= 0 && $0 < Int64(NameRules.maximumPartitions) ? Int($0) : nil }
     let policy = RetryPolicy(
-      maxAttempts: Int(j["retry_max_attempts"]?.int64Value ?? 0), backoffMs: j["retry_backoff_ms"]?.int64Value ?? 0,
-      maxBackoffMs: j["retry_max_backoff_ms"]?.int64Value ?? 0)
+      maxAttempts: Int(count("retry_max_attempts")), backoffMs: count("retry_backoff_ms", limit: Int64.max / 1_000_000),
+      maxBackoffMs: count("retry_max_backoff_ms", limit: Int64.max / 1_000_000))
     e.retryPolicy = policy.isEmpty ? nil : policy
     if case .object(let members)? = j["labels"] {
       for (name, value) in members { if let text = value.stringValue { e.labels[name] = text } }
     }
     if let original = j["dlq_original_topic"]?.stringValue, !original.isEmpty {
       e.dlq = DeadLetterInfo(
-        originalTopic: original, originalPartition: Int(j["dlq_original_partition"]?.int64Value ?? 0),
-        originalOffset: j["dlq_original_offset"]?.int64Value ?? 0, attempts: Int(j["dlq_attempts"]?.int64Value ?? 0),
+        originalTopic: original, originalPartition: Int(count("dlq_original_partition", limit: Int64(NameRules.maximumPartitions - 1))),
+        originalOffset: count("dlq_original_offset", limit: Int64.max), attempts: Int(count("dlq_attempts")),
         lastError: j["dlq_last_error"]?.stringValue ?? "",
-        routedAt: WALTimestamp(nanoseconds: (j["dlq_routed_at_ms"]?.int64Value ?? 0) &* 1_000_000),
-        group: "", reason: "max_attempts_reached", originalRetryPolicy: nil)
+        routedAt: WALTimestamp(nanoseconds: count("dlq_routed_at_ms", limit: Int64.max / 1_000_000) * 1_000_000),
+        group: "", reason: "", originalRetryPolicy: nil)
     }
     return MessagePublished(topic: topic, partition: Int(partition), offset: offset, key: try bytes("key"), value: try bytes("value"), envelope: e)
   }
