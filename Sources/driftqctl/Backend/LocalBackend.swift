@@ -75,13 +75,24 @@ final class LocalBackend {
 
   /// Decides and durably applies any change, broker and runs alike, in one write.
   func commitAll<T>(_ decide: (BrokerState, RunsState, WALTimestamp) throws -> (events: [LogEvent], result: T)) throws -> T {
+    try commitTimed { broker, runs, now in
+      let (events, result) = try decide(broker, runs, now)
+      return (events.map { ($0, nil) }, result)
+    }
+  }
+
+  /// As `commitAll`, each record stamped with its event's own time when one is given: an
+  /// import keeps the times its source recorded.
+  func commitTimed<T>(_ decide: (BrokerState, RunsState, WALTimestamp) throws -> (events: [(LogEvent, WALTimestamp?)], result: T)) throws -> T {
     try log.lockExclusive()
     defer { log.unlock() }
     try catchUp()
     let now = context.clock()
-    let (events, result) = try decide(state, runs, now)
-    guard !events.isEmpty else { return result }
-    let pending = events.map { event -> PendingRecord in
+    let (timed, result) = try decide(state, runs, now)
+    guard !timed.isEmpty else { return result }
+    let events = timed.map(\.0)
+    let pending = timed.map { event, time -> PendingRecord in
+      let now = time ?? now
       switch event {
       case .broker(let brokerEvent):
         let (kind, payload) = EventCodec.encode(brokerEvent)

@@ -25,8 +25,7 @@ struct RemoteRuns {
   }
 
   /// Rebuilds a run from a run-state document. DriftQ-Core's `run_created` carries no
-  /// payload, so the spec and input come from the document's run (a demo run stores no spec:
-  /// its nodes stand in for one).
+  /// payload, so the spec and input come from the document's run (see `StandInSpec`).
   static func fold(_ document: JSONValue) throws -> WorkflowRun {
     guard let runJSON = document["run"], let id = runJSON["run_id"]?.stringValue, case .array(let events)? = document["events"] else {
       throw CommandFailure(.failure, "runs: the server's run-state answer has no run or events")
@@ -50,11 +49,8 @@ struct RemoteRuns {
 
   private static func standInSpec(_ document: JSONValue) -> JSONValue {
     var ids: [String] = []
-    if case .array(let nodes)? = document["nodes"] {
-      for node in nodes { if let id = node["node_id"]?.stringValue, !ids.contains(id) { ids.append(id) } }
-    }
-    let workflow = document["run"]?["workflow_id"]?.stringValue ?? "unknown"
-    return .object([("id", .string(workflow)), ("nodes", .array(ids.map { .object([("id", .string($0)), ("topic", .string("unknown"))]) }))])
+    if case .array(let nodes)? = document["nodes"] { ids = nodes.compactMap { $0["node_id"]?.stringValue } }
+    return StandInSpec.json(workflowID: document["run"]?["workflow_id"]?.stringValue ?? "", nodeIDs: ids)
   }
 
   func list(limit: Int) throws -> [String] {

@@ -36,7 +36,7 @@ struct CoreBrokerState {
   private(set) var retries: [Position: RetryState] = [:]
   private(set) var consumeKeys: [ConsumeKey: IdempotencyStatus] = [:]
 
-  init(_ wal: CoreBrokerWAL) throws {
+  init(_ wal: CoreWALFile) throws {
     for entry in wal.entries {
       do { try apply(entry) } catch {
         throw CommandFailure(.corruption, "\(wal.path): line \(entry.line) (byte \(entry.byte)): \(error.message)")
@@ -48,13 +48,13 @@ struct CoreBrokerState {
     }
   }
 
-  private mutating func apply(_ entry: CoreBrokerWAL.Entry) throws(CoreEntryError) {
+  private mutating func apply(_ entry: CoreWALFile.Entry) throws(CoreEntryError) {
     let j = entry.json
     let topic = j["topic"]?.stringValue ?? ""
     let partition = Int(j["partition"]?.int64Value ?? 0)
     let offset = j["offset"]?.int64Value ?? 0
     let group = j["group"]?.stringValue ?? ""
-    switch entry.type {
+    switch entry.type ?? 0 {
     case 1:
       let message = try CoreEntryDecoding.message(j)
       if topics[topic] == nil { topicOrder.append(topic) }

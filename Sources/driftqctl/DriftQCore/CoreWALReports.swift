@@ -1,21 +1,19 @@
 import ReplayEngine
 import WALFormat
 
-/// `wal verify|inspect|dump` for a DriftQ-Core broker WAL file given as `--wal-dir`.
-/// Positions are line numbers (the file has no LSNs or record times).
+/// `wal verify|inspect|dump` for a DriftQ-Core WAL file (broker or engine) given as
+/// `--wal-dir`. Positions are line numbers (the files have no LSNs).
 enum CoreWALReports {
-  static let formatName = "DriftQ-Core broker WAL (JSON Lines)"
-
   /// The file at `path`, when it is one.
-  static func open(_ path: String) throws -> CoreBrokerWAL? {
-    CoreBrokerWAL.recognizes(path) ? try CoreBrokerWAL(path: path) : nil
+  static func open(_ path: String) throws -> CoreWALFile? {
+    try CoreWALFile.recognize(path).map { try CoreWALFile(path: path, format: $0) }
   }
 
-  private static func status(_ wal: CoreBrokerWAL) -> String {
+  private static func status(_ wal: CoreWALFile) -> String {
     wal.corruption != nil ? "corrupt" : wal.tornTail != nil ? "torn_tail" : "clean"
   }
 
-  private static func problemLines(_ wal: CoreBrokerWAL) -> String {
+  private static func problemLines(_ wal: CoreWALFile) -> String {
     var text = ""
     if let t = wal.tornTail {
       text += "torn tail: \(wal.path) line \(t.line) (byte \(t.byte)): an unfinished last line; \(t.length) bytes (never acknowledged: DriftQ-Core fsyncs each line before answering)\n"
@@ -24,7 +22,7 @@ enum CoreWALReports {
     return text
   }
 
-  private static func problemsJSON(_ wal: CoreBrokerWAL) -> [JSONValue] {
+  private static func problemsJSON(_ wal: CoreWALFile) -> [JSONValue] {
     var problems: [JSONValue] = []
     if let t = wal.tornTail {
       problems.append(.object([("kind", .string("torn_tail")), ("line", .int(t.line)), ("byte", .int(t.byte)), ("bytes_affected", .int(t.length))]))
@@ -35,76 +33,123 @@ enum CoreWALReports {
     return problems
   }
 
-  static func verify(_ wal: CoreBrokerWAL, format: OutputFormat, context: CommandContext) -> ExitStatus {
+  static func verify(_ wal: CoreWALFile, format: OutputFormat, context: CommandContext) -> ExitStatus {
     switch format {
     case .text:
-      var text = "checked \(formatName) \(wal.path): \(wal.entries.count) records, \(ByteCount.format(wal.bytes))\n"
+      var text = "checked \(wal.format.title) \(wal.path): \(wal.entries.count) records, \(ByteCount.format(wal.bytes))\n"
       text += problemLines(wal)
       text += "result: \(wal.corruption != nil ? "CORRUPT" : wal.tornTail != nil ? "ok (torn tail)" : "ok")\n"
       context.stdout.write(text)
     case .json, .ndjson:
       context.stdout.line(JSONWriter.encode(.object([
-        ("ok", .bool(wal.corruption == nil)), ("status", .string(status(wal))), ("format", .string("driftq-core-broker")),
+        ("ok", .bool(wal.corruption == nil)), ("status", .string(status(wal))), ("format", .string(wal.format.rawValue)),
         ("records", .int(wal.entries.count)), ("bytes", .int(wal.bytes)), ("problems", .array(problemsJSON(wal))),
       ])))
     }
     return wal.corruption != nil ? .corruption : .success
   }
 
-  static func inspect(_ wal: CoreBrokerWAL, format: OutputFormat, context: CommandContext) -> ExitStatus {
-    var state: CoreBrokerState?
+  static func inspect(_ wal: CoreWALFile, format: OutputFormat, context: CommandContext) -> ExitStatus {
     var foldError: String?
-    do { state = try CoreBrokerState(wal) } catch { foldError = ErrorPresenter.classify(error).1 }
-    let kinds = wal.recordsByType.sorted { $0.key < $1.key }
-    let topics = state.map { s in s.topicOrder.sorted().map { ($0, s.topics[$0] ?? []) } } ?? []
-    let committed = state.map { $0.committed.sorted { $0.key < $1.key } } ?? []
+    var broker: CoreBrokerState?
+    var engine: CoreEngineState?
+    do {
+      switch wal.format {
+      case .broker: broker = try CoreBrokerState(wal)
+      case .engine: engine = try CoreEngineState(wal)
+      }
+    } catch {
+      foldError = ErrorPresenter.classify(error).1
+    }
+    let kinds = wal.recordsByKind
     switch format {
     case .text:
-      var text = "file       \(wal.path) (\(formatName))\n"
+      var text = "file       \(wal.path) (\(wal.format.title))\n"
       text += "size       \(ByteCount.format(wal.bytes))\n"
       text += "records    \(wal.entries.count)" + (wal.entries.last.map { " (lines 1..\($0.line))" } ?? "") + "\n"
       let problems = problemLines(wal)
       text += "problems   " + (problems.isEmpty ? "none\n" : "\n" + problems) + "\n"
-      var kindTable = TableRenderer(["TYPE", "KIND", "RECORDS"])
-      for (type, count) in kinds { kindTable.add([String(type), CoreBrokerWAL.name(ofType: type), String(count)]) }
+      var kindTable = TableRenderer(["KIND", "RECORDS"])
+      for (kind, count) in kinds { kindTable.add([kind, String(count)]) }
       text += kindTable.render() + "\n"
-      if let foldError {
-        text += "topics and groups: unavailable (\(foldError))\n"
-      } else if let state {
-        var topicTable = TableRenderer(["TOPIC", "PARTITIONS", "MESSAGES"])
-        for (name, partitions) in topics { topicTable.add([name, String(partitions.count), String(partitions.reduce(0) { $0 + $1.count })]) }
-        text += (topics.isEmpty ? "(no topics)\n" : topicTable.render()) + "\n"
-        var groupTable = TableRenderer(["GROUP", "TOPIC", "PARTITION", "COMMITTED", "RETRY_STATES"])
-        for (key, offset) in committed {
-          let retries = state.retries.keys.filter { $0.topic == key.topic && $0.group == key.group && $0.partition == key.partition }.count
-          groupTable.add([key.group, key.topic, String(key.partition), String(offset), String(retries)])
-        }
-        text += committed.isEmpty ? "(no committed offsets)\n" : groupTable.render()
-        text += "retry states \(state.retries.count), consume idempotency keys \(state.consumeKeys.count)\n"
-      }
+      if let foldError { text += "state: unavailable (\(foldError))\n" }
+      if let broker { text += brokerText(broker) }
+      if let engine { text += engineText(engine) }
       context.stdout.write(text)
     case .json, .ndjson:
       var members: [(String, JSONValue)] = [
-        ("file", .string(wal.path)), ("format", .string("driftq-core-broker")), ("bytes", .int(wal.bytes)), ("records", .int(wal.entries.count)),
-        ("records_by_type", .object(kinds.map { (CoreBrokerWAL.name(ofType: $0.key), .int($0.value)) })),
-        ("problems", .array(problemsJSON(wal))),
-        ("topics", .array(topics.map { .object([("name", .string($0.0)), ("partitions", .int($0.1.count)), ("messages", .int($0.1.reduce(0) { $0 + $1.count }))]) })),
-        ("committed", .array(committed.map { .object([("group", .string($0.key.group)), ("topic", .string($0.key.topic)), ("partition", .int($0.key.partition)), ("offset", .int($0.value))]) })),
+        ("file", .string(wal.path)), ("format", .string(wal.format.rawValue)), ("bytes", .int(wal.bytes)), ("records", .int(wal.entries.count)),
+        ("records_by_kind", .object(kinds.map { ($0.kind, .int($0.count)) })), ("problems", .array(problemsJSON(wal))),
       ]
-      if let state { members += [("retry_states", .int(state.retries.count)), ("consume_idempotency_keys", .int(state.consumeKeys.count))] }
+      if let broker { members += brokerJSON(broker) }
+      if let engine { members += engineJSON(engine) }
       if let foldError { members.append(("state_error", .string(foldError))) }
       context.stdout.line(JSONWriter.encode(.object(members)))
     }
     return wal.corruption != nil || foldError != nil ? .corruption : .success
   }
 
+  private static func topics(_ state: CoreBrokerState) -> [(String, [[MessagePublished]])] {
+    state.topicOrder.sorted().map { ($0, state.topics[$0] ?? []) }
+  }
+
+  private static func brokerText(_ state: CoreBrokerState) -> String {
+    var text = ""
+    let topics = topics(state)
+    var topicTable = TableRenderer(["TOPIC", "PARTITIONS", "MESSAGES"])
+    for (name, partitions) in topics { topicTable.add([name, String(partitions.count), String(partitions.reduce(0) { $0 + $1.count })]) }
+    text += (topics.isEmpty ? "(no topics)\n" : topicTable.render()) + "\n"
+    let committed = state.committed.sorted { $0.key < $1.key }
+    var groupTable = TableRenderer(["GROUP", "TOPIC", "PARTITION", "COMMITTED", "RETRY_STATES"])
+    for (key, offset) in committed {
+      let retries = state.retries.keys.filter { $0.topic == key.topic && $0.group == key.group && $0.partition == key.partition }.count
+      groupTable.add([key.group, key.topic, String(key.partition), String(offset), String(retries)])
+    }
+    text += committed.isEmpty ? "(no committed offsets)\n" : groupTable.render()
+    return text + "retry states \(state.retries.count), consume idempotency keys \(state.consumeKeys.count)\n"
+  }
+
+  private static func brokerJSON(_ state: CoreBrokerState) -> [(String, JSONValue)] {
+    [
+      ("topics", .array(topics(state).map { .object([("name", .string($0.0)), ("partitions", .int($0.1.count)), ("messages", .int($0.1.reduce(0) { $0 + $1.count }))]) })),
+      ("committed", .array(state.committed.sorted { $0.key < $1.key }.map {
+        .object([("group", .string($0.key.group)), ("topic", .string($0.key.topic)), ("partition", .int($0.key.partition)), ("offset", .int($0.value))])
+      })),
+      ("retry_states", .int(state.retries.count)), ("consume_idempotency_keys", .int(state.consumeKeys.count)),
+    ]
+  }
+
+  private static func runRows(_ state: CoreEngineState) -> [[String]] {
+    state.runOrder.map { id in
+      let run = state.runs[id]
+      return [id, run?["workflow_id"]?.stringValue ?? "", run?["status"]?.stringValue ?? "", String(state.events[id]?.count ?? 0), String(state.nodes.keys.filter { $0.runID == id }.count)]
+    }
+  }
+
+  private static func engineText(_ state: CoreEngineState) -> String {
+    var table = TableRenderer(["RUN", "WORKFLOW", "STATUS", "EVENTS", "NODE_ATTEMPTS"])
+    for row in runRows(state) { table.add(row) }
+    var text = state.runOrder.isEmpty ? "(no runs)\n" : table.render()
+    text += "events \(state.eventCount), timers \(state.timers), active index version \(state.activeIndexVersion.map { "\"\($0)\"" } ?? "(none)")\n"
+    return text
+  }
+
+  private static func engineJSON(_ state: CoreEngineState) -> [(String, JSONValue)] {
+    [
+      ("runs", .array(runRows(state).map { r in
+        .object([("run_id", .string(r[0])), ("workflow_id", .string(r[1])), ("status", .string(r[2])), ("events", .int(Int(r[3]) ?? 0)), ("node_attempts", .int(Int(r[4]) ?? 0))])
+      })),
+      ("events", .int(state.eventCount)), ("timers", .int(state.timers)), ("active_index_version", .string(state.activeIndexVersion ?? "")),
+    ]
+  }
+
   /// One JSON line per entry: `line`, `byte`, `kind`, then the entry's fields, with `key` and
   /// `value` decoded from base64 (kept as base64, marked, when they are not UTF-8).
-  static func dump(_ wal: CoreBrokerWAL, lines: ClosedRange<Int>, kind: String?, topic: String?, context: CommandContext) throws -> ExitStatus {
+  static func dump(_ wal: CoreWALFile, lines: ClosedRange<Int>, kind: String?, topic: String?, context: CommandContext) throws -> ExitStatus {
     for entry in wal.entries where lines.contains(entry.line) {
-      if let kind, kind != CoreBrokerWAL.name(ofType: entry.type) && kind != String(entry.type) { continue }
+      if let kind, kind != entry.kind && kind != entry.type.map(String.init) { continue }
       if let topic, entry.json["topic"]?.stringValue != topic { continue }
-      var members: [(String, JSONValue)] = [("line", .int(entry.line)), ("byte", .int(entry.byte)), ("kind", .string(CoreBrokerWAL.name(ofType: entry.type)))]
+      var members: [(String, JSONValue)] = [("line", .int(entry.line)), ("byte", .int(entry.byte)), ("kind", .string(entry.kind))]
       guard case .object(let fields) = entry.json else { continue }
       for (name, value) in fields {
         if (name == "key" || name == "value" || name == "result"), let text = value.stringValue, let bytes = Base64.decode(text) {

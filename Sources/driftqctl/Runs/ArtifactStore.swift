@@ -12,6 +12,26 @@ struct ArtifactStore {
 
   init(directory: String) { root = directory + "/artifacts" }
 
+  /// A store rooted at `root` itself: DriftQ-Core's `-artifacts-dir` has this same layout.
+  init(root: String) { self.root = root }
+
+  /// Every artifact id with a meta file, sorted.
+  func ids() throws -> [String] {
+    var ids: [String] = []
+    do {
+      guard try Syscalls.kind(of: root + "/meta") == .directory else { return [] }
+      for shard in try Syscalls.listDirectory(root + "/meta").sorted() where shard.count == 2 {
+        for name in try Syscalls.listDirectory("\(root)/meta/\(shard)") where name.hasSuffix(".json") {
+          let id = String(name.dropLast(5))
+          if Self.isValidID(id) && id.hasPrefix(shard) { ids.append(id) }
+        }
+      }
+    } catch {
+      throw CommandFailure(.failure, "cannot list artifacts under \(root): \(error)")
+    }
+    return ids.sorted()
+  }
+
   /// Artifact ids are 64 lowercase hex digits; anything else never becomes a path.
   static func isValidID(_ id: String) -> Bool {
     id.utf8.count == 64 && id.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }

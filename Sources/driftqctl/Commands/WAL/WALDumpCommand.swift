@@ -55,17 +55,18 @@ struct WALDumpCommand: Command {
     return .success
   }
 
-  /// A DriftQ-Core file: positions are line numbers (it has no LSNs or record times).
-  private func dumpCore(_ core: CoreBrokerWAL, _ context: CommandContext) throws -> ExitStatus {
+  /// A DriftQ-Core file: positions are line numbers (it has no LSNs).
+  private func dumpCore(_ core: CoreWALFile, _ context: CommandContext) throws -> ExitStatus {
     func line(_ position: LogPosition?, _ fallback: Int) throws -> Int {
       switch position {
       case nil: return fallback
       case .lsn(let n)?: return Int(clamping: n)
-      case .time?: throw CommandFailure(.usage, "a DriftQ-Core WAL has no record times: give --from/--to as line numbers")
+      case .time?: throw CommandFailure(.usage, "positions in a DriftQ-Core WAL file are line numbers: give --from/--to as line numbers")
       }
     }
-    if let kindText, !CoreBrokerWAL.typeNames.values.contains(kindText) && Int(kindText) == nil {
-      throw CommandFailure(.usage, "unknown kind \"\(kindText)\" for a DriftQ-Core WAL (known: \(CoreBrokerWAL.typeNames.sorted { $0.key < $1.key }.map(\.value).joined(separator: ", ")))")
+    if let kindText, !core.knows(kind: kindText) {
+      let known = core.format == .broker ? CoreWALFile.typeNames.sorted { $0.key < $1.key }.map(\.value) : CoreWALFile.engineOps
+      throw CommandFailure(.usage, "unknown kind \"\(kindText)\" for a \(core.format.title) (known: \(known.joined(separator: ", ")))")
     }
     let first = try line(start, 1)
     let last = max(first, try line(end, Int.max))
