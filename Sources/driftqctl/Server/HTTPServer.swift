@@ -12,6 +12,8 @@ final class HTTPServer: @unchecked Sendable {
   private var active = 0
   private var stopping = false
   let router: Router
+  /// Threads for pipelined requests (see `decideAll`).
+  private let workers = WorkerPool(maximum: 256)
   let limits: HTTPConnection.Limits
   let maxConnections: Int
 
@@ -103,14 +105,15 @@ final class HTTPServer: @unchecked Sendable {
     }
   }
 
-  /// Routes requests; several at once on threads of their own, so their writes are batched.
+  /// Routes requests; several at once side by side (the first on this thread, the rest on
+  /// pooled ones), so their writes are batched.
   private func decideAll(_ requests: [HTTPRequest]) -> [(String, Router.Outcome)] {
     guard requests.count > 1 else { return requests.map { router.route($0) } }
     let results = Monitor()
     var outcomes = [(String, Router.Outcome)?](repeating: nil, count: requests.count)
-    var remaining = requests.count
-    for (index, request) in requests.enumerated() {
-      Threads.spawn { [router] in
+    var remaining = requests.count - 1
+    for (index, request) in requests.enumerated().dropFirst() {
+      workers.submit { [router] in
         let outcome = router.route(request)
         results.withLock {
           outcomes[index] = outcome
@@ -119,7 +122,11 @@ final class HTTPServer: @unchecked Sendable {
         }
       }
     }
-    results.withLock { while remaining > 0 { results.wait(milliseconds: 100) } }
+    let first = router.route(requests[0])
+    results.withLock {
+      outcomes[0] = first
+      while remaining > 0 { results.wait(milliseconds: 100) }
+    }
     return outcomes.map { $0 ?? ("internal", .respond(.error(500, "INTERNAL", "request not decided"))) }
   }
 

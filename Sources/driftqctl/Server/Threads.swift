@@ -66,4 +66,7 @@ final class Monitor: @unchecked Sendable {
   }
 
   func broadcast() { pthread_cond_broadcast(condition) }
+
+  /// Wakes one waiter.
+  func signal() { pthread_cond_signal(condition) }
 }
