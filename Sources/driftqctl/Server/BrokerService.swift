@@ -27,11 +27,13 @@ final class BrokerService: @unchecked Sendable {
     var settled: [GroupKey: Set<BrokerDecider.MessageRef>] = [:]
   }
 
-  private final class Job {
-    let exclusive: Bool
-    let run: (BrokerState, RunsState, WALTimestamp, inout Batch) -> [LogEvent]
-    var done = false
-    var failure: (any Error)?
+  final class Job {
+    fileprivate let exclusive: Bool
+    fileprivate let run: (BrokerState, RunsState, WALTimestamp, inout Batch) -> [LogEvent]
+    // Invariant: `done` and `failure` are read and written with the service's `queueLock` held
+    // (or after `done` was seen true under it).
+    fileprivate var done = false
+    fileprivate var failure: (any Error)?
     init(exclusive: Bool, run: @escaping (BrokerState, RunsState, WALTimestamp, inout Batch) -> [LogEvent]) {
       self.exclusive = exclusive
       self.run = run
@@ -51,29 +53,63 @@ final class BrokerService: @unchecked Sendable {
     }
   }
 
+  /// A decision queued for a write; its result once `wait` saw it written.
+  final class Pending<T> {
+    fileprivate let job: Job
+    fileprivate var result: Result<T, any Error>?
+    fileprivate init(job: Job) { self.job = job }
+
+    /// What `wait(jobs:)` waits for.
+    var ticket: Job { job }
+
+    /// The decision's result, or why it failed (the write, or the decision itself).
+    func get() throws -> T {
+      if let failure = job.failure { throw failure }
+      guard let result else { throw CommandFailure(.failure, "the request was not decided") }
+      return try result.get()
+    }
+  }
+
   /// Decides and durably writes one request's events, batched with concurrent requests.
   /// `exclusive` work (leasing messages) is written alone: it must see everything before it.
   func commit<T>(exclusive: Bool = false, _ decide: @escaping (BrokerState, RunsState, WALTimestamp, inout Batch) throws -> ([LogEvent], T)) throws -> T {
-    var result: Result<T, any Error>?
+    let pending = enqueue(exclusive: exclusive, decide)
+    wait(pending)
+    return try pending.get()
+  }
+
+  /// Queues a decision for the next write without waiting: a connection's pipelined requests
+  /// are all queued, then waited for together, and share one write.
+  func enqueue<T>(exclusive: Bool = false, _ decide: @escaping (BrokerState, RunsState, WALTimestamp, inout Batch) throws -> ([LogEvent], T)) -> Pending<T> {
+    var pending: Pending<T>?
     let job = Job(exclusive: exclusive) { broker, runs, now, batch in
       do {
         let (events, value) = try decide(broker, runs, now, &batch)
-        result = .success(value)
+        pending?.result = .success(value)
         return events
       } catch {
-        result = .failure(error)
+        pending?.result = .failure(error)
         return []
       }
     }
+    let made = Pending<T>(job: job)
+    pending = made
     queueLock.withLock { queue.append(job) }
+    return made
+  }
+
+  func wait<T>(_ pending: Pending<T>) { wait(jobs: [pending.job]) }
+
+  /// Writes queued decisions (leading the writes, or waiting for the thread that does) until
+  /// every one of `jobs` is written.
+  func wait(jobs: [Job]) {
     while true {
       let lead: [Job]? = queueLock.withLock {
-        if job.done { return nil }
+        if jobs.allSatisfy(\.done) { return nil }
         if leading {
           queueLock.wait(milliseconds: 50)
           return []
         }
-        leading = true
         var batch: [Job] = []
         if let first = queue.first, first.exclusive {
           batch = [queue.removeFirst()]
@@ -82,9 +118,10 @@ final class BrokerService: @unchecked Sendable {
             batch.append(queue.removeFirst())
           }
         }
+        leading = !batch.isEmpty
         return batch
       }
-      guard let lead else { break }
+      guard let lead else { return }
       if lead.isEmpty { continue }
       let started = Stopwatch()
       var failure: (any Error)?
@@ -113,9 +150,6 @@ final class BrokerService: @unchecked Sendable {
         queueLock.broadcast()
       }
     }
-    if let failure = job.failure { throw failure }
-    guard let result else { throw CommandFailure(.failure, "the request was not decided") }
-    return try result.get()
   }
 
   /// Waits until something is written (by this server) or `milliseconds` pass.

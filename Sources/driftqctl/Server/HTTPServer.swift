@@ -12,8 +12,6 @@ final class HTTPServer: @unchecked Sendable {
   private var active = 0
   private var stopping = false
   let router: Router
-  /// Threads for pipelined requests (see `decideAll`).
-  private let workers = WorkerPool(maximum: 256)
   let limits: HTTPConnection.Limits
   let maxConnections: Int
 
@@ -105,29 +103,13 @@ final class HTTPServer: @unchecked Sendable {
     }
   }
 
-  /// Routes requests; several at once side by side (the first on this thread, the rest on
-  /// pooled ones), so their writes are batched.
+  /// Routes requests. Several pipelined produces and acks are all queued first, then waited
+  /// for together: they share one write and one fdatasync, with no thread per request.
   private func decideAll(_ requests: [HTTPRequest]) -> [(String, Router.Outcome)] {
     guard requests.count > 1 else { return requests.map { router.route($0) } }
-    let results = Monitor()
-    var outcomes = [(String, Router.Outcome)?](repeating: nil, count: requests.count)
-    var remaining = requests.count - 1
-    for (index, request) in requests.enumerated().dropFirst() {
-      workers.submit { [router] in
-        let outcome = router.route(request)
-        results.withLock {
-          outcomes[index] = outcome
-          remaining -= 1
-          results.broadcast()
-        }
-      }
-    }
-    let first = router.route(requests[0])
-    results.withLock {
-      outcomes[0] = first
-      while remaining > 0 { results.wait(milliseconds: 100) }
-    }
-    return outcomes.map { $0 ?? ("internal", .respond(.error(500, "INTERNAL", "request not decided"))) }
+    let prepared = requests.map { router.prepare($0) }
+    router.service.wait(jobs: prepared.compactMap { if case .pending(let job, _) = $0.prepared { job } else { nil } })
+    return prepared.map { ($0.route, $0.prepared.resolved(router.service)) }
   }
 
   private func reject(_ error: HTTPConnection.Failure, _ fd: Int32) {

@@ -38,10 +38,9 @@ struct Router {
     case "/v1/version": return (path, allow(["GET"]) { v1.version() })
     case "/v1/config": return (path, allow(["GET"]) { v1.config() })
     case "/v1/topics": return (path, allow(["GET", "POST"]) { request.method == "GET" ? try v1.listTopics() : try v1.createTopic(request) })
-    case "/v1/produce": return (path, allow(["POST"]) { try v1.produce(request) })
-    case "/v1/ack": return (path, allow(["POST"]) { try v1.settle(request, .ack) })
-    case "/v1/nack": return (path, allow(["POST"]) { try v1.settle(request, .nack) })
-    case "/v1/ack-cumulative": return (path, allow(["POST"]) { try v1.settle(request, .ackCumulative) })
+    case "/v1/produce", "/v1/ack", "/v1/nack", "/v1/ack-cumulative":
+      guard request.method == "POST", let prepared = queueWrite(request) else { return (path, allow(["POST"]) { HTTPResponse(status: 200) }) }
+      return (path, prepared.resolved(service))
     case "/v1/consume":
       guard request.method == "GET" else { return (path, allow(["GET"]) { HTTPResponse(status: 200) }) }
       let (error, stream) = consume.check(request)
@@ -70,6 +69,26 @@ struct Router {
       }
       return ("other", .respond(.error(404, "NOT_FOUND", "use /v1/* endpoints")))
     }
+  }
+
+  /// A produce, ack or nack with its decision queued for the next write; nil for others.
+  private func queueWrite(_ request: HTTPRequest) -> Prepared? {
+    switch request.path {
+    case "/v1/produce": return v1.produce(request)
+    case "/v1/ack": return v1.settle(request, .ack)
+    case "/v1/nack": return v1.settle(request, .nack)
+    case "/v1/ack-cumulative": return v1.settle(request, .ackCumulative)
+    default: return nil
+    }
+  }
+
+  /// As `route`, but a produce, ack or nack is only queued (see `Prepared`), so a client's
+  /// pipelined requests can all be queued before any is waited for.
+  func prepare(_ request: HTTPRequest) -> (route: String, prepared: Prepared) {
+    let authorized = token.map { request.header("authorization") == "Bearer \($0)" } ?? true
+    if authorized, request.method == "POST", let prepared = queueWrite(request) { return (request.path, prepared) }
+    let (route, outcome) = route(request)
+    return (route, .done(outcome))
   }
 
   /// DriftQ's `/debug/topics`: names with message counts.

@@ -66,7 +66,4 @@ final class Monitor: @unchecked Sendable {
   }
 
   func broadcast() { pthread_cond_broadcast(condition) }
-
-  /// Wakes one waiter.
-  func signal() { pthread_cond_signal(condition) }
 }

@@ -55,9 +55,10 @@ struct V1API {
 
   static let produceKeys: Set<String> = ["topic", "key", "value", "envelope"]
 
-  func produce(_ request: HTTPRequest) throws -> HTTPResponse {
+  /// A produce: its decision queued for the next write, answered once it is written.
+  func produce(_ request: HTTPRequest) -> Prepared {
     let input: RequestInput
-    do { input = try RequestInput(request, allowed: Self.produceKeys) } catch { return Self.invalid(error.message) }
+    do { input = try RequestInput(request, allowed: Self.produceKeys) } catch { return .answer(Self.invalid(error.message)) }
     let topic: String
     let key: String
     let value: String
@@ -83,17 +84,19 @@ struct V1API {
         envelope = try queryEnvelope(input)
       }
     } catch let bad as RequestInput.BadBody {
-      return Self.invalid(bad.message)
+      return .answer(Self.invalid(bad.message))
     } catch {
-      return Self.invalid("\(error)")
+      return .answer(Self.invalid("\(error)"))
     }
-    guard !topic.isEmpty, !value.isEmpty else { return Self.invalid("topic and value are required") }
+    guard !topic.isEmpty, !value.isEmpty else { return .answer(Self.invalid("topic and value are required")) }
+    let pending = service.enqueue { broker, _, now, batch in
+      let outcome = try BrokerDecider.publish(broker, topic: topic, key: Array(key.utf8), value: Array(value.utf8), envelope: envelope, now: now, pending: &batch.pending).get()
+      if case .published(let message) = outcome { return ([.broker(.messagePublished(message))], outcome) }
+      return ([], outcome)
+    }
+    return .pending(pending.ticket) { [service] in
     do {
-      let outcome = try service.commit { broker, _, now, batch in
-        let outcome = try BrokerDecider.publish(broker, topic: topic, key: Array(key.utf8), value: Array(value.utf8), envelope: envelope, now: now, pending: &batch.pending).get()
-        if case .published(let message) = outcome { return ([.broker(.messagePublished(message))], outcome) }
-        return ([], outcome)
-      }
+      let outcome = try pending.get()
       var body: [(String, JSONValue)] = [("status", .string("produced")), ("topic", .string(topic))]
       switch outcome {
       case .published(let m): body += [("partition", .int(m.partition)), ("offset", .int(m.offset))]
@@ -114,6 +117,9 @@ struct V1API {
         return response
       default: return Self.invalid(rejection.message)
       }
+    } catch {
+      return .error(500, "INTERNAL", "\(error)")
+    }
     }
   }
 
@@ -159,15 +165,16 @@ struct V1API {
 
   enum Settle { case ack, nack, ackCumulative }
 
-  func settle(_ request: HTTPRequest, _ kind: Settle) throws -> HTTPResponse {
+  /// An ack or nack: its decision queued for the next write, answered once it is written.
+  func settle(_ request: HTTPRequest, _ kind: Settle) -> Prepared {
     let input: RequestInput
     do { input = try RequestInput(request, allowed: kind == .nack ? Self.settleKeys.union(["reason"]) : Self.settleKeys) } catch {
       // DriftQ checks ack/nack keys by hand: "unknown field: <key>".
       if error.message.contains("unknown field") {
         let key = error.message.split(separator: "\"").dropFirst().first.map(String.init) ?? ""
-        return Self.invalid("unknown field: \(key)")
+        return .answer(Self.invalid("unknown field: \(key)"))
       }
-      return Self.invalid(error.message)
+      return .answer(Self.invalid(error.message))
     }
     let topic: String, group: String, owner: String, reason: String
     let partition: Int64?, offset: Int64?
@@ -178,13 +185,13 @@ struct V1API {
       reason = try input.string("reason")
       partition = try input.integer("partition", invalid: "invalid partition")
       offset = try input.integer("offset", invalid: "invalid offset")
-    } catch { return Self.invalid(error.message) }
-    guard !topic.isEmpty, !group.isEmpty, !owner.isEmpty else { return Self.invalid("topic, group, and owner are required") }
-    guard let partition, let offset else { return Self.invalid("partition and offset are required") }
-    guard partition >= 0, partition < Int64(NameRules.maximumPartitions) else { return Self.invalid("partition out of range") }
-    guard offset >= 0 else { return Self.invalid("invalid offset") }
-    do {
-      try service.commit { broker, _, now, batch in
+    } catch { return .answer(Self.invalid(error.message)) }
+    guard !topic.isEmpty, !group.isEmpty, !owner.isEmpty else { return .answer(Self.invalid("topic, group, and owner are required")) }
+    guard let partition, let offset else { return .answer(Self.invalid("partition and offset are required")) }
+    guard partition >= 0, partition < Int64(NameRules.maximumPartitions) else { return .answer(Self.invalid("partition out of range")) }
+    guard offset >= 0 else { return .answer(Self.invalid("invalid offset")) }
+    let loader = service.loader
+    let pending = service.enqueue { broker, _, now, batch in
         let key = GroupKey(topic: topic, group: group)
         var settled = batch.settled[key] ?? []
         defer { batch.settled[key] = settled }
@@ -194,7 +201,7 @@ struct V1API {
           return ([.broker(.messageAcked(event))], ())
         case .nack:
           let events = try BrokerDecider.nack(broker, topic: topic, group: group, owner: owner, partition: Int(partition), offset: offset,
-            reason: reason, now: now, settled: &settled, pending: &batch.pending, loader: service.loader)
+            reason: reason, now: now, settled: &settled, pending: &batch.pending, loader: loader)
           return (events.map { .broker($0) }, ())
         case .ackCumulative:
           let cursor = broker.cursor(topic: topic, group: group, partition: Int(partition))
@@ -209,7 +216,10 @@ struct V1API {
           }
           return (events, ())
         }
-      }
+    }
+    return .pending(pending.ticket) {
+    do {
+      try pending.get()
     } catch let rejection as BrokerRejection {
       switch rejection.code {
       case .notOwner: return .error(409, "FAILED_PRECONDITION", "not owner")
@@ -217,7 +227,10 @@ struct V1API {
       case .notInFlight: return Self.invalid(rejection.message.hasPrefix("message range") ? rejection.message : "message is not in-flight")
       default: return Self.invalid(rejection.message)
       }
+    } catch {
+      return .error(500, "INTERNAL", "\(error)")
     }
     return HTTPResponse(status: 204)
+    }
   }
 }
