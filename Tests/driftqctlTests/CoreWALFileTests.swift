@@ -141,6 +141,10 @@ import WALFormat
     let stored = try artifacts.put(Array(#"{"x":2}"#.utf8), meta: ArtifactMeta(
       id: "", contentType: "application/json", size: 0, createdAt: WALTimestamp(nanoseconds: 1), runID: "r1", workflowID: "wf",
       nodeID: "A", attempt: 1, labels: ["kind": "node_output"], description: "demo node A output", originalName: "A.output.json"))
+    let artifactsCLI = TestCLI(environment: ["DRIFTQ_WAL_DIR": directory.appending("driftq.artifacts")])
+    #expect(artifactsCLI.run(["wal", "verify"]).stdout.contains("1 artifacts, 7 B") == true)
+    #expect(artifactsCLI.run(["wal", "inspect"]).stdout.contains("r1   1          7"))
+    #expect(artifactsCLI.run(["wal", "dump"]).stdout.contains(#""original_name":"A.output.json""#))
     let cli = TestCLI(environment: ["DRIFTQ_WAL_DIR": directory.appending("imported")])
     let imported = cli.run(["wal", "import", "--from", Self.fixtures + "/wal1-transcripts.wal", "--engine-wal", engine, "--artifacts", directory.appending("driftq.artifacts")])
     #expect(imported.status == 0)
@@ -159,6 +163,8 @@ import WALFormat
     let damaged = TestCLI(environment: ["DRIFTQ_WAL_DIR": directory.appending("second")])
       .run(["wal", "import", "--from", Self.fixtures + "/wal1-transcripts.wal", "--artifacts", directory.appending("driftq.artifacts")])
     #expect(damaged.status == 3 && damaged.stderr.contains("does not match its SHA-256"))
+    let reverified = artifactsCLI.run(["wal", "verify"])
+    #expect(reverified.status == 3 && reverified.stdout.contains("corruption: artifact \(stored.id)"))
     #expect(TestCLI(environment: ["DRIFTQ_WAL_DIR": directory.appending("second")]).run(["topics", "list"]).stdout == "(no topics)\n")
 
     // An engine record DriftQ-Core would refuse is corruption, with its line.

@@ -31,6 +31,7 @@ struct WALDumpCommand: Command {
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
+    if CoreArtifactsReport.recognizes(globals.walDirectory) { return try CoreArtifactsReport.dump(globals.walDirectory, context: context) }
     if let core = try CoreWALReports.open(globals.walDirectory) { return try dumpCore(core, context) }
     if let kindText, kindFilter == nil {
       throw CommandFailure(.usage, "unknown kind \"\(kindText)\" (known: \(RecordKind.knownKinds.map(\.name).joined(separator: ", ")))")

@@ -16,6 +16,7 @@ struct WALInspectCommand: Command {
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
+    if CoreArtifactsReport.recognizes(globals.walDirectory) { return try CoreArtifactsReport.inspect(globals.walDirectory, format: globals.output, context: context) }
     if let core = try CoreWALReports.open(globals.walDirectory) { return CoreWALReports.inspect(core, format: globals.output, context: context) }
     let report = try WALVerifier.verify(try WALDirectory.open(globals.walDirectory))
     var state: BrokerState?

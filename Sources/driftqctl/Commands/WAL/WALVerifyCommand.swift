@@ -22,6 +22,7 @@ struct WALVerifyCommand: Command {
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
+    if CoreArtifactsReport.recognizes(globals.walDirectory) { return try CoreArtifactsReport.verify(globals.walDirectory, format: globals.output, context: context) }
     if let core = try CoreWALReports.open(globals.walDirectory) { return CoreWALReports.verify(core, format: globals.output, context: context) }
     let directory = try WALDirectory.open(globals.walDirectory)
     let started = Stopwatch()
