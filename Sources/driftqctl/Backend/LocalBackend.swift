@@ -75,24 +75,38 @@ final class LocalBackend {
 
   /// Decides and durably applies any change, broker and runs alike, in one write.
   func commitAll<T>(_ decide: (BrokerState, RunsState, WALTimestamp) throws -> (events: [LogEvent], result: T)) throws -> T {
-    try commitTimed { broker, runs, now in
-      let (events, result) = try decide(broker, runs, now)
-      return (events.map { ($0, nil) }, result)
+    try locked { now in
+      let (events, result) = try decide(state, runs, now)
+      try write(events, times: nil, now: now)
+      return result
     }
   }
 
   /// As `commitAll`, each record stamped with its event's own time when one is given: an
   /// import keeps the times its source recorded.
   func commitTimed<T>(_ decide: (BrokerState, RunsState, WALTimestamp) throws -> (events: [(LogEvent, WALTimestamp?)], result: T)) throws -> T {
+    try locked { now in
+      let (timed, result) = try decide(state, runs, now)
+      try write(timed.map(\.0), times: timed.map(\.1), now: now)
+      return result
+    }
+  }
+
+  /// Runs `body` holding the writer lock, caught up with other writers, at the current time.
+  private func locked<T>(_ body: (WALTimestamp) throws -> T) throws -> T {
     try log.lockExclusive()
     defer { log.unlock() }
     try catchUp()
-    let now = context.clock()
-    let (timed, result) = try decide(state, runs, now)
-    guard !timed.isEmpty else { return result }
-    let events = timed.map(\.0)
-    let pending = timed.map { event, time -> PendingRecord in
-      let now = time ?? now
+    return try body(context.clock())
+  }
+
+  /// Appends `events` (under the lock, caught up), fsynced, then folds them in.
+  private func write(_ events: [LogEvent], times: [WALTimestamp?]?, now: WALTimestamp) throws {
+    guard !events.isEmpty else { return }
+    var index = 0
+    let pending = events.map { event -> PendingRecord in
+      let now = times?[index] ?? now
+      index += 1
       switch event {
       case .broker(let brokerEvent):
         let (kind, payload) = EventCodec.encode(brokerEvent)
@@ -110,7 +124,6 @@ final class LocalBackend {
         try runs.apply(logged.record)
       }
     }
-    return result
   }
 
   /// The message stored at `position` (its bytes live only in the log): a published message,
