@@ -18,6 +18,8 @@ final class LocalBackend {
   let log: WALLog
   private(set) var state = BrokerState()
   private(set) var runs = RunsState()
+  /// Set when the state was folded only up to a point (`--at`): nothing may be written.
+  private(set) var asOf: LogPosition?
   private let fetcher: RecordFetcher
   private let context: CommandContext
 
@@ -53,8 +55,20 @@ final class LocalBackend {
   /// Folds every record appended since the last call (by any process).
   func catchUp() throws {
     while let logged = try log.next() {
+      if let asOf, asOf.isPassed(by: logged.record) { return }
       try fold(logged)
     }
+  }
+
+  /// Opens the directory with its state folded only up to `point` (`--at`): a read-only view
+  /// of the past. Nothing is written through it.
+  static func open(_ globals: GlobalOptions, context: CommandContext, asOf point: LogPosition?) throws -> LocalBackend {
+    guard let point else { return try open(globals, context: context) }
+    let directory = try WALDirectory.open(globals.walDirectory)
+    let backend = LocalBackend(directory: directory, globals: globals, context: context)
+    backend.asOf = point.resolved(now: context.clock())
+    try backend.catchUp()
+    return backend
   }
 
   private func fold(_ logged: LoggedRecord) throws {
@@ -94,6 +108,7 @@ final class LocalBackend {
 
   /// Runs `body` holding the writer lock, caught up with other writers, at the current time.
   private func locked<T>(_ body: (WALTimestamp) throws -> T) throws -> T {
+    guard asOf == nil else { throw CommandFailure(.usage, "a state folded with --at is read-only") }
     try log.lockExclusive()
     defer { log.unlock() }
     try catchUp()

@@ -26,25 +26,28 @@ enum LagRendering {
 
 /// The `--group G [--topic T]` query that `groups describe` and `topics lag` share.
 struct LagQuery {
-  static let options = [OptionSpec.group, OptionSpec.topic.with(required: false)]
+  static let options = [OptionSpec.group, OptionSpec.topic.with(required: false), AsOf.option]
   let group: String
   let topic: String?
+  let at: LogPosition?
 
-  init(_ args: inout ParsedArguments) throws(UsageError) {
+  init(_ args: inout ParsedArguments, command: [String]) throws(UsageError) {
     group = try args.name(.group)
     topic = args.value(OptionSpec.topic)
+    at = try AsOf.parse(&args, command: command)
   }
 
   /// The rows from a DriftQ server (`/debug/topics/lag`).
   func remoteRows(_ globals: GlobalOptions, _ context: CommandContext) throws -> [BrokerDecider.LagRow]? {
-    guard let client = try globals.remote() else { return nil }
+    guard at == nil, let client = try globals.remote() else { return nil }
     return try RemoteBroker(client: client, globals: globals, context: context).lagRows(group: group, topic: topic)
   }
 
   /// The rows, after checking the topic exists (a missing topic is a broker rejection).
   func rows(_ globals: GlobalOptions, _ context: CommandContext) throws -> (BrokerState, [BrokerDecider.LagRow]) {
-    let state = try LocalBackend.open(globals, context: context).state
+    let backend = try AsOf.open(at, globals, context)
+    let state = backend.state
     if let topic, state.topics[topic] == nil { throw BrokerRejection(.topicNotFound, "topic does not exist: \(topic)") }
-    return (state, BrokerDecider.lagRows(state, group: group, topic: topic, now: context.clock()))
+    return (state, BrokerDecider.lagRows(state, group: group, topic: topic, now: AsOf.now(backend, context)))
   }
 }

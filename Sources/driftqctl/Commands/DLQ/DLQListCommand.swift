@@ -5,18 +5,20 @@ import WALFormat
 struct DLQListCommand: Command {
   static let spec = CommandSpec(
     ["dlq", "list"], abstract: "List a topic's dead-lettered messages with their DLQ metadata and redrive state.",
-    options: [.topic])
+    options: [.topic, AsOf.option])
 
   let globals: GlobalOptions
   let topic: String
+  let at: LogPosition?
 
   init(_ args: inout ParsedArguments, globals: GlobalOptions) throws(UsageError) {
     self.globals = globals
     topic = try args.name(.topic)
+    at = try AsOf.parse(&args, command: Self.spec.path)
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
-    let state = try LocalBackend.open(globals, context: context).state
+    let state = try AsOf.open(at, globals, context).state
     guard state.topics[topic] != nil else { throw BrokerRejection(.topicNotFound, "topic does not exist: \(topic)") }
     let entries = state.deadLetters[topic] ?? []
     switch globals.output {

@@ -18,7 +18,7 @@ struct GroupsDescribeCommand: Command {
 
   init(_ args: inout ParsedArguments, globals: GlobalOptions) throws(UsageError) {
     self.globals = globals
-    query = try LagQuery(&args)
+    query = try LagQuery(&args, command: Self.spec.path)
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {

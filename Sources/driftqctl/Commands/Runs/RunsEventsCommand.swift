@@ -2,16 +2,17 @@ import ReplayEngine
 import WALFormat
 
 /// `runs events`: the run's event log.
-struct RunsEventsCommand: RunIDCommand {
-  static let spec = CommandSpec(["runs", "events"], abstract: "Show the run's events (TIME NODE ATT EVENT DETAIL), or (no events).", options: [.runID])
+struct RunsEventsCommand: RunReadCommand {
+  static let spec = CommandSpec(["runs", "events"], abstract: "Show the run's events (TIME NODE ATT EVENT DETAIL), or (no events).", options: [.runID, AsOf.option])
 
   static let worksRemotely = true
   let globals: GlobalOptions
   let runID: String
+  let at: LogPosition?
 
 
   func run(in context: CommandContext) throws -> ExitStatus {
-    let run = try RunsSupport.load(runID, globals: globals, context: context).run
+    let run = try RunsSupport.load(runID, globals: globals, context: context, asOf: at).run
     switch globals.output {
     case .text:
       if run.events.isEmpty { context.stdout.line("(no events)"); return .success }

@@ -4,19 +4,21 @@ import WALFormat
 /// `runs list`: run ids, newest first, as DriftQ's `/debug/runs`.
 struct RunsListCommand: Command {
   static let limit = OptionSpec("limit", placeholder: "N", help: "At most N runs (1-500).", default: "50")
-  static let spec = CommandSpec(["runs", "list"], abstract: "List run ids, newest first (or (no runs)).", options: [limit])
+  static let spec = CommandSpec(["runs", "list"], abstract: "List run ids, newest first (or (no runs)).", options: [limit, AsOf.option])
 
   static let worksRemotely = true
   let globals: GlobalOptions
   let count: Int
+  let at: LogPosition?
 
   init(_ args: inout ParsedArguments, globals: GlobalOptions) throws(UsageError) {
     self.globals = globals
     count = Int(try args.integer(Self.limit, in: 1...500) ?? 50)
+    at = try AsOf.parse(&args, command: Self.spec.path)
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
-    if let client = try globals.remote() {
+    if at == nil, let client = try globals.remote() {
       let ids = try RemoteRuns(client: client).list(limit: count)
       switch globals.output {
       case .text:
@@ -27,7 +29,7 @@ struct RunsListCommand: Command {
       }
       return .success
     }
-    let backend = try LocalBackend.open(globals, context: context)
+    let backend = try AsOf.open(at, globals, context)
     let runs = Array(backend.runs.newestFirst.prefix(count))
     switch globals.output {
     case .text:

@@ -2,19 +2,20 @@ import ReplayEngine
 import WALFormat
 
 /// `runs status`: the Go tool's status line and node table, plus cost and what reuse saved.
-struct RunsStatusCommand: RunIDCommand {
+struct RunsStatusCommand: RunReadCommand {
   static let spec = CommandSpec(
     ["runs", "status"], abstract: "Show a run: status, tokens, dollars, dollars saved by reuse, and each node attempt.",
     discussion: "Text: run_id=… workflow_id=… status=…, a cost line, then NODE ATT STATUS DUR IN OUT ERR (tab-separated).\nA run whose process stopped shows status=interrupted (finish it with 'driftqctl runs resume').",
-    options: [.runID])
+    options: [.runID, AsOf.option])
 
   static let worksRemotely = true
   let globals: GlobalOptions
   let runID: String
+  let at: LogPosition?
 
 
   func run(in context: CommandContext) throws -> ExitStatus {
-    let (run, directory) = try RunsSupport.load(runID, globals: globals, context: context)
+    let (run, directory) = try RunsSupport.load(runID, globals: globals, context: context, asOf: at)
     let rows = run.executions.sorted { ($0.nodeID, $0.attempt) < ($1.nodeID, $1.attempt) }
     switch globals.output {
     case .text:

@@ -18,6 +18,17 @@ extension RunIDCommand {
   }
 }
 
+/// A command that reads one run, optionally as of a point in the log (`--at`).
+protocol RunReadCommand: Command {
+  init(globals: GlobalOptions, runID: String, at: LogPosition?)
+}
+
+extension RunReadCommand {
+  init(_ args: inout ParsedArguments, globals: GlobalOptions) throws(UsageError) {
+    self.init(globals: globals, runID: try args.name(.runID), at: try AsOf.parse(&args, command: Self.spec.path))
+  }
+}
+
 enum RunsSupport {
   /// The run, or exit 4 `run not found`.
   static func run(_ id: String, in backend: LocalBackend) throws -> WorkflowRun {
@@ -26,9 +37,9 @@ enum RunsSupport {
   }
 
   /// The run from the chosen backend, and its directory when local (for `interrupted`).
-  static func load(_ id: String, globals: GlobalOptions, context: CommandContext) throws -> (run: WorkflowRun, directory: String?) {
-    if let client = try globals.remote() { return (try RemoteRuns(client: client).run(id), nil) }
-    let backend = try LocalBackend.open(globals, context: context)
+  static func load(_ id: String, globals: GlobalOptions, context: CommandContext, asOf: LogPosition? = nil) throws -> (run: WorkflowRun, directory: String?) {
+    if asOf == nil, let client = try globals.remote() { return (try RemoteRuns(client: client).run(id), nil) }
+    let backend = try AsOf.open(asOf, globals, context)
     return (try run(id, in: backend), backend.directory.path)
   }
 

@@ -12,21 +12,24 @@ struct RunsTimelineCommand: Command {
   static let spec = CommandSpec(
     ["runs", "timeline"], abstract: "The Go tool's timeline of finished steps; cached is true when an output was reused.",
     discussion: "Rows are sorted by attempt, then step. With --follow, rows are printed as steps finish, in order,\nuntil the run ends.",
-    options: [.runID, follow])
+    options: [.runID, follow, AsOf.option])
 
   static let worksRemotely = true
   let globals: GlobalOptions
   let runID: String
   let following: Bool
+  let at: LogPosition?
 
   init(_ args: inout ParsedArguments, globals: GlobalOptions) throws(UsageError) {
     self.globals = globals
     runID = try args.name(.runID)
     following = args.flag(Self.follow)
+    at = try AsOf.parse(&args, command: Self.spec.path)
+    if following && at != nil { throw UsageError("--follow watches the log grow; --at looks at its past: give one", command: Self.spec.path) }
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
-    if let client = try globals.remote() {
+    if at == nil, let client = try globals.remote() {
       let remote = RemoteRuns(client: client)
       let run = try remote.run(runID)
       guard following else { return try printAll(run, context) }
@@ -36,7 +39,7 @@ struct RunsTimelineCommand: Command {
         return (try remote.run(runID), interrupted: false)
       }
     }
-    let backend = try LocalBackend.open(globals, context: context)
+    let backend = try AsOf.open(at, globals, context)
     let run = try RunsSupport.run(runID, in: backend)
     guard following else { return try printAll(run, context) }
     let watcher = DirectoryWatcher(path: backend.directory.walPath)

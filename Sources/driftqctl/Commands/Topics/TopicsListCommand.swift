@@ -4,17 +4,19 @@ import ReplayEngine
 struct TopicsListCommand: Command {
   static let spec = CommandSpec(
     ["topics", "list"], abstract: "List topics (names in text mode; partitions and message counts in JSON).",
-    options: [])
+    options: [AsOf.option])
 
   static let worksRemotely = true
   let globals: GlobalOptions
+  let at: LogPosition?
 
   init(_ args: inout ParsedArguments, globals: GlobalOptions) throws(UsageError) {
     self.globals = globals
+    at = try AsOf.parse(&args, command: Self.spec.path)
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
-    if let client = try globals.remote() {
+    if at == nil, let client = try globals.remote() {
       let names = try RemoteBroker(client: client, globals: globals, context: context).listTopics()
       switch globals.output {
       case .text:
@@ -25,7 +27,7 @@ struct TopicsListCommand: Command {
       }
       return .success
     }
-    let broker = try LocalBackend.open(globals, context: context)
+    let broker = try AsOf.open(at, globals, context)
     let topics = broker.state.topicNames.compactMap { broker.state.topics[$0] }
     func row(_ topic: TopicState) -> JSONValue {
       .object([("name", .string(topic.name)), ("partitions", .int(topic.partitionCount)), ("messages", .int(topic.messageCount))])

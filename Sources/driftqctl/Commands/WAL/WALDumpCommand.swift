@@ -36,18 +36,14 @@ struct WALDumpCommand: Command {
     if let kindText, kindFilter == nil {
       throw CommandFailure(.usage, "unknown kind \"\(kindText)\" (known: \(RecordKind.knownKinds.map(\.name).joined(separator: ", ")))")
     }
+    let start = self.start?.resolved(now: context.clock())
+    let end = self.end?.resolved(now: context.clock())
     let log = WALLog(directory: try WALDirectory.open(globals.walDirectory), options: globals.walOptions)
     if case .lsn(let lsn)? = start { try log.seek(toLSN: lsn) }
     while let logged = try log.next() {
       let record = logged.record
       if let start, !start.isReached(by: record) { continue }
-      if let end {
-        switch end {
-        case .lsn(let lsn) where record.lsn > lsn: return .success
-        case .time(let time) where record.timestamp > time: return .success
-        default: break
-        }
-      }
+      if let end, end.isPassed(by: record) { return .success }
       if let kindFilter, record.kind != kindFilter { continue }
       if let topicFilter, !RecordRendering.topics(of: record).contains(topicFilter) { continue }
       context.stdout.line(JSONWriter.encode(RecordRendering.json(logged)))
@@ -62,7 +58,7 @@ struct WALDumpCommand: Command {
       switch position {
       case nil: return fallback
       case .lsn(let n)?: return Int(clamping: n)
-      case .time?: throw CommandFailure(.usage, "positions in a DriftQ-Core WAL file are line numbers: give --from/--to as line numbers")
+      case .time?, .ago?: throw CommandFailure(.usage, "positions in a DriftQ-Core WAL file are line numbers: give --from/--to as line numbers")
       }
     }
     if let kindText, !core.knows(kind: kindText) {

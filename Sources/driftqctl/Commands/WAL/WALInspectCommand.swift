@@ -7,12 +7,14 @@ struct WALInspectCommand: Command {
   static let spec = CommandSpec(
     ["wal", "inspect"], abstract: "Summarise a WAL directory: segments, LSNs, times, kinds, topics and groups.",
     discussion: "Also reads a DriftQ-Core broker WAL file given as --wal-dir: types, topics, committed offsets,\nretry states and consume idempotency keys, folded as DriftQ-Core does on start.",
-    options: [])
+    options: [AsOf.option])
 
   let globals: GlobalOptions
+  let at: LogPosition?
 
   init(_ args: inout ParsedArguments, globals: GlobalOptions) throws(UsageError) {
     self.globals = globals
+    at = try AsOf.parse(&args, command: Self.spec.path)
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
@@ -21,7 +23,7 @@ struct WALInspectCommand: Command {
     let report = try WALVerifier.verify(try WALDirectory.open(globals.walDirectory))
     var state: BrokerState?
     var foldError: String?
-    do { state = try LocalBackend.open(globals, context: context).state } catch {
+    do { state = try AsOf.open(at, globals, context).state } catch {
       foldError = ErrorPresenter.classify(error).1
     }
     let topics = state.map { s in s.topicNames.compactMap { s.topics[$0] } } ?? []
