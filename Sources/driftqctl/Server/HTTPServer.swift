@@ -106,7 +106,6 @@ final class HTTPServer: @unchecked Sendable {
   /// Routes requests. Several pipelined produces and acks are all queued first, then waited
   /// for together: they share one write and one fdatasync, with no thread per request.
   private func decideAll(_ requests: [HTTPRequest]) -> [(String, Router.Outcome)] {
-    guard requests.count > 1 else { return requests.map { router.route($0) } }
     let prepared = requests.map { router.prepare($0) }
     router.service.wait(jobs: prepared.compactMap { if case .pending(let job, _) = $0.prepared { job } else { nil } })
     return prepared.map { ($0.route, $0.prepared.resolved(router.service)) }

@@ -16,36 +16,41 @@ struct Router {
     case stream(topic: String, group: String, owner: String, lease: Int64)
   }
 
-  func route(_ request: HTTPRequest) -> (route: String, outcome: Outcome) {
+  /// Routes a request; a produce, ack or nack is only queued for the next write (see
+  /// `Prepared`), so a client's pipelined requests can all be queued before any is waited for.
+  func prepare(_ request: HTTPRequest) -> (route: String, prepared: Prepared) {
     if let token, request.header("authorization") != "Bearer \(token)" {
-      return ("auth", .respond(.error(401, "UNAUTHENTICATED", "missing or invalid bearer token")))
+      return ("auth", .answer(.error(401, "UNAUTHENTICATED", "missing or invalid bearer token")))
     }
     // `/debug/*` errors are plain text, as DriftQ's; `/v1/*` errors are JSON.
     let plainErrors = request.path.hasPrefix("/debug/")
-    func allow(_ methods: [String], _ body: () throws -> HTTPResponse) -> Outcome {
-      guard methods.contains(request.method) else {
-        var response = plainErrors ? HTTPResponse.text(405, "method not allowed") : .error(405, "METHOD_NOT_ALLOWED", "method not allowed")
-        response.headers.append(("Allow", methods.joined(separator: ", ")))
-        return .respond(response)
-      }
-      do { return .respond(try body()) } catch {
-        return .respond(plainErrors ? .text(500, "\(error)") : .error(500, "INTERNAL", "\(error)"))
+    func refuse(_ methods: [String]) -> Prepared {
+      var response = plainErrors ? HTTPResponse.text(405, "method not allowed") : .error(405, "METHOD_NOT_ALLOWED", "method not allowed")
+      response.headers.append(("Allow", methods.joined(separator: ", ")))
+      return .answer(response)
+    }
+    func allow(_ methods: [String], _ body: () throws -> HTTPResponse) -> Prepared {
+      guard methods.contains(request.method) else { return refuse(methods) }
+      do { return .answer(try body()) } catch {
+        return .answer(plainErrors ? .text(500, "\(error)") : .error(500, "INTERNAL", "\(error)"))
       }
     }
+    func write(_ queue: () -> Prepared) -> Prepared { request.method == "POST" ? queue() : refuse(["POST"]) }
     let path = request.path
     switch path {
     case "/v1/healthz": return (path, allow(["GET"]) { v1.healthz() })
     case "/v1/version": return (path, allow(["GET"]) { v1.version() })
     case "/v1/config": return (path, allow(["GET"]) { v1.config() })
     case "/v1/topics": return (path, allow(["GET", "POST"]) { request.method == "GET" ? try v1.listTopics() : try v1.createTopic(request) })
-    case "/v1/produce", "/v1/ack", "/v1/nack", "/v1/ack-cumulative":
-      guard request.method == "POST", let prepared = queueWrite(request) else { return (path, allow(["POST"]) { HTTPResponse(status: 200) }) }
-      return (path, prepared.resolved(service))
+    case "/v1/produce": return (path, write { v1.produce(request) })
+    case "/v1/ack": return (path, write { v1.settle(request, .ack) })
+    case "/v1/nack": return (path, write { v1.settle(request, .nack) })
+    case "/v1/ack-cumulative": return (path, write { v1.settle(request, .ackCumulative) })
     case "/v1/consume":
-      guard request.method == "GET" else { return (path, allow(["GET"]) { HTTPResponse(status: 200) }) }
+      guard request.method == "GET" else { return (path, refuse(["GET"])) }
       let (error, stream) = consume.check(request)
-      if let error { return (path, .respond(error)) }
-      return (path, .stream(topic: stream.topic, group: stream.group, owner: stream.owner, lease: stream.lease))
+      if let error { return (path, .answer(error)) }
+      return (path, .done(.stream(topic: stream.topic, group: stream.group, owner: stream.owner, lease: stream.lease)))
     case "/metrics": return (path, allow(["GET"]) { metrics() })
     case "/debug/topics": return (path, allow(["GET"]) { try debugTopics() })
     case "/debug/topics/lag": return (path, allow(["GET"]) { try debugLag(request) })
@@ -65,30 +70,10 @@ struct Router {
     case "/debug/index/rollback": return (path, allow(["POST"]) { try runs.rollback(request) })
     default:
       if path.hasPrefix("/v1/") || path == "/v1" {
-        return ("/v1/*", .respond(HTTPResponse(status: 404, headers: [("Content-Type", "text/plain; charset=utf-8")], body: Array("404 page not found\n".utf8))))
+        return ("/v1/*", .answer(HTTPResponse(status: 404, headers: [("Content-Type", "text/plain; charset=utf-8")], body: Array("404 page not found\n".utf8))))
       }
-      return ("other", .respond(.error(404, "NOT_FOUND", "use /v1/* endpoints")))
+      return ("other", .answer(.error(404, "NOT_FOUND", "use /v1/* endpoints")))
     }
-  }
-
-  /// A produce, ack or nack with its decision queued for the next write; nil for others.
-  private func queueWrite(_ request: HTTPRequest) -> Prepared? {
-    switch request.path {
-    case "/v1/produce": return v1.produce(request)
-    case "/v1/ack": return v1.settle(request, .ack)
-    case "/v1/nack": return v1.settle(request, .nack)
-    case "/v1/ack-cumulative": return v1.settle(request, .ackCumulative)
-    default: return nil
-    }
-  }
-
-  /// As `route`, but a produce, ack or nack is only queued (see `Prepared`), so a client's
-  /// pipelined requests can all be queued before any is waited for.
-  func prepare(_ request: HTTPRequest) -> (route: String, prepared: Prepared) {
-    let authorized = token.map { request.header("authorization") == "Bearer \($0)" } ?? true
-    if authorized, request.method == "POST", let prepared = queueWrite(request) { return (request.path, prepared) }
-    let (route, outcome) = route(request)
-    return (route, .done(outcome))
   }
 
   /// DriftQ's `/debug/topics`: names with message counts.
