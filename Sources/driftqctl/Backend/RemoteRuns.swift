@@ -87,10 +87,11 @@ struct RemoteRuns {
     return try document(response, "runs artifact-meta")["meta"] ?? .null
   }
 
-  func artifactBytes(_ id: String) throws -> [UInt8] {
+  /// An artifact's bytes, and the content type the server sends them with (its meta's).
+  func artifact(_ id: String) throws -> (bytes: [UInt8], contentType: String?) {
     let response = try client.send("GET", "/debug/artifact-get", query: [("artifact_id", id)])
     if response.status == 404 { throw CommandFailure(.notFound, "artifact not found: \(id)") }
-    return try ok(response, "runs artifact-get").body
+    return (try ok(response, "runs artifact-get").body, response.headers["content-type"])
   }
 
   func activeIndex() throws -> String {

@@ -201,14 +201,7 @@ final class RunExecutor {
 
   /// A node's output: inline, or read back from its artifact.
   func loadOutput(_ execution: NodeExecution) throws -> JSONValue {
-    switch execution.output {
-    case .inline(let value)?: return value
-    case .artifact(let id, _)?:
-      do { return try JSONParser.parse(bytes: try artifacts.bytes(id)) } catch let error as JSONParser.Failure {
-        throw CommandFailure(.corruption, "artifact \(id) of \(execution.nodeID) is not JSON: \(error)")
-      }
-    case nil: return .null
-    }
+    try StepOutput.load(execution, read: artifacts.bytes) ?? .null
   }
 
   private func stopAll() {

@@ -24,9 +24,7 @@ struct RunsArtifactGetCommand: Command {
     let bytes: [UInt8]
     let contentType: String?
     if let client = try globals.remote() {
-      let remote = RemoteRuns(client: client)
-      bytes = try remote.artifactBytes(id)
-      contentType = (try? remote.artifactMeta(id))?["content_type"]?.stringValue
+      (bytes, contentType) = try RemoteRuns(client: client).artifact(id)
     } else {
       let store = ArtifactStore(directory: try LocalBackend.open(globals, context: context).directory.path)
       bytes = try store.bytes(id)

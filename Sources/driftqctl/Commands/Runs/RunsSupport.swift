@@ -46,22 +46,9 @@ enum RunsSupport {
   /// An attempt's output, read from its artifact when it spilled: from the directory, or
   /// from the server.
   static func output(of execution: NodeExecution, directory: String?, globals: GlobalOptions) throws -> JSONValue? {
-    switch execution.output {
-    case nil: return nil
-    case .inline(let value)?: return value
-    case .artifact(let id, _)?:
-      let bytes: [UInt8]
-      if let directory {
-        bytes = try ArtifactStore(directory: directory).bytes(id)
-      } else if let client = try globals.remote() {
-        bytes = try RemoteRuns(client: client).artifactBytes(id)
-      } else {
-        return nil
-      }
-      do { return try JSONParser.parse(bytes: bytes) } catch {
-        throw CommandFailure(.corruption, "artifact \(id) of \(execution.nodeID) is not JSON: \(error)")
-      }
-    }
+    if let directory { return try StepOutput.load(execution, read: ArtifactStore(directory: directory).bytes) }
+    guard let client = try globals.remote() else { return nil }
+    return try StepOutput.load(execution) { try RemoteRuns(client: client).artifact($0).bytes }
   }
 
   /// Starts a run on the server (DriftQ answers when it ends), then reads how it ended.
