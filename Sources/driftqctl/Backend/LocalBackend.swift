@@ -35,7 +35,9 @@ final class LocalBackend {
 
   /// Opens the directory and folds its log. A missing directory is exit 4, unless `creating`
   /// (only `topics create` creates one: every other command needs a topic, so it needs one).
-  static func open(_ globals: GlobalOptions, context: CommandContext, creating: Bool = false) throws -> LocalBackend {
+  /// With `asOf` (`--at`), the log is folded only up to that point: a read-only view of the
+  /// past, through which nothing is written.
+  static func open(_ globals: GlobalOptions, context: CommandContext, creating: Bool = false, asOf point: LogPosition? = nil) throws -> LocalBackend {
     let directory: WALDirectory
     if creating {
       let (opened, created) = try WALDirectory.openOrCreate(globals.walDirectory)
@@ -44,10 +46,11 @@ final class LocalBackend {
     } else {
       directory = try WALDirectory.open(globals.walDirectory)
     }
-    if globals.walOptions.sync == .none {
+    if globals.walOptions.sync == .none && point == nil {
       context.warn("--sync none: writes are not fsynced; a crash can lose what this command reports as written")
     }
     let broker = LocalBackend(directory: directory, globals: globals, context: context)
+    broker.asOf = point?.resolved(now: context.clock())
     try broker.catchUp()
     return broker
   }
@@ -58,17 +61,6 @@ final class LocalBackend {
       if let asOf, asOf.isPassed(by: logged.record) { return }
       try fold(logged)
     }
-  }
-
-  /// Opens the directory with its state folded only up to `point` (`--at`): a read-only view
-  /// of the past. Nothing is written through it.
-  static func open(_ globals: GlobalOptions, context: CommandContext, asOf point: LogPosition?) throws -> LocalBackend {
-    guard let point else { return try open(globals, context: context) }
-    let directory = try WALDirectory.open(globals.walDirectory)
-    let backend = LocalBackend(directory: directory, globals: globals, context: context)
-    backend.asOf = point.resolved(now: context.clock())
-    try backend.catchUp()
-    return backend
   }
 
   private func fold(_ logged: LoggedRecord) throws {
