@@ -77,42 +77,38 @@ public enum EventCodec {
     case .messagePublished:
       return .messagePublished(try decodeMessage(payload))
     case .messageDelivered:
-      var e = MessageDelivered(topic: "", group: "", partition: 0, offset: 0, owner: "", attempt: 0, leaseDeadline: WALTimestamp(nanoseconds: 0))
+      var p = Place()
+      var owner = ""
+      var attempt = 0
+      var deadline = WALTimestamp(nanoseconds: 0)
       while let (tag, v) = try r.next() {
+        if try p.take(tag, v) { continue }
         switch tag {
-        case 1: e.topic = try v.string()
-        case 2: e.group = try v.string()
-        case 3: e.partition = try v.int()
-        case 4: e.offset = try v.int64()
-        case 5: e.owner = try v.string()
-        case 6: e.attempt = try v.int()
-        case 7: e.leaseDeadline = WALTimestamp(nanoseconds: try v.signed())
+        case 5: owner = try v.string()
+        case 6: attempt = try v.int()
+        case 7: deadline = WALTimestamp(nanoseconds: try v.signed())
         default: break
         }
       }
-      return .messageDelivered(e)
+      return .messageDelivered(MessageDelivered(topic: p.topic, group: p.group, partition: p.partition, offset: p.offset, owner: owner, attempt: attempt, leaseDeadline: deadline))
     case .messageAcked, .messageNacked, .messageSkipped:
-      var topic = "", group = "", owner = "", reason = ""
-      var partition = 0
-      var offset: Int64 = 0
+      var p = Place()
+      var owner = "", reason = ""
       while let (tag, v) = try r.next() {
+        if try p.take(tag, v) { continue }
         switch tag {
-        case 1: topic = try v.string()
-        case 2: group = try v.string()
-        case 3: partition = try v.int()
-        case 4: offset = try v.int64()
         case 5: if kind == .messageSkipped { reason = try v.string() } else { owner = try v.string() }
         case 6: reason = try v.string()
         default: break
         }
       }
       if kind == .messageAcked {
-        return .messageAcked(MessageAcked(topic: topic, group: group, partition: partition, offset: offset, owner: owner))
+        return .messageAcked(MessageAcked(topic: p.topic, group: p.group, partition: p.partition, offset: p.offset, owner: owner))
       }
       if kind == .messageSkipped {
-        return .messageSkipped(MessageSkipped(topic: topic, group: group, partition: partition, offset: offset, reason: reason))
+        return .messageSkipped(MessageSkipped(topic: p.topic, group: p.group, partition: p.partition, offset: p.offset, reason: reason))
       }
-      return .messageNacked(MessageNacked(topic: topic, group: group, partition: partition, offset: offset, owner: owner, reason: reason))
+      return .messageNacked(MessageNacked(topic: p.topic, group: p.group, partition: p.partition, offset: p.offset, owner: owner, reason: reason))
     case .messageDeadLettered:
       var group = "", source = MessageOrigin(topic: "", partition: 0, offset: 0), partitions = 1
       var copy: MessagePublished?
@@ -140,17 +136,9 @@ public enum EventCodec {
       guard let message else { throw ReplayError(.badPayload, "redrive record without its message") }
       return .messageRedriven(MessageRedriven(from: from, message: message))
     case .groupSeeked:
-      var e = GroupSeeked(topic: "", group: "", partition: 0, offset: 0)
-      while let (tag, v) = try r.next() {
-        switch tag {
-        case 1: e.topic = try v.string()
-        case 2: e.group = try v.string()
-        case 3: e.partition = try v.int()
-        case 4: e.offset = try v.int64()
-        default: break
-        }
-      }
-      return .groupSeeked(e)
+      var p = Place()
+      while let (tag, v) = try r.next() { _ = try p.take(tag, v) }
+      return .groupSeeked(GroupSeeked(topic: p.topic, group: p.group, partition: p.partition, offset: p.offset))
     default:
       return nil
     }
@@ -344,5 +332,25 @@ extension FieldWriter {
     string(2, group)
     varint(3, UInt64(partition))
     varint(4, UInt64(offset))
+  }
+}
+
+/// Tags 1–4 of a per-group message event (what `FieldWriter.place` writes), read back.
+struct Place {
+  var topic = ""
+  var group = ""
+  var partition = 0
+  var offset: Int64 = 0
+
+  /// Reads `value` when `tag` is one of the four; false for any other tag.
+  mutating func take(_ tag: UInt64, _ value: FieldReader.Value) throws(ReplayError) -> Bool {
+    switch tag {
+    case 1: topic = try value.string()
+    case 2: group = try value.string()
+    case 3: partition = try value.int()
+    case 4: offset = try value.int64()
+    default: return false
+    }
+    return true
   }
 }
