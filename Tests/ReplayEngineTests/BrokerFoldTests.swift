@@ -193,6 +193,8 @@ struct Harness {
       .messageDelivered(MessageDelivered(topic: "t", group: "g", partition: 1, offset: 9, owner: "o", attempt: 2, leaseDeadline: WALTimestamp(nanoseconds: -3))),
       .messageAcked(MessageAcked(topic: "t", group: "g", partition: 1, offset: 9, owner: "o")),
       .messageNacked(MessageNacked(topic: "t", group: "g", partition: 1, offset: 9, owner: "o", reason: "why")),
+      .messageSkipped(MessageSkipped(topic: "t", group: "g", partition: 2, offset: 4, reason: "idempotency_key_committed")),
+      .groupSeeked(GroupSeeked(topic: "t", group: "g", partition: 2, offset: 7)),
     ]
     for event in events {
       let (kind, payload) = EventCodec.encode(event)
