@@ -42,9 +42,10 @@ struct GlobalOptions: Sendable {
   var walOptions: WALOptions
   /// The server to talk to (nil: the local directory).
   var baseURL: String?
-  var requestTimeoutMs: Int64
   /// `--timeout` as given: the only limit on a synchronous run (nil: wait for its end).
   var runTimeoutMs: Int64?
+  /// How long to wait for any other answer.
+  var requestTimeoutMs: Int64 { runTimeoutMs ?? 5000 }
 
   init(_ args: inout ParsedArguments) throws(UsageError) {
     walDirectory = args.value(.walDirectory) ?? "./driftq-data"
@@ -60,7 +61,6 @@ struct GlobalOptions: Sendable {
     walOptions = options
     baseURL = args.value(.baseURL)
     runTimeoutMs = try args.duration(.timeout)
-    requestTimeoutMs = runTimeoutMs ?? 5000
   }
 
   /// The HTTP client for `--base-url`, or nil for the local backend.
