@@ -89,10 +89,14 @@ import WALFormat
   @Test func corruptionIsThrownWithItsPlace() throws {
     let dir = TemporaryDirectory("log")
     var rng = TestSeed.generator(for: "log-corrupt")
-    try WALFixtureBuilder.makeDirectory(at: dir.path, records: WALFixtureBuilder.randomRecords(count: 6, maxPayload: 50, using: &rng))
+    var records = WALFixtureBuilder.randomRecords(count: 6, maxPayload: 50, using: &rng)
+    // The first record needs a payload byte to damage: with an empty one, the byte after its
+    // header would be the second frame's.
+    if records[0].payload.isEmpty { records[0].payload = [0x5A] }
+    try WALFixtureBuilder.makeDirectory(at: dir.path, records: records)
     let segment = dir.appending("wal/" + SegmentName.fileName(baseLSN: 1))
     var bytes = FileBytes.read(segment)
-    bytes[SegmentHeader.size + RecordFrame.headerSize] ^= 0x01  // first payload byte (or padding)
+    bytes[SegmentHeader.size + RecordFrame.headerSize] ^= 0x01  // first payload byte
     FileBytes.write(segment, bytes)
     let error = #expect(throws: WALError.self) { _ = try WALFixtureBuilder.readAll(dir.path) }
     #expect(error?.code == .corruption)
