@@ -54,7 +54,7 @@ extension BrokerDecider {
       again.sort { $0.offset < $1.offset }
 
       for due in again where room() {
-        guard let stored = topicState.partitions[partition][safe: Int(due.offset)] else { continue }
+        guard let stored = topicState.partitions[partition][safe: due.offset] else { continue }
         let origin = MessageOrigin(topic: topic, partition: partition, offset: due.offset)
         if let policy = stored.retryPolicy, policy.maxAttempts > 0, due.attempts >= policy.maxAttempts {
           decision.events.append(.messageDeadLettered(try deadLetter(
@@ -86,7 +86,7 @@ extension BrokerDecider {
       let head = topicState.headOffset(partition)
       // A held message blocks the ones after it: first deliveries stay in order.
       scan: while offset < head && room() {
-        guard let stored = topicState.partitions[partition][safe: Int(offset)] else { break }
+        guard let stored = topicState.partitions[partition][safe: offset] else { break }
         let origin = MessageOrigin(topic: topic, partition: partition, offset: offset)
         if let expiry = stored.deadline, expiry <= now {
           decision.events.append(.messageDeadLettered(try deadLetter(
@@ -143,7 +143,7 @@ extension BrokerDecider {
     for (partition, cursor) in groupState.partitions.enumerated() {
       for lease in cursor.inflight.values { consider(lease.leaseDeadline) }
       for (offset, retry) in cursor.retries {
-        let wait = topicState.partitions[safe: partition]?[safe: Int(offset)]?.retryPolicy?.backoff(beforeRetry: retry.attempts) ?? 0
+        let wait = topicState.partitions[safe: partition]?[safe: offset]?.retryPolicy?.backoff(beforeRetry: retry.attempts) ?? 0
         consider(retry.since.adding(milliseconds: wait))
       }
     }

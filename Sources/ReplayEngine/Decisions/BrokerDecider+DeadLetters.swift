@@ -68,7 +68,7 @@ extension BrokerDecider {
     for entry in entries {
       guard let index = state.deadLetterIndex[entry.copy], let current = state.deadLetters[index.source]?[safe: index.index],
         current.redrivenTo == nil,
-        let stored = state.topics[entry.copy.topic]?.partitions[safe: entry.copy.partition]?[safe: Int(entry.copy.offset)]
+        let stored = state.topics[entry.copy.topic]?.partitions[safe: entry.copy.partition]?[safe: entry.copy.offset]
       else { continue }
       let copy = try loader(stored)
       let destination = target ?? entry.info.originalTopic

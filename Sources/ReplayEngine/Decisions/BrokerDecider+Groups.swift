@@ -31,16 +31,21 @@ extension BrokerDecider {
     for partition in 0..<topicState.partitionCount where only == nil || only == partition {
       let cursor = state.cursor(topic: topic, group: group, partition: partition)
       let head = topicState.headOffset(partition)
+      let start = topicState.partitions[partition].startOffset
       let destination: Int64
       switch target {
-      case .earliest: destination = 0
+      case .earliest: destination = start
       case .latest: destination = head
       case .offset(let n):
-        guard n >= 0, n <= head else { throw BrokerRejection(.invalidArgument, "offset \(n) is beyond the head of \(topic)/\(partition) (\(head))") }
+        guard n >= start, n <= head else {
+          throw BrokerRejection(.invalidArgument, n < start
+            ? "offset \(n) of \(topic)/\(partition) was compacted away (the partition starts at \(start))"
+            : "offset \(n) is beyond the head of \(topic)/\(partition) (\(head))")
+        }
         destination = n
       case .time(let t):
         let messages = topicState.partitions[partition]
-        destination = Int64(messages.firstIndex { $0.publishedAt >= t } ?? messages.count)
+        destination = messages.firstIndex { $0.publishedAt >= t } ?? messages.endIndex
       }
       let step = SeekStep(partition: partition, from: cursor.committed + 1, to: destination, discarded: cursor.inflight.count + cursor.retries.count)
       plan.append(step)

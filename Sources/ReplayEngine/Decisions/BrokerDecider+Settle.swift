@@ -58,7 +58,7 @@ extension BrokerDecider {
     settled.insert(MessageRef(partition: partition, offset: offset))
     let text = reason.isEmpty ? "nack" : reason
     var events: [BrokerEvent] = [.messageNacked(MessageNacked(topic: topic, group: group, partition: partition, offset: offset, owner: owner, reason: text))]
-    if let stored = state.topics[topic]?.partitions[safe: partition]?[safe: Int(offset)],
+    if let stored = state.topics[topic]?.partitions[safe: partition]?[safe: offset],
       let policy = stored.retryPolicy, policy.maxAttempts > 0, delivery.attempt >= policy.maxAttempts
     {
       let chain = delivery.lastError.isEmpty ? text : delivery.lastError + " | " + text

@@ -128,8 +128,8 @@ public enum BrokerDecider {
     }
     if topic.limits.maxBufferedBytes > 0 {
       let messages = topic.partitions[slot.partition]
-      let consumed = floor > 0 ? messages[Int(floor) - 1].cumulativeBytes : 0
-      let bytes = (messages.last?.cumulativeBytes ?? 0) - consumed + pending.bytes[slot, default: 0] + Int64(size)
+      let consumed = messages.cumulativeBytes(through: floor - 1)
+      let bytes = messages.cumulativeBytes(through: head - 1) - consumed + pending.bytes[slot, default: 0] + Int64(size)
       if bytes > topic.limits.maxBufferedBytes {
         return .init(.resourceExhausted, "producer overload: partition_buffer_bytes_full (\(topic.name)/\(slot.partition) would hold \(bytes) unconsumed bytes; --max-buffered-bytes is \(topic.limits.maxBufferedBytes))")
       }

@@ -11,6 +11,7 @@ public enum BrokerEvent: Sendable, Equatable {
   case messageRedriven(MessageRedriven)
   case messageSkipped(MessageSkipped)
   case groupSeeked(GroupSeeked)
+  case logCompacted(LogCompacted)
 }
 
 public struct TopicCreated: Sendable, Equatable {

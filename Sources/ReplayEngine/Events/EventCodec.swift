@@ -45,6 +45,8 @@ public enum EventCodec {
     case .groupSeeked(let e):
       w.place(e.topic, e.group, e.partition, e.offset)
       return (.groupSeeked, w.bytes)
+    case .logCompacted(let e):
+      return (.logCompacted, e.encoded)
     }
   }
 
@@ -139,6 +141,8 @@ public enum EventCodec {
       var p = Place()
       while let (tag, v) = try r.next() { _ = try p.take(tag, v) }
       return .groupSeeked(GroupSeeked(topic: p.topic, group: p.group, partition: p.partition, offset: p.offset))
+    case .logCompacted:
+      return .logCompacted(try LogCompacted(decoding: payload))
     default:
       return nil
     }

@@ -11,12 +11,15 @@ extension RecordKind {
   public static let messageRedriven = RecordKind(rawValue: 7)
   public static let messageSkipped = RecordKind(rawValue: 8)
   public static let groupSeeked = RecordKind(rawValue: 9)
+  /// Written by `wal compact` where the records it dropped were (see `LogCompacted`).
+  public static let logCompacted = RecordKind(rawValue: 10)
 
   static let names: [RecordKind: String] = [
     .topicCreated: "topic_created", .messagePublished: "message_published",
     .messageDelivered: "message_delivered", .messageAcked: "message_acked",
     .messageNacked: "message_nacked", .messageDeadLettered: "message_dead_lettered",
     .messageRedriven: "message_redriven", .messageSkipped: "message_skipped", .groupSeeked: "group_seeked",
+    .logCompacted: "log_compacted",
     .runEvent: "run_event", .indexPointer: "index_pointer",
   ]
 

@@ -62,7 +62,7 @@ extension BrokerState {
         }
         cursor.inflight[e.offset] = Delivery(
           owner: e.owner, attempt: e.attempt, leaseDeadline: e.leaseDeadline, deliveredAt: time, lastError: lastError)
-        cursor.lastDeliveredAt = time
+        cursor.lastDeliveredAt = max(cursor.lastDeliveredAt ?? time, time)
       }
       if let tag {
         consumeKeys[ConsumeKey(tag: tag, topic: e.topic, group: e.group)] = ConsumeKeyState(
@@ -97,44 +97,64 @@ extension BrokerState {
       }
 
     case .messageDeadLettered(let e):
+      // Compaction keeps this record while either half is still held; the half below its
+      // partition's start was settled and dropped, so it is not applied again.
       let source = e.source
-      try updateCursor(topic: source.topic, group: e.group, partition: source.partition, offset: source.offset, time: time) { cursor throws(ReplayError) in
-        guard !cursor.isAcked(source.offset) else { throw ReplayError(.inconsistent, "dead-letter of offset \(source.offset), already settled") }
-        if source.offset == cursor.nextNew { cursor.nextNew += 1 }
-        cursor.settle(source.offset)
+      if !isCompactedAway(source) {
+        try updateCursor(topic: source.topic, group: e.group, partition: source.partition, offset: source.offset, time: time) { cursor throws(ReplayError) in
+          guard !cursor.isAcked(source.offset) else { throw ReplayError(.inconsistent, "dead-letter of offset \(source.offset), already settled") }
+          if source.offset == cursor.nextNew { cursor.nextNew += 1 }
+          cursor.settle(source.offset)
+        }
+        try setConsumeKey(.failed, topic: source.topic, group: e.group, partition: source.partition, offset: source.offset)
       }
-      try setConsumeKey(.failed, topic: source.topic, group: e.group, partition: source.partition, offset: source.offset)
       if topics[e.copy.topic] == nil {
         try createTopic(e.copy.topic, partitions: e.dlqPartitions, limits: ProducerLimits(), time: time)
       }
+      let copy = MessageOrigin(topic: e.copy.topic, partition: e.copy.partition, offset: e.copy.offset)
+      guard !isCompactedAway(copy) else { break }
       try appendMessage(summary(of: e.copy), lsn: lsn, time: time, position: position, registerKey: false)
       guard let info = e.copy.envelope.dlq else { throw ReplayError(.inconsistent, "dead-letter copy without DLQ metadata") }
-      let copy = MessageOrigin(topic: e.copy.topic, partition: e.copy.partition, offset: e.copy.offset)
       let tag = e.copy.envelope.idempotencyKey.isEmpty ? nil : IdempotencyTag(tenant: e.copy.envelope.tenantID, key: e.copy.envelope.idempotencyKey)
       deadLetters[source.topic, default: []].append(DeadLetterEntry(copy: copy, info: info, idempotency: tag, key: e.copy.key))
       deadLetterIndex[copy] = (source.topic, deadLetters[source.topic, default: []].count - 1)
 
     case .messageRedriven(let e):
-      guard let (source, index) = deadLetterIndex[e.from], deadLetters[source]?[safe: index]?.redrivenTo == nil else {
+      let from = isCompactedAway(e.from) ? nil : deadLetterIndex[e.from]
+      if from == nil && !isCompactedAway(e.from) || from.map({ deadLetters[$0.source]?[safe: $0.index]?.redrivenTo != nil }) == true {
         throw ReplayError(.inconsistent, "redrive of \(e.from.topic)/\(e.from.partition)@\(e.from.offset), which is not an unredriven DLQ message")
       }
-      try appendMessage(summary(of: e.message), lsn: lsn, time: time, position: position, registerKey: false)
-      deadLetters[source]?[index].redrivenTo = MessageOrigin(topic: e.message.topic, partition: e.message.partition, offset: e.message.offset)
-      deadLetters[source]?[index].redrivenAt = time
+      let republished = MessageOrigin(topic: e.message.topic, partition: e.message.partition, offset: e.message.offset)
+      if !isCompactedAway(republished) {
+        try appendMessage(summary(of: e.message), lsn: lsn, time: time, position: position, registerKey: false)
+      }
+      if let (source, index) = from {
+        deadLetters[source]?[index].redrivenTo = republished
+        deadLetters[source]?[index].redrivenAt = time
+      }
+
+    case .logCompacted(let e):
+      applyCompaction(e)
 
     case .groupSeeked(let e):
       guard let topic = topics[e.topic], topic.partitions.indices.contains(e.partition),
-        e.offset >= 0, e.offset <= topic.headOffset(e.partition)
+        e.offset >= topic.partitions[e.partition].startOffset, e.offset <= topic.headOffset(e.partition)
       else { throw ReplayError(.inconsistent, "seek of \(e.group) to \(e.topic)/\(e.partition)@\(e.offset), out of range") }
       let key = GroupKey(topic: e.topic, group: e.group)
-      var state = groups[key] ?? GroupState(key: key, partitions: Array(repeating: PartitionCursor(), count: topic.partitionCount), lastActivity: time)
+      var state = groups[key] ?? newGroup(key, on: topic, at: time)
       state.partitions[e.partition] = PartitionCursor(position: e.offset)
-      state.lastActivity = time
+      state.lastActivity = max(state.lastActivity, time)
       groups[key] = state
     }
   }
 
   // MARK: - Pieces
+
+  /// Whether `origin` lies below its partition's start: compaction dropped it.
+  func isCompactedAway(_ origin: MessageOrigin) -> Bool {
+    guard let partition = topics[origin.topic]?.partitions[safe: origin.partition] else { return false }
+    return origin.offset < partition.startOffset
+  }
 
   private mutating func createTopic(_ name: String, partitions: Int, limits: ProducerLimits, time: WALTimestamp) throws(ReplayError) {
     if let existing = topics[name] {
@@ -146,7 +166,7 @@ extension BrokerState {
     guard (1...NameRules.maximumPartitions).contains(partitions) else {
       throw ReplayError(.inconsistent, "topic \(name) has \(partitions) partitions")
     }
-    topics[name] = TopicState(name: name, partitions: Array(repeating: [], count: partitions), createdAt: time, limits: limits)
+    topics[name] = TopicState(name: name, partitions: Array(repeating: PartitionLog(), count: partitions), createdAt: time, limits: limits)
   }
 
   private func summary(of e: MessagePublished) -> EventCodec.PublicationSummary {
@@ -154,7 +174,7 @@ extension BrokerState {
   }
 
   private func message(_ topic: String, _ partition: Int, _ offset: Int64) throws(ReplayError) -> StoredMessage {
-    guard let message = topics[topic]?.partitions[safe: partition]?[safe: Int(offset)] else {
+    guard let message = topics[topic]?.partitions[safe: partition]?[safe: offset] else {
       throw ReplayError(.inconsistent, "event for \(topic)/\(partition)@\(offset), which does not exist")
     }
     return message
@@ -171,12 +191,10 @@ extension BrokerState {
       throw ReplayError(.inconsistent, "message at offset \(e.offset) of \(e.topic)/\(e.partition), expected \(topic.headOffset(e.partition))")
     }
     let tag = e.envelope.idempotencyKey.isEmpty ? nil : IdempotencyTag(tenant: e.envelope.tenantID, key: e.envelope.idempotencyKey)
-    let before = topic.partitions[e.partition].last?.cumulativeBytes ?? 0
     // Mutate in place through the dictionary so the partition array is not copied.
     topics[e.topic]?.partitions[e.partition].append(StoredMessage(
       position: position, lsn: lsn, publishedAt: time, retryPolicy: e.envelope.retryPolicy,
-      deadline: e.envelope.dlq == nil ? e.envelope.deadline : nil, bytes: e.bytes,
-      cumulativeBytes: before + Int64(e.bytes), idempotency: tag))
+      deadline: e.envelope.dlq == nil ? e.envelope.deadline : nil, bytes: e.bytes, idempotency: tag))
     if registerKey, let tag {
       let key = ProduceKey(tag: tag, topic: e.topic)
       if produceKeys[key] == nil { produceKeys[key] = MessageOrigin(topic: e.topic, partition: e.partition, offset: e.offset) }
@@ -203,19 +221,18 @@ extension BrokerState {
     guard topic.partitions.indices.contains(partition) else {
       throw ReplayError(.inconsistent, "event for partition \(partition) of \(name), which has \(topic.partitionCount)")
     }
-    guard offset >= 0, offset < topic.headOffset(partition) else {
-      throw ReplayError(.inconsistent, "event for offset \(offset) of \(name)/\(partition), beyond its head")
+    guard offset >= topic.partitions[partition].startOffset, offset < topic.headOffset(partition) else {
+      throw ReplayError(.inconsistent, "event for offset \(offset) of \(name)/\(partition), outside \(topic.partitions[partition].startOffset)..<\(topic.headOffset(partition))")
     }
     let key = GroupKey(topic: name, group: group)
-    var state = groups.removeValue(forKey: key)
-      ?? GroupState(key: key, partitions: Array(repeating: PartitionCursor(), count: topic.partitionCount), lastActivity: time)
+    var state = groups.removeValue(forKey: key) ?? newGroup(key, on: topic, at: time)
     do {
       try change(&state.partitions[partition])
     } catch {
       groups[key] = state
       throw error
     }
-    state.lastActivity = time
+    state.lastActivity = max(state.lastActivity, time)
     groups[key] = state
   }
 }

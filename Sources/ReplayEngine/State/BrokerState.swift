@@ -25,7 +25,13 @@ public struct BrokerState: Sendable {
 
   /// The cursor of `group` on `topic`'s `partition`; a fresh one if the group never consumed.
   public func cursor(topic: String, group: String, partition: Int) -> PartitionCursor {
-    groups[GroupKey(topic: topic, group: group)]?.partitions[safe: partition] ?? PartitionCursor()
+    groups[GroupKey(topic: topic, group: group)]?.partitions[safe: partition]
+      ?? PartitionCursor(position: topics[topic]?.partitions[safe: partition]?.startOffset ?? 0)
+  }
+
+  /// A new group on `topic`: each cursor at its partition's first held offset.
+  func newGroup(_ key: GroupKey, on topic: TopicState, at time: WALTimestamp) -> GroupState {
+    GroupState(key: key, partitions: topic.partitions.map { PartitionCursor(position: $0.startOffset) }, lastActivity: time)
   }
 }
 

@@ -22,10 +22,10 @@ public struct IdempotencyTag: Sendable, Hashable {
   public var key: String
 }
 
-/// A topic: its partitions, each a list of messages whose index is the offset.
+/// A topic: its partitions, each a log of messages indexed by offset.
 public struct TopicState: Sendable {
   public var name: String
-  public var partitions: [[StoredMessage]]
+  public var partitions: [PartitionLog]
   public var createdAt: WALTimestamp
   public var limits: ProducerLimits
 
@@ -33,5 +33,5 @@ public struct TopicState: Sendable {
   public var messageCount: Int { partitions.reduce(0) { $0 + $1.count } }
 
   /// The next offset of a partition (its number of messages).
-  public func headOffset(_ partition: Int) -> Int64 { Int64(partitions[partition].count) }
+  public func headOffset(_ partition: Int) -> Int64 { partitions[partition].endIndex }
 }

@@ -106,10 +106,43 @@ public struct WALDirectory: Sendable {
     }
   }
 
-  /// The segment files, in LSN order.
+  /// The segment files, in LSN order, without the leftovers a compaction superseded.
   /// - Throws: `.foreignData` for a file in `wal/` that is not a segment (`.broken` copies
   ///   and `.tmp` files are ignored) or a segment that is not a regular file.
   public func segments() throws(WALError) -> [SegmentFile] {
+    try segmentsAndLeftovers().segments
+  }
+
+  /// The live segments, and the files inside the span of a compacted first segment: what a
+  /// compaction replaced but had not yet removed when it stopped. Only the first segment can
+  /// be compacted (compaction rewrites a prefix), so one header read tells.
+  public func segmentsAndLeftovers() throws(WALError) -> (segments: [SegmentFile], leftovers: [SegmentFile]) {
+    let files = try allSegmentFiles()
+    guard let first = files.first, files.count > 1, let end = Self.compactedEnd(of: first) else { return (files, []) }
+    let leftovers = files.dropFirst().filter { $0.baseLSN <= end }
+    return (files.filter { !leftovers.contains($0) }, Array(leftovers))
+  }
+
+  /// The last LSN a compacted segment covers, or nil (an ordinary or unreadable header,
+  /// which the reader reports in its place).
+  static func compactedEnd(of file: SegmentFile) -> UInt64? {
+    guard let bytes = try? Syscalls.readSmallFile(file.path, limit: SegmentHeader.size),
+      let header = try? SegmentHeader(parsing: bytes)
+    else { return nil }
+    return header.endLSN
+  }
+
+  /// Identifies a segment file (its inode; nil when missing). Compaction replaces the first
+  /// segment under the same name, so a changed identity tells a process holding record
+  /// positions that they are stale.
+  public func identity(of file: SegmentFile) throws(WALError) -> Int? {
+    do { return try Syscalls.directoryStamp(file.path)[4] } catch {
+      if error == .noSuchFile { return nil }
+      throw .io("stat", file.path, error)
+    }
+  }
+
+  private func allSegmentFiles() throws(WALError) -> [SegmentFile] {
     let names: [String]
     do { names = try Syscalls.listDirectory(walPath) } catch {
       if error == .noSuchFile { return [] }

@@ -7,26 +7,40 @@
 /// |     10 |    2 | format minor version (0)                            |
 /// |     12 |    4 | salt: random per segment, seeds every frame CRC     |
 /// |     16 |    8 | base LSN: the LSN of the segment's first record     |
-/// |     24 |    4 | reserved, zero                                      |
+/// |     24 |    4 | span: 0, or for a compacted segment the LSNs it covers |
 /// |     28 |    4 | CRC32C of bytes 0..<28                              |
 ///
 /// The salt makes bytes left over from another segment (or another directory) fail their
 /// checksums, so stale data can never pass for a record.
+///
+/// A compacted segment (minor version 1, span > 0) replaces every segment whose records lie
+/// in `baseLSN ..< baseLSN + span`: its LSNs increase but may skip the records compaction
+/// dropped, and any older segment file inside its span is superseded (a leftover of a swap).
 public struct SegmentHeader: Sendable, Equatable {
   public static let size = 32
   public static let magic: [UInt8] = Array("DRIFTQWL".utf8)
   public static let majorVersion: UInt16 = 1
   public static let minorVersion: UInt16 = 0
+  /// The minor version of a compacted segment, which older readers would see as LSN gaps.
+  public static let compactedMinorVersion: UInt16 = 1
 
   public var salt: UInt32
   public var baseLSN: UInt64
   public var major: UInt16 = SegmentHeader.majorVersion
   public var minor: UInt16 = SegmentHeader.minorVersion
+  /// The LSNs a compacted segment covers; 0 for a segment written by appends.
+  public var span: UInt32 = 0
 
-  public init(salt: UInt32, baseLSN: UInt64) {
+  public init(salt: UInt32, baseLSN: UInt64, span: UInt32 = 0) {
     self.salt = salt
     self.baseLSN = baseLSN
+    self.span = span
+    if span > 0 { minor = Self.compactedMinorVersion }
   }
+
+  public var isCompacted: Bool { span > 0 }
+  /// The last LSN a compacted segment covers (nil for an ordinary segment).
+  public var endLSN: UInt64? { span > 0 ? baseLSN + UInt64(span) - 1 : nil }
 
   public func encode(into writer: inout ByteWriter) {
     let start = writer.count
@@ -35,7 +49,7 @@ public struct SegmentHeader: Sendable, Equatable {
     writer.write(littleEndian: minor)
     writer.write(littleEndian: salt)
     writer.write(littleEndian: baseLSN)
-    writer.write(littleEndian: UInt32(0))
+    writer.write(littleEndian: span)
     let crc = writer.bytes.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[start..<start + 28])) }
     writer.write(littleEndian: crc)
   }
@@ -69,7 +83,7 @@ public struct SegmentHeader: Sendable, Equatable {
       minor = try reader.readInteger(littleEndian: UInt16.self)
       salt = try reader.readInteger(littleEndian: UInt32.self)
       baseLSN = try reader.readInteger(littleEndian: UInt64.self)
-      _ = try reader.readInteger(littleEndian: UInt32.self)
+      span = try reader.readInteger(littleEndian: UInt32.self)
       let stored = try reader.readInteger(littleEndian: UInt32.self)
       let computed = CRC32C.checksum(Array(bytes[0..<28]))
       guard stored == computed else { throw Problem.checksum(stored: stored, computed: computed) }

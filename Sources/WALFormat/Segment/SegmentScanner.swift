@@ -114,7 +114,11 @@ public final class SegmentScanner {
   /// Reads the next frame, or reports the end or damage. Advances only past valid frames.
   public func step() throws(WALError) -> Step {
     var available = try fill(at: offset, count: RecordFrame.headerSize)
-    if available == 0 { return .end }
+    if available == 0 {
+      // A compacted segment accounts for every LSN of its span, kept or not.
+      if let end = header.endLSN, expectedLSN <= end { expectedLSN = end + 1 }
+      return .end
+    }
     while true {
       let local = offset - storageStart
       let salt = header.salt
@@ -123,13 +127,13 @@ public final class SegmentScanner {
       }
       switch decoding {
       case .frame(let frameHeader, let payloadStart, let frameLength):
-        guard frameHeader.lsn == expectedLSN else {
+        guard frameHeader.lsn == expectedLSN || isSkippedAhead(frameHeader.lsn) else {
           return .damaged(FrameDamage(offset: offset, lsn: frameHeader.lsn, reason: .unexpectedLSN(expected: expectedLSN, found: frameHeader.lsn)))
         }
         payloadRange = (local + payloadStart)..<(local + payloadStart + frameHeader.payloadLength)
         let at = offset
         offset += frameLength
-        expectedLSN += 1
+        expectedLSN = frameHeader.lsn + 1
         return .frame(frameHeader, offset: at, length: frameLength)
       case .needMoreBytes(let required):
         let more = try fill(at: offset, count: required)
@@ -142,6 +146,13 @@ public final class SegmentScanner {
         return .damaged(damage)
       }
     }
+  }
+
+  /// Whether `lsn` is a legal jump forward: only a compacted segment skips LSNs, and only
+  /// within its span.
+  private func isSkippedAhead(_ lsn: UInt64) -> Bool {
+    guard let end = header.endLSN else { return false }
+    return lsn > expectedLSN && lsn <= end
   }
 
   /// The payload of the frame the last `step()` returned.

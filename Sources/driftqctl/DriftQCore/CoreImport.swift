@@ -96,13 +96,13 @@ struct CoreImport {
       guard let native = imported.topics[topic] else { found.append("topic \(topic) missing"); continue }
       if native.partitionCount != max(1, partitions.count) { found.append("topic \(topic): \(native.partitionCount) partitions, expected \(partitions.count)") }
       for (partition, messages) in partitions.enumerated() {
-        let stored = native.partitions[safe: partition] ?? []
+        let stored = native.partitions[safe: partition] ?? PartitionLog()
         guard stored.count == messages.count else {
           found.append("\(topic)/\(partition): \(stored.count) messages, expected \(messages.count)")
           continue
         }
         for (index, message) in messages.enumerated() {
-          let copy = try load(stored[index].position)
+          let copy = try load(stored[stored.startOffset + Int64(index)].position)
           if copy.key != message.key || copy.value != message.value || copy.envelope != message.envelope {
             found.append("\(topic)/\(partition)@\(index) differs from DriftQ-Core offset \(message.offset)")
           }

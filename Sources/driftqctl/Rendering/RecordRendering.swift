@@ -43,6 +43,11 @@ enum RecordRendering {
       members += [("group", .string(e.group)), ("source", PayloadRendering.origin(e.source))] + message(e.copy)
     case .messageRedriven(let e)?:
       members += [("from", PayloadRendering.origin(e.from))] + message(e.message)
+    case .logCompacted(let e)?:
+      members.append(("starts", .array(e.starts.map {
+        .object([("topic", .string($0.topic)), ("partition", .int($0.partition)), ("offset", .int($0.offset))])
+      })))
+      members.append(("groups", .array(e.groups.map { .object([("topic", .string($0.topic)), ("group", .string($0.group))]) })))
     case nil:
       members.append(("payload_bytes", .int(record.payload.count)))
       appendBytes("payload", record.payload, to: &members)
@@ -78,6 +83,7 @@ enum RecordRendering {
     case .messageNacked(let e)?: return [e.topic]
     case .messageSkipped(let e)?: return [e.topic]
     case .groupSeeked(let e)?: return [e.topic]
+    case .logCompacted(let e)?: return Array(Set(e.starts.map(\.topic) + e.groups.map(\.topic))).sorted()
     case .messageDeadLettered(let e)?: return [e.source.topic, e.copy.topic]
     case .messageRedriven(let e)?: return [e.from.topic, e.message.topic]
     case nil: return []

@@ -66,7 +66,7 @@ struct ConsumeStream {
   private func items(_ leases: [MessageDelivered], topic: String, group: String) throws -> String {
     let found = try service.read { broker, _ in
       leases.map { lease in
-        (broker.topics[topic]?.partitions[safe: lease.partition]?[safe: Int(lease.offset)]?.position,
+        (broker.topics[topic]?.partitions[safe: lease.partition]?[safe: lease.offset]?.position,
          broker.cursor(topic: topic, group: group, partition: lease.partition).inflight[lease.offset]?.lastError ?? "")
       }
     }

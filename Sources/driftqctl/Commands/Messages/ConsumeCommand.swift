@@ -101,7 +101,7 @@ struct ConsumeCommand: Command {
   }
 
   private func print(_ lease: MessageDelivered, _ broker: LocalBackend, _ context: CommandContext) throws {
-    guard let stored = broker.state.topics[topic]?.partitions[safe: lease.partition]?[safe: Int(lease.offset)] else {
+    guard let stored = broker.state.topics[topic]?.partitions[safe: lease.partition]?[safe: lease.offset] else {
       throw CommandFailure(.failure, "leased message \(topic)/\(lease.partition)@\(lease.offset) is missing from state")
     }
     let message = try broker.message(at: stored.position)

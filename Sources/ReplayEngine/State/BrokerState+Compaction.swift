@@ -1,0 +1,53 @@
+import WALFormat
+
+extension BrokerState {
+  /// Folds a `log_compacted` record: groups its dropped records carried come back, then each
+  /// trimmed partition forgets what lies below its new start.
+  mutating func applyCompaction(_ e: LogCompacted) {
+    for activity in e.groups {
+      guard let topic = topics[activity.topic], topic.partitionCount == activity.partitions else { continue }
+      let key = GroupKey(topic: activity.topic, group: activity.group)
+      var state = groups[key] ?? newGroup(key, on: topic, at: activity.lastActivity)
+      state.lastActivity = max(state.lastActivity, activity.lastActivity)
+      for (partition, time) in activity.lastDeliveredAt.enumerated() {
+        guard let time, state.partitions.indices.contains(partition) else { continue }
+        state.partitions[partition].lastDeliveredAt = max(state.partitions[partition].lastDeliveredAt ?? time, time)
+      }
+      groups[key] = state
+    }
+    for start in e.starts { trim(topic: start.topic, partition: start.partition, to: start.offset, cumulativeBytes: start.cumulativeBytes) }
+  }
+
+  /// Every group settles every offset of the partition below `offset`, and the messages there,
+  /// their DLQ entries and idempotency keys are forgotten.
+  private mutating func trim(topic name: String, partition: Int, to offset: Int64, cumulativeBytes: Int64) {
+    guard topics[name]?.partitions.indices.contains(partition) == true else { return }
+    topics[name]?.partitions[partition].trim(to: offset, cumulativeBytes: cumulativeBytes)
+    for key in groups.keys where key.topic == name {
+      groups[key]?.partitions[partition].settle(below: offset)
+    }
+    func isBelow(_ origin: MessageOrigin) -> Bool { origin.topic == name && origin.partition == partition && origin.offset < offset }
+    produceKeys = produceKeys.filter { !isBelow($0.value) }
+    consumeKeys = consumeKeys.filter { !isBelow($0.value.holder) }
+    guard deadLetters.values.contains(where: { $0.contains { isBelow($0.copy) } }) else { return }
+    for source in deadLetters.keys { deadLetters[source]?.removeAll { isBelow($0.copy) } }
+    deadLetters = deadLetters.filter { !$0.value.isEmpty }
+    deadLetterIndex = [:]
+    for (source, entries) in deadLetters {
+      for (index, entry) in entries.enumerated() { deadLetterIndex[entry.copy] = (source, index) }
+    }
+  }
+}
+
+extension PartitionCursor {
+  /// Settles every offset below `offset` at once (what a compacted-away prefix means).
+  mutating func settle(below offset: Int64) {
+    guard committed < offset - 1 || inflight.keys.contains(where: { $0 < offset }) || retries.keys.contains(where: { $0 < offset }) else { return }
+    committed = max(committed, offset - 1)
+    nextNew = max(nextNew, offset)
+    ackedAhead = ackedAhead.filter { $0 > committed }
+    inflight = inflight.filter { $0.key >= offset }
+    retries = retries.filter { $0.key >= offset }
+    while ackedAhead.remove(committed + 1) != nil { committed += 1 }
+  }
+}
