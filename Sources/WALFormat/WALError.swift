@@ -41,6 +41,9 @@ public struct WALError: Error, Sendable, CustomStringConvertible {
     public static let writerStopped = Code("writer stopped")
     /// An operating-system call failed.
     public static let io = Code("i/o")
+    /// A compaction replaced the segments being read: positions read so far are stale, and
+    /// the reader starts over from the first segment.
+    public static let superseded = Code("superseded")
   }
 
   public var code: Code

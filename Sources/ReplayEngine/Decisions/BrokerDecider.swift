@@ -11,6 +11,10 @@ public enum BrokerDecider {
   public struct TopicPartition: Hashable, Sendable {
     public var topic: String
     public var partition: Int
+    public init(topic: String, partition: Int) {
+      self.topic = topic
+      self.partition = partition
+    }
   }
 
   /// Messages decided within one write but not yet folded in: their offsets, bytes and

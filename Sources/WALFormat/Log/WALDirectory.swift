@@ -9,6 +9,12 @@ public struct SegmentFile: Sendable, Hashable {
   public var name: String
   public var path: String
   public var baseLSN: UInt64
+
+  public init(name: String, path: String, baseLSN: UInt64) {
+    self.name = name
+    self.path = path
+    self.baseLSN = baseLSN
+  }
 }
 
 /// The layout of a WAL directory and the checks made before anything is read:

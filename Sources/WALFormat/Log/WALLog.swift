@@ -35,6 +35,8 @@ public final class WALLog {
   private var stopped: WALError?
   /// The last segment listing and the directory stamp it was taken at.
   private var listing: (stamp: [Int], files: [SegmentFile])?
+  /// The first segment when reading started, and its identity: compaction replaces it.
+  private var firstSegment: (file: SegmentFile, identity: Int?)?
 
   public init(directory: WALDirectory, options: WALOptions = WALOptions()) {
     self.directory = directory
@@ -66,6 +68,7 @@ public final class WALLog {
       started = true
       let files = try directory.segments()
       if let first = files.first {
+        firstSegment = (first, try directory.identity(of: first))
         scanner = try openScanner(first, isNewest: files.count == 1)
         nextLSN = first.baseLSN
       }
@@ -75,6 +78,7 @@ public final class WALLog {
       guard let current = scanner else {
         // Nothing read yet: the first segment may have appeared since, or be mid-creation.
         if let first = try directory.segments().first, let opened = try openScanner(first, isNewest: true) {
+          firstSegment = (first, try directory.identity(of: first))
           scanner = opened
           nextLSN = first.baseLSN
           continue
@@ -103,6 +107,7 @@ public final class WALLog {
             current.invalidateBuffer()
             continue
           }
+          try throwIfSuperseded()
           throw WALError(.corruption, "segment \(current.file.name) ends at LSN \(current.expectedLSN - 1) but no segment starts at LSN \(current.expectedLSN)", location: RecordLocation(segment: current.file.name, offset: current.offset))
         }
         caughtUp = holdsLock
@@ -137,6 +142,29 @@ public final class WALLog {
     }
   }
 
+  /// Whether a compaction replaced the first segment since reading started: the positions
+  /// handed out so far point into files that are gone or rewritten.
+  public func isSuperseded() throws(WALError) -> Bool {
+    guard let firstSegment else { return false }
+    return try directory.identity(of: firstSegment.file) != firstSegment.identity
+  }
+
+  private func throwIfSuperseded() throws(WALError) {
+    if try isSuperseded() {
+      throw WALError(.superseded, "the directory was compacted while it was being read")
+    }
+  }
+
+  /// Starts reading again from the first segment (after a compaction), keeping the lock.
+  public func restart() {
+    scanner = nil
+    started = false
+    nextLSN = 1
+    listing = nil
+    firstSegment = nil
+    caughtUp = false
+  }
+
   private func corruption(_ damage: FrameDamage, in scanner: SegmentScanner, detail: String) -> WALError {
     WALError(.corruption, damage.description + detail,
       location: RecordLocation(segment: scanner.file.name, offset: damage.offset, lsn: damage.lsn ?? scanner.expectedLSN))
@@ -150,6 +178,7 @@ public final class WALLog {
       }
       return scanner
     case .failure(.io(let error)):
+      try throwIfSuperseded()
       throw error
     case .failure(.header(let problem, let size)):
       let tornCreation: Bool

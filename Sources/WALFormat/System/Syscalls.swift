@@ -127,6 +127,20 @@ public enum Syscalls {
     return [info.st_mtim.tv_sec, info.st_mtim.tv_nsec, info.st_ctim.tv_sec, info.st_ctim.tv_nsec, Int(info.st_ino)]
   }
 
+  /// The size of the file at `path`.
+  public static func fileSize(atPath path: String) throws(Errno) -> Int {
+    var info = stat()
+    _ = try retryingOnInterrupt { fstatat(AT_FDCWD, path, &info, 0) }
+    return Int(info.st_size)
+  }
+
+  /// When the file at `path` was last modified, in seconds since the epoch.
+  public static func modificationSeconds(_ path: String) throws(Errno) -> Int {
+    var info = stat()
+    _ = try retryingOnInterrupt { fstatat(AT_FDCWD, path, &info, 0) }
+    return info.st_mtim.tv_sec
+  }
+
   public static func makeDirectory(_ path: String) throws(Errno) {
     if Glibc.mkdir(path, 0o755) != 0 {
       let error = Errno.current

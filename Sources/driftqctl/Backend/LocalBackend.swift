@@ -20,7 +20,7 @@ final class LocalBackend {
   private(set) var runs = RunsState()
   /// Set when the state was folded only up to a point (`--at`): nothing may be written.
   private(set) var asOf: LogPosition?
-  private let fetcher: RecordFetcher
+  private var fetcher: RecordFetcher
   private let context: CommandContext
 
   private init(directory: WALDirectory, globals: GlobalOptions, context: CommandContext) {
@@ -55,12 +55,28 @@ final class LocalBackend {
     return broker
   }
 
-  /// Folds every record appended since the last call (by any process).
+  /// Folds every record appended since the last call (by any process). When a compaction
+  /// replaced the segments meanwhile, the positions held are stale: fold again from the start.
   func catchUp() throws {
-    while let logged = try log.next() {
-      if let asOf, asOf.isPassed(by: logged.record) { return }
-      try fold(logged)
+    for attempt in 1... {
+      do {
+        if try log.isSuperseded() { refoldFromStart() }
+        while let logged = try log.next() {
+          if let asOf, asOf.isPassed(by: logged.record) { return }
+          try fold(logged)
+        }
+        return
+      } catch let error as WALError where error.code == .superseded && attempt < 5 {
+        refoldFromStart()
+      }
     }
+  }
+
+  private func refoldFromStart() {
+    state = BrokerState()
+    runs = RunsState()
+    log.restart()
+    fetcher = RecordFetcher(directory: directory)
   }
 
   private func fold(_ logged: LoggedRecord) throws {

@@ -38,6 +38,7 @@ enum CommandTable {
     WALDumpCommand.self,
     WALVerifyCommand.self,
     WALRepairCommand.self,
+    WALCompactCommand.self,
     WALImportCommand.self,
   ]
 

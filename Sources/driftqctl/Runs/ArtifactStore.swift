@@ -40,6 +40,25 @@ struct ArtifactStore {
   private func blobPath(_ id: String) -> String { "\(root)/blobs/\(id.prefix(2))/\(id)" }
   private func metaPath(_ id: String) -> String { "\(root)/meta/\(id.prefix(2))/\(id).json" }
 
+  /// When the artifact was stored (its meta file's modification time), in seconds.
+  func storedAt(_ id: String) throws -> Int { try Syscalls.modificationSeconds(metaPath(id)) }
+
+  /// The size of an artifact's blob (0 when it has none).
+  func size(_ id: String) -> Int { (try? Syscalls.fileSize(atPath: blobPath(id))) ?? 0 }
+
+  /// Deletes an artifact's blob and meta; returns the blob's size.
+  func remove(_ id: String) throws -> Int {
+    let size = size(id)
+    for path in [blobPath(id), metaPath(id)] {
+      do throws(Errno) {
+        try Syscalls.unlink(path)
+      } catch {
+        if error != .noSuchFile { throw WALError.io("remove", path, error) }
+      }
+    }
+    return size
+  }
+
   /// Stores `bytes` and its meta; returns the meta (id = SHA-256 of the bytes).
   func put(_ bytes: [UInt8], meta template: ArtifactMeta) throws -> ArtifactMeta {
     var meta = template

@@ -1,0 +1,136 @@
+import WALFormat
+
+/// What compaction keeps of a sealed prefix of the log, decided from the state folded to the
+/// prefix's end. Pure: the caller scans the records and writes those `keeps` accepts, with
+/// `summary` at the LSN of the first record dropped.
+///
+/// A partition loses a prefix: the longest run of offsets from its start that every group
+/// settled (a topic nobody consumes keeps everything), published before the retention
+/// cutoff, and, for a DLQ message, redriven. Prefixes only, so offsets never move and every
+/// kept record of a partition comes after what was dropped. A `groups seek` in the prefix
+/// bounds it, since its record stays.
+public struct CompactionPlan: Sendable {
+  public typealias Slot = BrokerDecider.TopicPartition
+
+  /// Where every partition that starts above 0 starts after compaction, and its groups.
+  public private(set) var summary = LogCompacted()
+  /// The first held offset of each trimmed partition.
+  public private(set) var starts: [Slot: Int64] = [:]
+  /// Messages dropped now (not counting those an earlier compaction dropped).
+  public private(set) var droppedMessages = 0
+  public private(set) var droppedRuns: Set<String> = []
+  /// Artifacts the runs that stay still use.
+  public private(set) var referencedArtifacts: Set<String> = []
+
+  /// - Parameters:
+  ///   - seekFloors: per partition, the lowest offset a `group_seeked` record in the prefix
+  ///     moved a group to.
+  ///   - pinnedRuns: runs an `index_pointer` record names (they stay whatever their age).
+  public init(broker: BrokerState, runs: RunsState, policy: CompactionPolicy, seekFloors: [Slot: Int64], pinnedRuns: Set<String>) {
+    for name in broker.topicNames {
+      guard let topic = broker.topics[name] else { continue }
+      let groups = broker.groups.values.filter { $0.key.topic == name }
+      var trimmed = false
+      for (partition, log) in topic.partitions.enumerated() {
+        let slot = Slot(topic: name, partition: partition)
+        let floor = seekFloors[slot] ?? Int64.max
+        var start = log.startOffset
+        while start < log.endIndex, start < floor,
+          Self.isDroppable(log[start], at: MessageOrigin(topic: name, partition: partition, offset: start), broker, groups, policy)
+        {
+          start += 1
+        }
+        droppedMessages += Int(start - log.startOffset)
+        guard start > 0 else { continue }
+        trimmed = true
+        starts[slot] = start
+        summary.starts.append(.init(topic: name, partition: partition, offset: start, cumulativeBytes: log.cumulativeBytes(through: start - 1)))
+      }
+      guard trimmed else { continue }
+      for group in groups.sorted(by: { $0.key < $1.key }) {
+        summary.groups.append(.init(
+          topic: name, group: group.key.group, partitions: group.partitions.count,
+          lastActivity: group.lastActivity, lastDeliveredAt: group.partitions.map(\.lastDeliveredAt)))
+      }
+    }
+    for id in runs.order {
+      guard let run = runs.runs[id] else { continue }
+      let finished = run.status == .succeeded || run.status == .failed || run.status == .canceled
+      let last = run.events.last?.at ?? run.createdAt
+      if finished, !pinnedRuns.contains(id), last < policy.runsCutoff {
+        droppedRuns.insert(id)
+      } else {
+        referencedArtifacts.formUnion(run.referencedArtifacts)
+      }
+    }
+  }
+
+  private static func isDroppable(
+    _ message: StoredMessage, at origin: MessageOrigin, _ broker: BrokerState, _ groups: [GroupState], _ policy: CompactionPolicy
+  ) -> Bool {
+    guard message.publishedAt < policy.ackedCutoff else { return false }
+    if let (source, index) = broker.deadLetterIndex[origin] {
+      guard broker.deadLetters[source]?[safe: index]?.redrivenTo != nil else { return false }
+    } else if groups.isEmpty {
+      return false
+    }
+    return groups.allSatisfy { $0.partitions[safe: origin.partition]?.isAcked(origin.offset) == true }
+  }
+
+  /// Whether compaction would drop nothing (a summary an earlier compaction wrote stays
+  /// true of the records it replaced, so it is no reason to rewrite).
+  public var dropsNothing: Bool { droppedMessages == 0 && droppedRuns.isEmpty }
+
+  /// Whether `record` stays. Records of kinds this build does not know always stay.
+  public func keeps(_ record: WALRecord) throws(ReplayError) -> Bool {
+    switch record.kind {
+    case .logCompacted:
+      return false  // replaced by `summary`
+    case .runEvent:
+      guard !droppedRuns.isEmpty else { return true }
+      return !droppedRuns.contains(try RunEvent(decoding: record.payload).runID)
+    case .messagePublished:
+      guard !starts.isEmpty else { return true }
+      let e = try EventCodec.decodeSummary(ofPublication: record.payload)
+      return isHeld(e.topic, e.partition, e.offset)
+    default:
+      guard !starts.isEmpty, let event = try EventCodec.decode(record) else { return true }
+      switch event {
+      case .messageDelivered(let e): return isHeld(e.topic, e.partition, e.offset)
+      case .messageAcked(let e): return isHeld(e.topic, e.partition, e.offset)
+      case .messageNacked(let e): return isHeld(e.topic, e.partition, e.offset)
+      case .messageSkipped(let e): return isHeld(e.topic, e.partition, e.offset)
+      case .messageDeadLettered(let e):
+        return isHeld(e.source.topic, e.source.partition, e.source.offset) || isHeld(e.copy.topic, e.copy.partition, e.copy.offset)
+      case .messageRedriven(let e):
+        return isHeld(e.from.topic, e.from.partition, e.from.offset) || isHeld(e.message.topic, e.message.partition, e.message.offset)
+      case .topicCreated, .messagePublished, .groupSeeked, .logCompacted: return true
+      }
+    }
+  }
+
+  /// Whether `record`, appended after planning, needs something the plan drops (then the
+  /// plan is stale and compaction must not swap).
+  public func conflicts(with record: WALRecord) throws(ReplayError) -> Bool {
+    if record.kind == .groupSeeked, case .groupSeeked(let e)? = try EventCodec.decode(record) {
+      return !isHeld(e.topic, e.partition, e.offset)
+    }
+    return try !keeps(record)
+  }
+
+  private func isHeld(_ topic: String, _ partition: Int, _ offset: Int64) -> Bool {
+    offset >= starts[Slot(topic: topic, partition: partition)] ?? 0
+  }
+}
+
+extension WorkflowRun {
+  /// Every artifact the run's events name: outputs (reused ones too) and extra artifacts.
+  public var referencedArtifacts: Set<String> {
+    var ids: Set<String> = []
+    for execution in executions {
+      ids.formUnion(execution.artifacts)
+      if case .artifact(let id, _)? = execution.output { ids.insert(id) }
+    }
+    return ids
+  }
+}

@@ -1,0 +1,69 @@
+import ReplayEngine
+import WALFormat
+
+extension Compactor {
+  /// The log folded to the end of the sealed prefix, plus what the records after it demand:
+  /// seeks bound the trimmed prefixes, and runs with later events stay.
+  struct Folded {
+    var broker = BrokerState()
+    var runs = RunsState()
+    /// Every run, the tail's included (for the artifacts still in use).
+    var allRuns = RunsState()
+    var seekFloors: [CompactionPlan.Slot: Int64] = [:]
+    var pinnedRuns: Set<String> = []
+
+    /// Reads `log` to its end, folding records up to `last`.
+    init(reading log: WALLog, through last: UInt64) throws {
+      while let logged = try log.next() {
+        let record = logged.record
+        try note(record)
+        if record.lsn <= last { try Self.fold(record, at: logged.position, broker: &broker, runs: &runs) }
+      }
+    }
+
+    /// What bounds the plan in any record: seek targets, index pointers, run events.
+    private mutating func note(_ record: WALRecord) throws {
+      switch record.kind {
+      case .groupSeeked:
+        guard case .groupSeeked(let e)? = try EventCodec.decode(record) else { return }
+        let slot = CompactionPlan.Slot(topic: e.topic, partition: e.partition)
+        seekFloors[slot] = min(seekFloors[slot] ?? .max, e.offset)
+      case .indexPointer:
+        try allRuns.apply(record)
+        if let runID = (try? JSONParser.parse(bytes: record.payload))?["run_id"]?.stringValue { pinnedRuns.insert(runID) }
+      case .runEvent:
+        try allRuns.apply(record)
+        // A run with events after the prefix is live at the prefix's end: whatever its
+        // status there, its history stays.
+        if record.lsn > broker.lastLSN, let runID = try? RunEvent(decoding: record.payload).runID, runs.runs[runID] != nil {
+          pinnedRuns.insert(runID)
+        }
+      default: break
+      }
+    }
+
+    /// Reads what was appended since planning (the caller holds the writer lock) and refuses
+    /// to go on if any of it needs a record the plan drops.
+    mutating func readTail(of log: WALLog, conflictingWith plan: CompactionPlan) throws {
+      while let logged = try log.next() {
+        if try plan.conflicts(with: logged.record) {
+          throw CommandFailure(.unavailable, "compaction stopped, the log is unchanged: LSN \(logged.record.lsn), written meanwhile, needs records it would drop; run it again")
+        }
+      }
+    }
+
+    /// Artifacts named by every run not dropped.
+    func artifactsInUse(besides dropped: Set<String>) -> Set<String> {
+      var ids: Set<String> = []
+      for (id, run) in allRuns.runs where !dropped.contains(id) { ids.formUnion(run.referencedArtifacts) }
+      return ids
+    }
+
+    static func fold(_ record: WALRecord, at position: RecordPosition, broker: inout BrokerState, runs: inout RunsState) throws {
+      switch record.kind {
+      case .runEvent, .indexPointer: try runs.apply(record)
+      default: try broker.apply(record, at: position)
+      }
+    }
+  }
+}

@@ -1,0 +1,170 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import ReplayEngine
+import WALFormat
+
+/// Rewrites a directory's sealed segments into one, keeping every record still needed.
+///
+/// 1. Under `DIR/COMPACT.LOCK` (one compaction at a time), fold the log up to the end of the
+///    sealed segments and plan what goes (`CompactionPlan`); the whole log is read, so seeks
+///    and run events after the prefix bound the plan.
+/// 2. Copy the kept records into a new segment (with the plan's `log_compacted` record where
+///    the first dropped record was), fsync it, fold it, and check the fold against the
+///    original (`CompactionCheck`): a difference aborts, leaving the log untouched.
+/// 3. Take the writer lock, check the records appended meanwhile do not touch what is
+///    dropped, rename the new segment in, release the lock; remove the replaced files.
+/// Writers and readers go on throughout; a writer waits for step 3's rename at most.
+final class Compactor {
+  let directory: WALDirectory
+  let options: WALOptions
+  let policy: CompactionPolicy
+  let keepArtifacts: Bool
+  private let artifacts: ArtifactStore
+
+  init(directory: WALDirectory, options: WALOptions, policy: CompactionPolicy, keepArtifacts: Bool) {
+    self.directory = directory
+    self.options = options
+    self.policy = policy
+    self.keepArtifacts = keepArtifacts
+    artifacts = ArtifactStore(directory: directory.path)
+  }
+
+  /// Compacts, or with `dryRun` only reports what compacting would do.
+  /// - Throws: `CommandFailure(.unavailable)` when another compaction holds the lock.
+  func run(dryRun: Bool) throws -> CompactionReport {
+    let lock = try CompactionLock(directory)
+    defer { withExtendedLifetime(lock) {} }
+    if !dryRun { try CompactedSegmentWriter.removeLeftovers(directory) }
+    var report = CompactionReport(dryRun: dryRun)
+    let segments = try directory.segments()
+    report.bytesBefore = try Self.bytes(of: segments)
+    report.bytesAfter = report.bytesBefore
+    guard let first = segments.first, segments.count >= 2, let newest = segments.last else { return report }
+    let prefix = Prefix(first: first.baseLSN, last: newest.baseLSN - 1, files: Array(segments.dropLast()))
+    report.firstLSN = prefix.first
+    report.lastLSN = prefix.last
+    report.segmentsRewritten = prefix.files.count
+
+    // 1. Plan from the state at the end of the prefix.
+    let reader = WALLog(directory: directory, options: options)
+    var folded = try Folded(reading: reader, through: prefix.last)
+    let plan = CompactionPlan(
+      broker: folded.broker, runs: folded.runs, policy: policy, seekFloors: folded.seekFloors, pinnedRuns: folded.pinnedRuns)
+    report.messagesDropped = plan.droppedMessages
+    report.runsDropped = plan.droppedRuns.sorted()
+    report.partitionStarts = plan.summary.starts.map { "\($0.topic)/\($0.partition)@\($0.offset)" }
+    let sweep = keepArtifacts ? [] : try unreferencedArtifacts(plan, alsoUsedBy: folded)
+
+    if plan.dropsNothing {
+      return try removing(sweep, into: report, dryRun: dryRun)
+    }
+
+    // 2. Copy what stays (a dry run only counts it), then check the copy folds the same.
+    guard !dryRun else {
+      let keptBytes = try copyKept(of: prefix, by: plan, into: nil, report: &report)
+      report.bytesAfter = report.bytesBefore - (try Self.bytes(of: prefix.files)) + keptBytes
+      return try removing(sweep, into: report, dryRun: true)
+    }
+    let writer = try CompactedSegmentWriter(directory: directory, baseLSN: prefix.first, endLSN: prefix.last)
+    do {
+      _ = try copyKept(of: prefix, by: plan, into: writer, report: &report)
+      try writer.finish()
+      try check(writer, against: folded, plan: plan)
+      // 3. Swap under the writer lock, after checking what was appended meanwhile.
+      try reader.lockExclusive()
+      defer { reader.unlock() }
+      try folded.readTail(of: reader, conflictingWith: plan)
+      try writer.swapIn()
+    } catch {
+      try? Syscalls.unlink(writer.temporaryPath)
+      throw error
+    }
+    try CompactedSegmentWriter.removeLeftovers(directory)
+    report.bytesAfter = try Self.bytes(of: try directory.segments())
+    return try removing(sweep, into: report, dryRun: false)
+  }
+
+  /// The sealed prefix: every segment but the newest.
+  struct Prefix {
+    var first: UInt64
+    var last: UInt64
+    var files: [SegmentFile]
+  }
+
+  /// Copies the prefix's kept records into `writer` (nil: only counts them), the plan's
+  /// summary in place of the first record dropped. Returns the new segment's size.
+  private func copyKept(of prefix: Prefix, by plan: CompactionPlan, into writer: CompactedSegmentWriter?, report: inout CompactionReport) throws -> Int {
+    let log = WALLog(directory: directory, options: options)
+    var summaryWritten = plan.summary.starts.isEmpty
+    var bytes = SegmentHeader.size
+    while let logged = try log.next(), logged.record.lsn <= prefix.last {
+      var record = logged.record
+      if try !plan.keeps(record) {
+        report.recordsDropped += 1
+        guard !summaryWritten else { continue }
+        summaryWritten = true
+        let (kind, payload) = EventCodec.encode(.logCompacted(plan.summary))
+        record = WALRecord(lsn: record.lsn, kind: kind, timestamp: record.timestamp, payload: payload)
+      }
+      bytes += RecordFrame.frameLength(payloadLength: record.payload.count)
+      try writer?.append(record)
+    }
+    return bytes
+  }
+
+  /// Folds the new segment on its own and compares it with the original fold.
+  private func check(_ writer: CompactedSegmentWriter, against original: Folded, plan: CompactionPlan) throws {
+    let file = SegmentFile(name: writer.target.name, path: writer.temporaryPath, baseLSN: writer.target.baseLSN)
+    guard case .success(let scanner) = SegmentScanner.open(file) else {
+      throw CommandFailure(.failure, "compaction aborted: the new segment does not read back")
+    }
+    var broker = BrokerState()
+    var runs = RunsState()
+    scan: while true {
+      switch try scanner.step() {
+      case .frame(let header, let offset, _):
+        let record = WALRecord(lsn: header.lsn, kind: header.kind, flags: header.flags, timestamp: header.timestamp, payload: scanner.payload())
+        try Folded.fold(record, at: RecordPosition(segmentBaseLSN: file.baseLSN, offset: offset), broker: &broker, runs: &runs)
+      case .end: break scan
+      case .damaged(let damage): throw CommandFailure(.failure, "compaction aborted: the new segment reads back damaged: \(damage)")
+      }
+    }
+    let differences = CompactionCheck.differences(
+      before: original.broker, beforeRuns: original.runs, after: broker, afterRuns: runs, droppedRuns: plan.droppedRuns)
+    guard differences.isEmpty else {
+      throw CommandFailure(.failure, "compaction aborted, the log is unchanged: the compacted records fold differently (\(differences.prefix(3).joined(separator: "; ")))")
+    }
+  }
+
+  /// Artifacts no remaining run names, stored before the runs retention cutoff (an artifact
+  /// younger than that may belong to a step whose event is not written yet).
+  private func unreferencedArtifacts(_ plan: CompactionPlan, alsoUsedBy folded: Folded) throws -> [String] {
+    let used = folded.artifactsInUse(besides: plan.droppedRuns)
+    let cutoff = Int(policy.now.adding(milliseconds: -policy.retainRunsMs).nanoseconds / 1_000_000_000)
+    var unused: [String] = []
+    for id in try artifacts.ids() where !used.contains(id) {
+      if let storedAt = try? artifacts.storedAt(id), storedAt < cutoff { unused.append(id) }
+    }
+    return unused
+  }
+
+  private func removing(_ ids: [String], into report: CompactionReport, dryRun: Bool) throws -> CompactionReport {
+    var report = report
+    report.artifactsRemoved = ids
+    for id in ids {
+      report.artifactBytesRemoved += dryRun ? artifacts.size(id) : try artifacts.remove(id)
+    }
+    return report
+  }
+
+  static func bytes(of files: [SegmentFile]) throws -> Int {
+    var total = 0
+    for file in files {
+      do { total += try Syscalls.fileSize(atPath: file.path) } catch { throw WALError.io("stat", file.path, error) }
+    }
+    return total
+  }
+}
