@@ -37,7 +37,7 @@ public enum CompactionCheck {
       if old.partitions != new.partitions { found.append("group \(key.group) on \(key.topic): cursors differ") }
     }
     if before.produceKeys.filter({ isHeld($0.value) }) != after.produceKeys { found.append("produce idempotency keys differ") }
-    if before.consumeKeys.filter({ isHeld($0.value.holder) }) != after.consumeKeys { found.append("consume idempotency keys differ") }
+    if before.consumeKeys != after.consumeKeys { found.append("consume idempotency keys differ") }
     let letters = before.deadLetters.mapValues { $0.filter { isHeld($0.copy) } }.filter { !$0.value.isEmpty }
     if letters != after.deadLetters { found.append("DLQ entries differ") }
     if before.unknownRecords != after.unknownRecords { found.append("unknown records \(before.unknownRecords) became \(after.unknownRecords)") }

@@ -7,8 +7,8 @@ import WALFormat
 /// A partition loses a prefix: the longest run of offsets from its start that every group
 /// settled (a topic nobody consumes keeps everything), published before the retention
 /// cutoff, and, for a DLQ message, redriven. Prefixes only, so offsets never move and every
-/// kept record of a partition comes after what was dropped. A `groups seek` in the prefix
-/// bounds it, since its record stays.
+/// kept record of a partition comes after what was dropped. A `groups seek` after the prefix
+/// bounds it (the group re-reads from there).
 public struct CompactionPlan: Sendable {
   public typealias Slot = BrokerDecider.TopicPartition
 
@@ -23,8 +23,8 @@ public struct CompactionPlan: Sendable {
   public private(set) var referencedArtifacts: Set<String> = []
 
   /// - Parameters:
-  ///   - seekFloors: per partition, the lowest offset a `group_seeked` record in the prefix
-  ///     moved a group to.
+  ///   - seekFloors: per partition, the lowest offset a `group_seeked` record after the
+  ///     prefix moved a group to.
   ///   - pinnedRuns: runs an `index_pointer` record names (they stay whatever their age).
   public init(broker: BrokerState, runs: RunsState, policy: CompactionPolicy, seekFloors: [Slot: Int64], pinnedRuns: Set<String>) {
     for name in broker.topicNames {
@@ -47,12 +47,17 @@ public struct CompactionPlan: Sendable {
         summary.starts.append(.init(topic: name, partition: partition, offset: start, cumulativeBytes: log.cumulativeBytes(through: start - 1)))
       }
       guard trimmed else { continue }
+      summary.topics.append(.init(name: name, partitions: topic.partitionCount, createdAt: topic.createdAt, limits: topic.limits))
       for group in groups.sorted(by: { $0.key < $1.key }) {
         summary.groups.append(.init(
           topic: name, group: group.key.group, partitions: group.partitions.count,
           lastActivity: group.lastActivity, lastDeliveredAt: group.partitions.map(\.lastDeliveredAt)))
       }
     }
+    summary.consumeKeys = broker.consumeKeys
+      .filter { !isHeld($0.value.holder.topic, $0.value.holder.partition, $0.value.holder.offset) }
+      .map { LogCompacted.HeldKey(key: $0.key, state: $0.value) }
+      .sorted { ($0.key.topic, $0.key.group, $0.key.tag.tenant, $0.key.tag.key) < ($1.key.topic, $1.key.group, $1.key.tag.tenant, $1.key.tag.key) }
     for id in runs.order {
       guard let run = runs.runs[id] else { continue }
       let finished = run.status == .succeeded || run.status == .failed || run.status == .canceled

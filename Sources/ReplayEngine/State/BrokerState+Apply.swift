@@ -138,11 +138,13 @@ extension BrokerState {
 
     case .groupSeeked(let e):
       guard let topic = topics[e.topic], topic.partitions.indices.contains(e.partition),
-        e.offset >= topic.partitions[e.partition].startOffset, e.offset <= topic.headOffset(e.partition)
+        e.offset >= 0, e.offset <= topic.headOffset(e.partition)
       else { throw ReplayError(.inconsistent, "seek of \(e.group) to \(e.topic)/\(e.partition)@\(e.offset), out of range") }
       let key = GroupKey(topic: e.topic, group: e.group)
       var state = groups[key] ?? newGroup(key, on: topic, at: time)
-      state.partitions[e.partition] = PartitionCursor(position: e.offset)
+      // In a compacted log, a seek below the partition's start re-read what compaction found
+      // settled again by every group: it lands on the start.
+      state.partitions[e.partition] = PartitionCursor(position: max(e.offset, topic.partitions[e.partition].startOffset))
       state.lastActivity = max(state.lastActivity, time)
       groups[key] = state
     }

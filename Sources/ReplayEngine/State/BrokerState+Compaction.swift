@@ -4,6 +4,10 @@ extension BrokerState {
   /// Folds a `log_compacted` record: groups its dropped records carried come back, then each
   /// trimmed partition forgets what lies below its new start.
   mutating func applyCompaction(_ e: LogCompacted) {
+    for topic in e.topics where topics[topic.name] == nil {
+      topics[topic.name] = TopicState(
+        name: topic.name, partitions: Array(repeating: PartitionLog(), count: topic.partitions), createdAt: topic.createdAt, limits: topic.limits)
+    }
     for activity in e.groups {
       guard let topic = topics[activity.topic], topic.partitionCount == activity.partitions else { continue }
       let key = GroupKey(topic: activity.topic, group: activity.group)
@@ -16,10 +20,11 @@ extension BrokerState {
       groups[key] = state
     }
     for start in e.starts { trim(topic: start.topic, partition: start.partition, to: start.offset, cumulativeBytes: start.cumulativeBytes) }
+    for held in e.consumeKeys { consumeKeys[held.key] = held.state }
   }
 
   /// Every group settles every offset of the partition below `offset`, and the messages there,
-  /// their DLQ entries and idempotency keys are forgotten.
+  /// their DLQ entries and produce idempotency keys are forgotten (consume keys stay).
   private mutating func trim(topic name: String, partition: Int, to offset: Int64, cumulativeBytes: Int64) {
     guard topics[name]?.partitions.indices.contains(partition) == true else { return }
     topics[name]?.partitions[partition].trim(to: offset, cumulativeBytes: cumulativeBytes)
@@ -28,7 +33,6 @@ extension BrokerState {
     }
     func isBelow(_ origin: MessageOrigin) -> Bool { origin.topic == name && origin.partition == partition && origin.offset < offset }
     produceKeys = produceKeys.filter { !isBelow($0.value) }
-    consumeKeys = consumeKeys.filter { !isBelow($0.value.holder) }
     guard deadLetters.values.contains(where: { $0.contains { isBelow($0.copy) } }) else { return }
     for source in deadLetters.keys { deadLetters[source]?.removeAll { isBelow($0.copy) } }
     deadLetters = deadLetters.filter { !$0.value.isEmpty }

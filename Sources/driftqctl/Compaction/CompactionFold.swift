@@ -11,13 +11,16 @@ extension Compactor {
     var allRuns = RunsState()
     var seekFloors: [CompactionPlan.Slot: Int64] = [:]
     var pinnedRuns: Set<String> = []
+    /// The last LSN of the sealed prefix.
+    let prefixEnd: UInt64
 
     /// Reads `log` to its end, folding records up to `last`.
     init(reading log: WALLog, through last: UInt64) throws {
+      prefixEnd = last
       while let logged = try log.next() {
         let record = logged.record
-        try note(record)
         if record.lsn <= last { try Self.fold(record, at: logged.position, broker: &broker, runs: &runs) }
+        try note(record)
       }
     }
 
@@ -25,7 +28,9 @@ extension Compactor {
     private mutating func note(_ record: WALRecord) throws {
       switch record.kind {
       case .groupSeeked:
-        guard case .groupSeeked(let e)? = try EventCodec.decode(record) else { return }
+        // A seek in the prefix is folded in (below the new start it lands on the start); one
+        // after it would re-read offsets, which must then stay.
+        guard record.lsn > prefixEnd, case .groupSeeked(let e)? = try EventCodec.decode(record) else { return }
         let slot = CompactionPlan.Slot(topic: e.topic, partition: e.partition)
         seekFloors[slot] = min(seekFloors[slot] ?? .max, e.offset)
       case .indexPointer:
@@ -35,7 +40,7 @@ extension Compactor {
         try allRuns.apply(record)
         // A run with events after the prefix is live at the prefix's end: whatever its
         // status there, its history stays.
-        if record.lsn > broker.lastLSN, let runID = try? RunEvent(decoding: record.payload).runID, runs.runs[runID] != nil {
+        if record.lsn > prefixEnd, let runID = try? RunEvent(decoding: record.payload).runID, runs.runs[runID] != nil {
           pinnedRuns.insert(runID)
         }
       default: break
