@@ -82,12 +82,15 @@ public final class CompactedSegmentWriter {
   }
 
   /// Deletes files a finished swap superseded, and temporary files of a swap that never
-  /// happened (a compaction killed before its rename).
+  /// happened (a compaction killed before its rename). `removed` hears the count so far.
   @discardableResult
-  public static func removeLeftovers(_ directory: WALDirectory) throws(WALError) -> [SegmentFile] {
+  public static func removeLeftovers(_ directory: WALDirectory, removed: (Int) -> Void) throws(WALError) -> [SegmentFile] {
     let leftovers = try directory.segmentsAndLeftovers().leftovers
     do throws(Errno) {
-      for file in leftovers { try Syscalls.unlink(file.path) }
+      for (index, file) in leftovers.enumerated() {
+        try Syscalls.unlink(file.path)
+        removed(index + 1)
+      }
       for name in try Syscalls.listDirectory(directory.walPath) where name.hasSuffix(".compact.tmp") {
         try Syscalls.unlink(directory.walPath + "/" + name)
       }

@@ -23,12 +23,14 @@ final class Compactor {
   let policy: CompactionPolicy
   let keepArtifacts: Bool
   private let artifacts: ArtifactStore
+  private let crash: CrashPoint
 
-  init(directory: WALDirectory, options: WALOptions, policy: CompactionPolicy, keepArtifacts: Bool) {
+  init(directory: WALDirectory, options: WALOptions, policy: CompactionPolicy, keepArtifacts: Bool, crash: CrashPoint) {
     self.directory = directory
     self.options = options
     self.policy = policy
     self.keepArtifacts = keepArtifacts
+    self.crash = crash
     artifacts = ArtifactStore(directory: directory.path)
   }
 
@@ -37,7 +39,7 @@ final class Compactor {
   func run(dryRun: Bool) throws -> CompactionReport {
     let lock = try CompactionLock(directory)
     defer { withExtendedLifetime(lock) {} }
-    if !dryRun { try CompactedSegmentWriter.removeLeftovers(directory) }
+    if !dryRun { try CompactedSegmentWriter.removeLeftovers(directory) { _ in } }
     var report = CompactionReport(dryRun: dryRun)
     let segments = try directory.segments()
     report.bytesBefore = try Self.bytes(of: segments)
@@ -72,17 +74,20 @@ final class Compactor {
     do {
       _ = try copyKept(of: prefix, by: plan, into: writer, report: &report)
       try writer.finish()
+      crash.pass("written")
       try check(writer, against: folded, plan: plan)
       // 3. Swap under the writer lock, after checking what was appended meanwhile.
       try reader.lockExclusive()
       defer { reader.unlock() }
       try folded.readTail(of: reader, conflictingWith: plan)
+      crash.pass("locked")
       try writer.swapIn()
+      crash.pass("swapped")
     } catch {
       try? Syscalls.unlink(writer.temporaryPath)
       throw error
     }
-    try CompactedSegmentWriter.removeLeftovers(directory)
+    try CompactedSegmentWriter.removeLeftovers(directory) { removed in crash.pass("removed:\(removed)") }
     report.bytesAfter = try Self.bytes(of: try directory.segments())
     return try removing(sweep, into: report, dryRun: false)
   }
@@ -111,6 +116,7 @@ final class Compactor {
       }
       bytes += RecordFrame.frameLength(payloadLength: record.payload.count)
       try writer?.append(record)
+      crash.pass("copied:\(record.lsn)")
     }
     return bytes
   }

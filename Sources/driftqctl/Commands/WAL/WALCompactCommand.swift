@@ -48,7 +48,7 @@ struct WALCompactCommand: Command {
     let compactor = Compactor(
       directory: directory, options: globals.walOptions,
       policy: CompactionPolicy(retainAckedMs: policy.acked, retainRunsMs: policy.runs, now: context.clock()),
-      keepArtifacts: keepsArtifacts)
+      keepArtifacts: keepsArtifacts, crash: CrashPoint(environment: context.environment))
     let report = try compactor.run(dryRun: isDryRun)
     switch globals.output {
     case .text: for line in report.lines { context.stdout.line(line) }

@@ -1,0 +1,84 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `wal compact` killed with SIGKILL at any point leaves the old segment set or the new one:
+/// `wal verify` passes, every answer is unchanged, and compacting again finishes the job.
+@Suite struct CompactionCrashTests {
+  static let environment = ["DRIFTQ_SEGMENT_SIZE": "4KiB"]
+
+  /// Several sealed segments; the first 1500 messages consumed and acked by group g, 500
+  /// dead-lettered-free messages left, and more published after the acks so they are sealed.
+  static func populate(_ cli: CLIProcess) throws {
+    try cli.run(["topics", "create", "--name", "t", "--partitions", "2"], environment: environment)
+    let batch = (0..<2000).map { "{\"key\":\"k\($0 % 5)\",\"value\":\"value \($0)\"}" }.joined(separator: "\n") + "\n"
+    #expect(try cli.run(["publish", "--topic", "t", "--batch"], input: batch, environment: environment).status == 0)
+    let leased = try cli.run(["consume", "--topic", "t", "--group", "g", "--owner", "w", "--max", "1500", "--max-inflight", "1500", "-o", "ndjson"], environment: environment)
+    #expect(leased.lines.count == 1500)
+    #expect(try cli.run(["ack", "--topic", "t", "--group", "g", "--owner", "w", "--batch"], input: leased.stdout, environment: environment).status == 0)
+    #expect(try cli.run(["publish", "--topic", "t", "--batch"], input: batch, environment: environment).status == 0)
+  }
+
+  static func answers(_ cli: CLIProcess) throws -> [String] {
+    try [["topics", "lag", "--group", "g", "-o", "json"], ["groups", "describe", "--group", "g", "--topic", "t", "-o", "json"]].map {
+      try cli.run($0, environment: environment).stdout
+    }
+  }
+
+  static func copy(_ template: CLIProcess, to name: String) throws -> CLIProcess {
+    let cli = CLIProcess(TemporaryDirectory(name))
+    try FileManager.default.copyItem(atPath: template.walDirectory, toPath: cli.walDirectory)
+    return cli
+  }
+
+  @Test func killedAtAnyPointLeavesOneWholeSegmentSet() throws {
+    let template = CLIProcess(TemporaryDirectory("compact-crash-template"))
+    try Self.populate(template)
+    let expected = try Self.answers(template)
+    let drained = try Self.copy(template, to: "compact-crash-drain")
+    let drain = ["consume", "--topic", "t", "--group", "g", "--owner", "z", "--max", "100000", "--max-inflight", "100000", "-o", "ndjson"]
+    let expectedDrain = try drained.run(drain, environment: Self.environment).stdout
+    #expect(expectedDrain.split(separator: "\n").count == 2500)
+
+    // The LSNs a finished compaction copies: crash after copying some of them.
+    let finished = try Self.copy(template, to: "compact-crash-finished")
+    let done = try finished.run(["wal", "compact", "--retain-acked", "0"], environment: Self.environment)
+    #expect(done.status == 0, "\(done.stderr)")
+    #expect(done.stdout.hasPrefix("compacted"), "\(done.stdout)")
+    let kept = try finished.run(["wal", "dump", "--to", "5000", "-o", "ndjson"], environment: Self.environment).lines.compactMap { line in
+      line.split(separator: "\"lsn\":").dropFirst().first.flatMap { Int($0.prefix { $0.isNumber }) }
+    }
+    let copied = stride(from: 0, to: kept.count, by: max(1, kept.count / 6)).map { "copied:\(kept[$0])" }
+    let points = copied + ["written", "locked", "swapped", "removed:1", "removed:2"]
+    #expect(points.count >= 10)
+
+    for (index, point) in points.enumerated() {
+      let cli = try Self.copy(template, to: "compact-crash-\(index)")
+      let killed = try cli.run(["wal", "compact", "--retain-acked", "0"], environment: Self.environment.merging(["DRIFTQ_CRASH_AT": point]) { $1 })
+      #expect(killed.status == SIGKILL, "crash at \(point): exit \(killed.status) \(killed.stderr)")
+      #expect(try cli.run(["wal", "verify"], environment: Self.environment).status == 0, "after a crash at \(point)")
+      #expect(try Self.answers(cli) == expected, "after a crash at \(point)")
+      let again = try cli.run(["wal", "compact", "--retain-acked", "0"], environment: Self.environment)
+      #expect(again.status == 0, "compacting again after a crash at \(point): \(again.stderr)")
+      #expect(try cli.run(["wal", "verify"], environment: Self.environment).status == 0)
+      #expect(try Self.answers(cli) == expected, "compacted again after a crash at \(point)")
+      #expect(try cli.run(drain, environment: Self.environment).stdout == expectedDrain, "after a crash at \(point)")
+    }
+  }
+
+  @Test func aSecondCompactionExitsFiveAndNothingToDoExitsZero() throws {
+    let cli = CLIProcess(TemporaryDirectory("compact-exit-codes"))
+    try cli.run(["topics", "create", "--name", "t"], environment: Self.environment)
+    let nothing = try cli.run(["wal", "compact"], environment: Self.environment)
+    #expect(nothing.status == 0)
+    #expect(nothing.stdout.hasPrefix("nothing to compact"))
+    // Hold COMPACT.LOCK the way a running compaction does.
+    let lockPath = cli.walDirectory + "/COMPACT.LOCK"
+    let fd = open(lockPath, O_RDWR | O_CREAT, 0o644)
+    defer { close(fd) }
+    #expect(flock(fd, LOCK_EX | LOCK_NB) == 0)
+    let busy = try cli.run(["wal", "compact"], environment: Self.environment)
+    #expect(busy.status == 5)
+    #expect(busy.stderr.contains("another compaction is running"))
+  }
+}
