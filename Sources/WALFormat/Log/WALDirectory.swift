@@ -163,6 +163,8 @@ public struct WALDirectory: Sendable {
       let filePath = walPath + "/" + name
       let kind: Syscalls.FileKind
       do { kind = try Syscalls.kind(of: filePath) } catch { throw .io("stat", filePath, error) }
+      // Gone since the listing: a leftover a compaction just removed.
+      if kind == .missing { continue }
       guard kind == .regular else {
         throw WALError(.foreignData, "wal/\(name) in \(path) is not a regular file")
       }
