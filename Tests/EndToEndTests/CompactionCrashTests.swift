@@ -129,4 +129,38 @@ import TestSupport
     #expect(delivered.values.allSatisfy { $0 == 1 })
     #expect(try cli.run(["wal", "verify"]).status == 0)
   }
+
+  /// Finished runs older than --retain-runs go with their events and the artifacts no other
+  /// run uses; within the retention they stay.
+  @Test func finishedRunsPastRetentionGoWithTheirArtifacts() throws {
+    let cli = CLIProcess(TemporaryDirectory("compact-runs"))
+    let small = ["--segment-size", "2KiB"]
+    func runID(_ output: String) -> String {
+      String(output.split(separator: "\n").first?.split(separator: " ").first?.dropFirst("run_id=".count) ?? "")
+    }
+    let demo = runID(try cli.run(["runs", "demo", "--workflow", "demo"] + small).stdout)
+    let news = runID(try cli.run(["runs", "demo", "--workflow", "ai-news"] + small).stdout)
+    let artifacts = try cli.run(["runs", "artifacts", "--run-id", demo, "-o", "json"]).stdout
+    let ids = artifacts.split(separator: "\"artifact_id\":\"").dropFirst().map { String($0.prefix(64)) }
+    #expect(!ids.isEmpty)
+    try cli.run(["topics", "create", "--name", "filler"] + small)
+    for n in 0..<30 { try cli.run(["publish", "--topic", "filler", "--value", "filler \(n) " + String(repeating: "x", count: 100)] + small) }
+    let status = try cli.run(["runs", "status", "--run-id", news]).stdout
+
+    #expect(try cli.run(["wal", "compact", "--retain-runs", "1h"]).stdout.hasPrefix("nothing to compact"))
+    let dry = try cli.run(["wal", "compact", "--retain-runs", "0", "--dry-run"])
+    #expect(dry.stdout.contains("  run \(demo)") && dry.stdout.contains("  run \(news)"), "\(dry.stdout)")
+    #expect(try cli.run(["runs", "status", "--run-id", news]).stdout == status, "a dry run changes nothing")
+
+    let done = try cli.run(["wal", "compact", "--retain-runs", "0"])
+    #expect(done.status == 0, "\(done.stderr)")
+    #expect(done.stdout.contains("2 runs"), "\(done.stdout)")
+    #expect(done.stdout.contains("artifacts: removed \(ids.count)"), "\(done.stdout)")
+    #expect(try cli.run(["runs", "status", "--run-id", demo]).status == 4)
+    #expect(try cli.run(["runs", "status", "--run-id", news]).status == 4)
+    for id in ids { #expect(try cli.run(["runs", "artifact-meta", "--artifact-id", id]).status == 4) }
+    #expect(try cli.run(["wal", "verify"]).status == 0)
+    let list = try cli.run(["runs", "list"]).stdout
+    #expect(!list.contains(demo) && !list.contains(news), "\(list)")
+  }
 }

@@ -40,6 +40,7 @@ import Testing
     ["wal", "dump", "--from", "1", "--to", "@2030-01-01T00:00:00Z", "--kind", "message_acked", "--topic", "t"],
     ["wal", "verify"],
     ["wal", "repair", "--force"],
+    ["wal", "compact", "--retain-acked", "1d", "--retain-runs", "2d", "--dry-run", "--keep-artifacts"],
     ["wal", "import", "--from", "driftq.wal", "--engine-wal", "driftq.engine.wal", "--artifacts", "driftq.artifacts"],
     ["runs", "start", "--workflow", "w.json", "--input", "{}", "--run-id", "r", "--detach"],
     ["runs", "resume", "--run-id", "r"],

@@ -134,11 +134,11 @@ public enum Syscalls {
     return Int(info.st_size)
   }
 
-  /// When the file at `path` was last modified, in seconds since the epoch.
-  public static func modificationSeconds(_ path: String) throws(Errno) -> Int {
+  /// When the file at `path` was last modified, in nanoseconds since the epoch.
+  public static func modificationTime(_ path: String) throws(Errno) -> Int64 {
     var info = stat()
     _ = try retryingOnInterrupt { fstatat(AT_FDCWD, path, &info, 0) }
-    return info.st_mtim.tv_sec
+    return Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
   }
 
   public static func makeDirectory(_ path: String) throws(Errno) {

@@ -149,7 +149,7 @@ final class Compactor {
   /// younger than that may belong to a step whose event is not written yet).
   private func unreferencedArtifacts(_ plan: CompactionPlan, alsoUsedBy folded: Folded) throws -> [String] {
     let used = folded.artifactsInUse(besides: plan.droppedRuns)
-    let cutoff = Int(policy.now.adding(milliseconds: -policy.retainRunsMs).nanoseconds / 1_000_000_000)
+    let cutoff = policy.now.adding(milliseconds: -policy.retainRunsMs)
     var unused: [String] = []
     for id in try artifacts.ids() where !used.contains(id) {
       if let storedAt = try? artifacts.storedAt(id), storedAt < cutoff { unused.append(id) }

@@ -40,8 +40,8 @@ struct ArtifactStore {
   private func blobPath(_ id: String) -> String { "\(root)/blobs/\(id.prefix(2))/\(id)" }
   private func metaPath(_ id: String) -> String { "\(root)/meta/\(id.prefix(2))/\(id).json" }
 
-  /// When the artifact was stored (its meta file's modification time), in seconds.
-  func storedAt(_ id: String) throws -> Int { try Syscalls.modificationSeconds(metaPath(id)) }
+  /// When the artifact was stored (its meta file's modification time).
+  func storedAt(_ id: String) throws -> WALTimestamp { WALTimestamp(nanoseconds: try Syscalls.modificationTime(metaPath(id))) }
 
   /// The size of an artifact's blob (0 when it has none).
   func size(_ id: String) -> Int { (try? Syscalls.fileSize(atPath: blobPath(id))) ?? 0 }
