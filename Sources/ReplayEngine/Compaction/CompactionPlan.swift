@@ -7,8 +7,8 @@ import WALFormat
 /// A partition loses a prefix: the longest run of offsets from its start that every group
 /// settled (a topic nobody consumes keeps everything), published before the retention
 /// cutoff, and, for a DLQ message, redriven. Prefixes only, so offsets never move and every
-/// kept record of a partition comes after what was dropped. A `groups seek` after the prefix
-/// bounds it (the group re-reads from there).
+/// kept record of a partition comes after what was dropped. A record after the prefix that
+/// acts on an offset bounds it (a group that joined later, or seeked back, reads from there).
 public struct CompactionPlan: Sendable {
   public typealias Slot = BrokerDecider.TopicPartition
 
@@ -23,17 +23,16 @@ public struct CompactionPlan: Sendable {
   public private(set) var referencedArtifacts: Set<String> = []
 
   /// - Parameters:
-  ///   - seekFloors: per partition, the lowest offset a `group_seeked` record after the
-  ///     prefix moved a group to.
+  ///   - tailFloors: per partition, the lowest offset a record after the prefix acts on.
   ///   - pinnedRuns: runs an `index_pointer` record names (they stay whatever their age).
-  public init(broker: BrokerState, runs: RunsState, policy: CompactionPolicy, seekFloors: [Slot: Int64], pinnedRuns: Set<String>) {
+  public init(broker: BrokerState, runs: RunsState, policy: CompactionPolicy, tailFloors: [Slot: Int64], pinnedRuns: Set<String>) {
     for name in broker.topicNames {
       guard let topic = broker.topics[name] else { continue }
       let groups = broker.groups.values.filter { $0.key.topic == name }
       var trimmed = false
       for (partition, log) in topic.partitions.enumerated() {
         let slot = Slot(topic: name, partition: partition)
-        let floor = seekFloors[slot] ?? Int64.max
+        let floor = tailFloors[slot] ?? Int64.max
         var start = log.startOffset
         while start < log.endIndex, start < floor,
           Self.isDroppable(log[start], at: MessageOrigin(topic: name, partition: partition, offset: start), broker, groups, policy)
@@ -117,10 +116,9 @@ public struct CompactionPlan: Sendable {
   /// Whether `record`, appended after planning, needs something the plan drops (then the
   /// plan is stale and compaction must not swap).
   public func conflicts(with record: WALRecord) throws(ReplayError) -> Bool {
-    if record.kind == .groupSeeked, case .groupSeeked(let e)? = try EventCodec.decode(record) {
-      return !isHeld(e.topic, e.partition, e.offset)
-    }
-    return try !keeps(record)
+    if record.kind == .runEvent || record.kind == .logCompacted { return try !keeps(record) }
+    guard !starts.isEmpty, let event = try EventCodec.decode(record) else { return false }
+    return event.offsetsReferred.contains { !isHeld($0.topic, $0.partition, $0.offset) }
   }
 
   private func isHeld(_ topic: String, _ partition: Int, _ offset: Int64) -> Bool {

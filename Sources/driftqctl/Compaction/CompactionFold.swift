@@ -9,7 +9,8 @@ extension Compactor {
     var runs = RunsState()
     /// Every run, the tail's included (for the artifacts still in use).
     var allRuns = RunsState()
-    var seekFloors: [CompactionPlan.Slot: Int64] = [:]
+    /// Per partition, the lowest offset a record after the prefix refers to.
+    var tailFloors: [CompactionPlan.Slot: Int64] = [:]
     var pinnedRuns: Set<String> = []
     /// The last LSN of the sealed prefix.
     let prefixEnd: UInt64
@@ -24,15 +25,20 @@ extension Compactor {
       }
     }
 
-    /// What bounds the plan in any record: seek targets, index pointers, run events.
+    /// What bounds the plan in any record: offsets the records after the prefix refer to
+    /// (a group that consumes later, or seeks back, needs them), index pointers, run events.
     private mutating func note(_ record: WALRecord) throws {
       switch record.kind {
-      case .groupSeeked:
-        // A seek in the prefix is folded in (below the new start it lands on the start); one
-        // after it would re-read offsets, which must then stay.
-        guard record.lsn > prefixEnd, case .groupSeeked(let e)? = try EventCodec.decode(record) else { return }
-        let slot = CompactionPlan.Slot(topic: e.topic, partition: e.partition)
-        seekFloors[slot] = min(seekFloors[slot] ?? .max, e.offset)
+      case .topicCreated, .messagePublished, .runEvent, .indexPointer, .logCompacted:
+        break
+      default:
+        guard record.lsn > prefixEnd, let event = try EventCodec.decode(record) else { return }
+        for origin in event.offsetsReferred {
+          let slot = CompactionPlan.Slot(topic: origin.topic, partition: origin.partition)
+          tailFloors[slot] = min(tailFloors[slot] ?? .max, origin.offset)
+        }
+      }
+      switch record.kind {
       case .indexPointer:
         try allRuns.apply(record)
         if let runID = (try? JSONParser.parse(bytes: record.payload))?["run_id"]?.stringValue { pinnedRuns.insert(runID) }

@@ -9,8 +9,8 @@ import WALFormat
 /// Rewrites a directory's sealed segments into one, keeping every record still needed.
 ///
 /// 1. Under `DIR/COMPACT.LOCK` (one compaction at a time), fold the log up to the end of the
-///    sealed segments and plan what goes (`CompactionPlan`); the whole log is read, so seeks
-///    and run events after the prefix bound the plan.
+///    sealed segments and plan what goes (`CompactionPlan`); the whole log is read, so the
+///    offsets and runs that records after the prefix act on stay.
 /// 2. Copy the kept records into a new segment (with the plan's `log_compacted` record where
 ///    the first dropped record was), fsync it, fold it, and check the fold against the
 ///    original (`CompactionCheck`): a difference aborts, leaving the log untouched.
@@ -54,7 +54,7 @@ final class Compactor {
     let reader = WALLog(directory: directory, options: options)
     var folded = try Folded(reading: reader, through: prefix.last)
     let plan = CompactionPlan(
-      broker: folded.broker, runs: folded.runs, policy: policy, seekFloors: folded.seekFloors, pinnedRuns: folded.pinnedRuns)
+      broker: folded.broker, runs: folded.runs, policy: policy, tailFloors: folded.tailFloors, pinnedRuns: folded.pinnedRuns)
     report.messagesDropped = plan.droppedMessages
     report.runsDropped = plan.droppedRuns.sorted()
     report.partitionStarts = plan.summary.starts.map { "\($0.topic)/\($0.partition)@\($0.offset)" }
@@ -75,7 +75,7 @@ final class Compactor {
       _ = try copyKept(of: prefix, by: plan, into: writer, report: &report)
       try writer.finish()
       crash.pass("written")
-      try check(writer, against: folded, plan: plan)
+      try check(writer, against: folded, plan: plan, prefix: prefix)
       // 3. Swap under the writer lock, after checking what was appended meanwhile.
       try reader.lockExclusive()
       defer { reader.unlock() }
@@ -121,8 +121,9 @@ final class Compactor {
     return bytes
   }
 
-  /// Folds the new segment on its own and compares it with the original fold.
-  private func check(_ writer: CompactedSegmentWriter, against original: Folded, plan: CompactionPlan) throws {
+  /// Folds the new segment on its own and compares it with the original fold, then folds
+  /// the records after the prefix on top: they must still apply.
+  private func check(_ writer: CompactedSegmentWriter, against original: Folded, plan: CompactionPlan, prefix: Prefix) throws {
     let file = SegmentFile(name: writer.target.name, path: writer.temporaryPath, baseLSN: writer.target.baseLSN)
     guard case .success(let scanner) = SegmentScanner.open(file) else {
       throw CommandFailure(.failure, "compaction aborted: the new segment does not read back")
@@ -142,6 +143,13 @@ final class Compactor {
       before: original.broker, beforeRuns: original.runs, after: broker, afterRuns: runs, droppedRuns: plan.droppedRuns)
     guard differences.isEmpty else {
       throw CommandFailure(.failure, "compaction aborted, the log is unchanged: the compacted records fold differently (\(differences.prefix(3).joined(separator: "; ")))")
+    }
+    let tail = WALLog(directory: directory, options: options)
+    try tail.seek(toLSN: prefix.last + 1)
+    do {
+      while let logged = try tail.next() { try Folded.fold(logged.record, at: logged.position, broker: &broker, runs: &runs) }
+    } catch let error as ReplayError {
+      throw CommandFailure(.failure, "compaction aborted, the log is unchanged: later records would not fold on the compacted ones (\(error))")
     }
   }
 
