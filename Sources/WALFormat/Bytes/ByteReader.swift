@@ -50,11 +50,6 @@ public struct ByteReader: Sendable {
     }
   }
 
-  public mutating func readSignedVarint() throws(Failure) -> Int64 {
-    let raw = try readVarint()
-    return Int64(bitPattern: (raw >> 1) ^ (0 &- (raw & 1)))
-  }
-
   /// A varint that must fit in `Int` and be at most `maximum`.
   public mutating func readLength(maximum: Int) throws(Failure) -> Int {
     let start = offset
@@ -77,15 +72,5 @@ public struct ByteReader: Sendable {
     let count = try readLength(maximum: Int(UInt32.max))
     guard count <= remaining else { throw .invalid(offset: start, reason: "length \(count) past end of record") }
     return try readBytes(count: count)
-  }
-
-  /// A length-prefixed UTF-8 string; invalid UTF-8 is an error, not a repair.
-  public mutating func readString() throws(Failure) -> String {
-    let start = offset
-    let slice = try readLengthPrefixed()
-    guard let text = String(validating: slice, as: UTF8.self) else {
-      throw .invalid(offset: start, reason: "string is not valid UTF-8")
-    }
-    return text
   }
 }

@@ -21,9 +21,10 @@ public final class CompactedSegmentWriter {
   private var written = SegmentHeader.size
   private var lastLSN: UInt64 = 0
 
-  public var temporaryPath: String { target.path + ".compact.tmp" }
-  /// Bytes written so far, header included.
-  public var bytes: Int { written + buffer.count }
+  public var temporaryPath: String { target.path + Self.temporarySuffix }
+  /// What a compacted segment being written is called after its target's name; listing
+  /// ignores it (it ends in `.tmp`).
+  static let temporarySuffix = ".compact.tmp"
 
   /// Starts the segment that will cover LSNs `baseLSN ... endLSN`.
   /// - Throws: `.io` when the temporary file cannot be created.
@@ -35,7 +36,7 @@ public final class CompactedSegmentWriter {
     target = directory.segmentFile(baseLSN: baseLSN)
     self.endLSN = endLSN
     salt = UInt32.random(in: 1...UInt32.max)
-    let path = target.path + ".compact.tmp"
+    let path = target.path + Self.temporarySuffix
     do { fd = try Syscalls.open(path, flags: O_WRONLY | O_CREAT | O_TRUNC) } catch { throw .io("create", path, error) }
     var header = ByteWriter(capacity: SegmentHeader.size)
     SegmentHeader(salt: salt, baseLSN: baseLSN, span: UInt32(endLSN - baseLSN + 1)).encode(into: &header)
@@ -83,19 +84,17 @@ public final class CompactedSegmentWriter {
 
   /// Deletes files a finished swap superseded, and temporary files of a swap that never
   /// happened (a compaction killed before its rename). `removed` hears the count so far.
-  @discardableResult
-  public static func removeLeftovers(_ directory: WALDirectory, removed: (Int) -> Void) throws(WALError) -> [SegmentFile] {
+  public static func removeLeftovers(_ directory: WALDirectory, removed: (Int) -> Void) throws(WALError) {
     let leftovers = try directory.segmentsAndLeftovers().leftovers
     do throws(Errno) {
       for (index, file) in leftovers.enumerated() {
         try Syscalls.unlink(file.path)
         removed(index + 1)
       }
-      for name in try Syscalls.listDirectory(directory.walPath) where name.hasSuffix(".compact.tmp") {
+      for name in try Syscalls.listDirectory(directory.walPath) where name.hasSuffix(temporarySuffix) {
         try Syscalls.unlink(directory.walPath + "/" + name)
       }
       try Syscalls.fsyncDirectory(directory.walPath)
     } catch { throw .io("remove leftovers in", directory.walPath, error) }
-    return leftovers
   }
 }

@@ -71,8 +71,8 @@ public struct WALDirectory: Sendable {
         try makeDirectories(path)
         try Syscalls.makeDirectory(directory.walPath)
         let text = "\(formatName) \(formatMajor).\(formatMinor)\n"
+        // Also fsyncs DIR, which covers the wal/ entry made just before.
         try Syscalls.writeFileAtomically(directory.formatPath, contents: Array(text.utf8), directory: path)
-        try Syscalls.fsyncDirectory(path)
         let parent = parentDirectory(of: path)
         try? Syscalls.fsyncDirectory(parent)
       } catch { throw .io("create", path, error) }
@@ -142,7 +142,7 @@ public struct WALDirectory: Sendable {
   /// segment under the same name, so a changed identity tells a process holding record
   /// positions that they are stale.
   public func identity(of file: SegmentFile) throws(WALError) -> Int? {
-    do { return try Syscalls.directoryStamp(file.path)[4] } catch {
+    do { return try Syscalls.inode(file.path) } catch {
       if error == .noSuchFile { return nil }
       throw .io("stat", file.path, error)
     }

@@ -53,7 +53,7 @@ public final class WALLog {
   /// Positions the reader at the first record with an LSN of at least `lsn`.
   /// Cost: reads the frames before `lsn` in its segment.
   public func seek(toLSN lsn: UInt64) throws(WALError) {
-    let files = try directory.segments()
+    let files = try segments()
     guard let file = files.last(where: { $0.baseLSN <= lsn }) ?? files.first else { return }
     scanner = try openScanner(file, isNewest: file == files.last)
     started = true
@@ -66,7 +66,7 @@ public final class WALLog {
   public func next() throws(WALError) -> LoggedRecord? {
     if !started {
       started = true
-      let files = try directory.segments()
+      let files = try segments()
       if let first = files.first {
         firstSegment = (first, try directory.identity(of: first))
         scanner = try openScanner(first, isNewest: files.count == 1)
@@ -89,9 +89,7 @@ public final class WALLog {
       switch try current.step() {
       case .frame(let header, let offset, _):
         nextLSN = header.lsn + 1
-        let record = WALRecord(
-          lsn: header.lsn, kind: header.kind, flags: header.flags, timestamp: header.timestamp,
-          payload: current.payload())
+        let record = WALRecord(header: header, payload: current.payload())
         return LoggedRecord(record: record, position: RecordPosition(segmentBaseLSN: current.file.baseLSN, offset: offset))
       case .end:
         if let following = try followingSegment(after: current) {
@@ -181,11 +179,7 @@ public final class WALLog {
       try throwIfSuperseded()
       throw error
     case .failure(.header(let problem, let size)):
-      let tornCreation: Bool
-      switch problem {
-      case .short, .zeroFilled: tornCreation = size <= SegmentHeader.size || problem == .zeroFilled
-      default: tornCreation = false
-      }
+      let tornCreation = problem.isTornCreation(fileSize: size)
       if case .unsupportedVersion = problem {
         throw WALError(.unsupportedVersion, problem.description, location: RecordLocation(segment: file.name, offset: 0))
       }

@@ -4,11 +4,9 @@
 /// so one report lists every problem. Memory: one scanner buffer. Cost: reads every byte once
 /// (plus the rest of a segment after damage, to look for valid frames).
 public enum WALVerifier {
-  /// Verifies `directory`. `visit` sees each valid record's header and payload bytes.
-  public static func verify(
-    _ directory: WALDirectory, chunkSize: Int = 4 << 20,
-    visit: ((RecordFrame.Header, UnsafeRawBufferPointer) -> Void)? = nil
-  ) throws(WALError) -> VerificationReport {
+  /// Verifies `directory`, reading it in chunks of 4 MiB.
+  public static func verify(_ directory: WALDirectory) throws(WALError) -> VerificationReport {
+    let chunkSize = 4 << 20
     var report = VerificationReport()
     let files = try directory.segments()
     var expectedLSN = files.first?.baseLSN
@@ -29,11 +27,7 @@ public enum WALVerifier {
       case .failure(.header(let problem, let size)):
         report.segments.append(.init(name: file.name, baseLSN: file.baseLSN, bytes: size))
         report.bytes += size
-        let torn: Bool
-        switch problem {
-        case .short, .zeroFilled: torn = isNewest && (size <= SegmentHeader.size || problem == .zeroFilled)
-        default: torn = false
-        }
+        let torn = isNewest && problem.isTornCreation(fileSize: size)
         report.problems.append(.init(
           kind: torn ? .tornTail : .corruption, location: RecordLocation(segment: file.name, offset: 0),
           message: problem.description + (torn ? " (segment creation was cut short)" : ""),
@@ -56,7 +50,6 @@ public enum WALVerifier {
             segment.lastLSN = header.lsn
             segment.lastTime = header.timestamp
             report.recordsByKind[header.kind, default: 0] += 1
-            if let visit { scanner.withPayload { visit(header, $0) } }
           case .end:
             break scan
           case .damaged(let damage):

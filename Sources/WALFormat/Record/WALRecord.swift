@@ -15,6 +15,11 @@ public struct WALRecord: Hashable, Sendable {
     self.timestamp = timestamp
     self.payload = payload
   }
+
+  /// The record a frame holds.
+  public init(header: RecordFrame.Header, payload: [UInt8]) {
+    self.init(lsn: header.lsn, kind: header.kind, flags: header.flags, timestamp: header.timestamp, payload: payload)
+  }
 }
 
 /// A record not yet written: the writer assigns its LSN.

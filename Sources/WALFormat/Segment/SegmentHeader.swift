@@ -62,6 +62,16 @@ public struct SegmentHeader: Sendable, Equatable {
     case checksum(stored: UInt32, computed: UInt32)
     case unsupportedVersion(UInt16)
 
+    /// Whether this is what a crash during segment creation leaves (a header cut short or
+    /// zero-filled, nothing after it): a torn tail when the segment is the newest.
+    public func isTornCreation(fileSize: Int) -> Bool {
+      switch self {
+      case .short: return fileSize <= SegmentHeader.size
+      case .zeroFilled: return true
+      default: return false
+      }
+    }
+
     public var description: String {
       switch self {
       case .short(let n): return "segment header is incomplete (\(n) of \(SegmentHeader.size) bytes)"

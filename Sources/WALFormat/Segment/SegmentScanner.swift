@@ -158,11 +158,6 @@ public final class SegmentScanner {
   /// The payload of the frame the last `step()` returned.
   public func payload() -> [UInt8] { Array(storage[payloadRange]) }
 
-  /// Calls `body` with the payload bytes of the last frame, without copying them.
-  public func withPayload<T>(_ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
-    try storage.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[payloadRange])) }
-  }
-
   /// Searches for the next valid frame after `start` (frames are 8-byte aligned). Used to
   /// tell a torn tail (nothing valid follows) from corruption (valid data follows).
   /// Cost: reads the rest of the file.

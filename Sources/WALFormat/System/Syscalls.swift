@@ -122,23 +122,27 @@ public enum Syscalls {
   /// modification and change times). Timestamps are coarse, so equal stamps only mean
   /// "probably unchanged": callers use it to skip work, never to decide correctness alone.
   public static func directoryStamp(_ path: String) throws(Errno) -> [Int] {
-    var info = stat()
-    _ = try retryingOnInterrupt { fstatat(AT_FDCWD, path, &info, 0) }
+    let info = try status(path)
     return [info.st_mtim.tv_sec, info.st_mtim.tv_nsec, info.st_ctim.tv_sec, info.st_ctim.tv_nsec, Int(info.st_ino)]
   }
 
   /// The size of the file at `path`.
-  public static func fileSize(atPath path: String) throws(Errno) -> Int {
-    var info = stat()
-    _ = try retryingOnInterrupt { fstatat(AT_FDCWD, path, &info, 0) }
-    return Int(info.st_size)
-  }
+  public static func fileSize(atPath path: String) throws(Errno) -> Int { Int(try status(path).st_size) }
+
+  /// The inode number of the file at `path`: what identifies it across renames over its name.
+  public static func inode(_ path: String) throws(Errno) -> Int { Int(try status(path).st_ino) }
 
   /// When the file at `path` was last modified, in nanoseconds since the epoch.
   public static func modificationTime(_ path: String) throws(Errno) -> Int64 {
+    let info = try status(path)
+    return Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+  }
+
+  /// `stat(2)` of `path`, following a final symbolic link.
+  private static func status(_ path: String) throws(Errno) -> stat {
     var info = stat()
     _ = try retryingOnInterrupt { fstatat(AT_FDCWD, path, &info, 0) }
-    return Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+    return info
   }
 
   public static func makeDirectory(_ path: String) throws(Errno) {

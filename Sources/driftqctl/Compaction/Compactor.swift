@@ -133,7 +133,7 @@ final class Compactor {
     scan: while true {
       switch try scanner.step() {
       case .frame(let header, let offset, _):
-        let record = WALRecord(lsn: header.lsn, kind: header.kind, flags: header.flags, timestamp: header.timestamp, payload: scanner.payload())
+        let record = WALRecord(header: header, payload: scanner.payload())
         try Folded.fold(record, at: RecordPosition(segmentBaseLSN: file.baseLSN, offset: offset), broker: &broker, runs: &runs)
       case .end: break scan
       case .damaged(let damage): throw CommandFailure(.failure, "compaction aborted: the new segment reads back damaged: \(damage)")
