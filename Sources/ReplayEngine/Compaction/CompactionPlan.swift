@@ -19,8 +19,6 @@ public struct CompactionPlan: Sendable {
   /// Messages dropped now (not counting those an earlier compaction dropped).
   public private(set) var droppedMessages = 0
   public private(set) var droppedRuns: Set<String> = []
-  /// Artifacts the runs that stay still use.
-  public private(set) var referencedArtifacts: Set<String> = []
 
   /// - Parameters:
   ///   - tailFloors: per partition, the lowest offset a record after the prefix acts on.
@@ -59,13 +57,8 @@ public struct CompactionPlan: Sendable {
       .sorted { ($0.key.topic, $0.key.group, $0.key.tag.tenant, $0.key.tag.key) < ($1.key.topic, $1.key.group, $1.key.tag.tenant, $1.key.tag.key) }
     for id in runs.order {
       guard let run = runs.runs[id] else { continue }
-      let finished = run.status == .succeeded || run.status == .failed || run.status == .canceled
       let last = run.events.last?.at ?? run.createdAt
-      if finished, !pinnedRuns.contains(id), last < policy.runsCutoff {
-        droppedRuns.insert(id)
-      } else {
-        referencedArtifacts.formUnion(run.referencedArtifacts)
-      }
+      if run.status.isTerminal, !pinnedRuns.contains(id), last < policy.runsCutoff { droppedRuns.insert(id) }
     }
   }
 
@@ -95,8 +88,9 @@ public struct CompactionPlan: Sendable {
       return !droppedRuns.contains(try RunEvent(decoding: record.payload).runID)
     case .messagePublished:
       guard !starts.isEmpty else { return true }
-      let e = try EventCodec.decodeSummary(ofPublication: record.payload)
-      return isHeld(e.topic, e.partition, e.offset)
+      // Topic, partition and offset lead the payload: the envelope need not be decoded.
+      let origin = try EventCodec.decodeOrigin(record.payload)
+      return isHeld(origin.topic, origin.partition, origin.offset)
     default:
       guard !starts.isEmpty, let event = try EventCodec.decode(record) else { return true }
       switch event {

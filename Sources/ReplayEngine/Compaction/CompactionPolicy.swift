@@ -17,6 +17,6 @@ public struct CompactionPolicy: Sendable, Equatable {
     self.now = now
   }
 
-  var ackedCutoff: WALTimestamp { now.adding(milliseconds: -retainAckedMs) }
-  var runsCutoff: WALTimestamp { now.adding(milliseconds: -retainRunsMs) }
+  public var ackedCutoff: WALTimestamp { now.adding(milliseconds: -retainAckedMs) }
+  public var runsCutoff: WALTimestamp { now.adding(milliseconds: -retainRunsMs) }
 }

@@ -21,6 +21,8 @@ public enum RunDecider {
     public var node: NodeSpec
     public var attempt: Int
     public var input: JSONValue
+    /// `keys(node, input)`, computed once when the step starts.
+    public var hashes: (key: String, definition: String, input: String)
   }
 
   /// The next thing to do for a run.
@@ -121,7 +123,7 @@ public enum RunDecider {
       if text.utf8.count <= inlineLimit { payload.append(("input", input)) }
       payload += [("input_bytes", .int(text.utf8.count)), ("key", .string(hashes.key)), ("definition_hash", .string(hashes.definition)), ("input_hash", .string(hashes.input))]
       step.events.append(RunEvent(runID: id, type: RunEventType.nodeStarted, nodeID: node.id, attempt: attempt, payload: .object(payload)))
-      step.start.append(Start(node: node, attempt: attempt, input: input))
+      step.start.append(Start(node: node, attempt: attempt, input: input, hashes: hashes))
     }
     return step
   }
@@ -129,7 +131,7 @@ public enum RunDecider {
   /// The events that record a step's result (and any budget it broke).
   public static func finish(_ run: WorkflowRun, _ start: Start, result: StepResult, startedAt: WALTimestamp, now: WALTimestamp) -> [RunEvent] {
     let id = run.runID
-    let hashes = keys(start.node, start.input)
+    let hashes = start.hashes
     switch result {
     case .success(let output, let artifact, let usage, let workerMs, let attachments):
       var payload: [(String, JSONValue)] = []

@@ -115,8 +115,7 @@ extension BrokerState {
       guard !isCompactedAway(copy) else { break }
       try appendMessage(summary(of: e.copy), lsn: lsn, time: time, position: position, registerKey: false)
       guard let info = e.copy.envelope.dlq else { throw ReplayError(.inconsistent, "dead-letter copy without DLQ metadata") }
-      let tag = e.copy.envelope.idempotencyKey.isEmpty ? nil : IdempotencyTag(tenant: e.copy.envelope.tenantID, key: e.copy.envelope.idempotencyKey)
-      deadLetters[source.topic, default: []].append(DeadLetterEntry(copy: copy, info: info, idempotency: tag, key: e.copy.key))
+      deadLetters[source.topic, default: []].append(DeadLetterEntry(copy: copy, info: info, key: e.copy.key))
       deadLetterIndex[copy] = (source.topic, deadLetters[source.topic, default: []].count - 1)
 
     case .messageRedriven(let e):

@@ -40,7 +40,6 @@ public struct DeadLetterEntry: Sendable, Equatable {
   /// Where the copy is in the DLQ topic.
   public var copy: MessageOrigin
   public var info: DeadLetterInfo
-  public var idempotency: IdempotencyTag?
   public var key: [UInt8]
   /// Where `dlq redrive` republished it, once it has.
   public var redrivenTo: MessageOrigin?
@@ -49,5 +48,5 @@ public struct DeadLetterEntry: Sendable, Equatable {
 
 extension Array {
   /// The element at `index`, or nil when out of range.
-  subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
+  public subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
 }

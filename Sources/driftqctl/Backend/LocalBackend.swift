@@ -80,10 +80,7 @@ final class LocalBackend {
   }
 
   private func fold(_ logged: LoggedRecord) throws {
-    switch logged.record.kind {
-    case .runEvent, .indexPointer: try runs.apply(logged.record)
-    default: try state.apply(logged.record, at: logged.position)
-    }
+    try LogFold.apply(logged.record, at: logged.position, broker: &state, runs: &runs)
   }
 
   /// Decides and durably applies a broker change. `decide` sees the state as of now, under

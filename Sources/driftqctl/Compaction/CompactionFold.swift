@@ -3,7 +3,7 @@ import WALFormat
 
 extension Compactor {
   /// The log folded to the end of the sealed prefix, plus what the records after it demand:
-  /// seeks bound the trimmed prefixes, and runs with later events stay.
+  /// the offsets they act on bound the trimmed prefixes, and runs with later events stay.
   struct Folded {
     var broker = BrokerState()
     var runs = RunsState()
@@ -18,11 +18,18 @@ extension Compactor {
     /// Reads `log` to its end, folding records up to `last`.
     init(reading log: WALLog, through last: UInt64) throws {
       prefixEnd = last
+      var inTail = false
       while let logged = try log.next() {
         let record = logged.record
-        if record.lsn <= last { try Self.fold(record, at: logged.position, broker: &broker, runs: &runs) }
+        if record.lsn <= last {
+          try LogFold.apply(record, at: logged.position, broker: &broker, runs: &runs)
+        } else if !inTail {
+          inTail = true
+          allRuns = runs  // the tail's run records fold on from here
+        }
         try note(record)
       }
+      if !inTail { allRuns = runs }
     }
 
     /// What bounds the plan in any record: offsets the records after the prefix refer to
@@ -40,13 +47,13 @@ extension Compactor {
       }
       switch record.kind {
       case .indexPointer:
-        try allRuns.apply(record)
+        if record.lsn > prefixEnd { try allRuns.apply(record) }
         if let runID = (try? JSONParser.parse(bytes: record.payload))?["run_id"]?.stringValue { pinnedRuns.insert(runID) }
-      case .runEvent:
+      case .runEvent where record.lsn > prefixEnd:
         try allRuns.apply(record)
         // A run with events after the prefix is live at the prefix's end: whatever its
         // status there, its history stays.
-        if record.lsn > prefixEnd, let runID = try? RunEvent(decoding: record.payload).runID, runs.runs[runID] != nil {
+        if let runID = try? RunEvent(decoding: record.payload).runID, runs.runs[runID] != nil {
           pinnedRuns.insert(runID)
         }
       default: break
@@ -55,7 +62,7 @@ extension Compactor {
 
     /// Reads what was appended since planning (the caller holds the writer lock) and refuses
     /// to go on if any of it needs a record the plan drops.
-    mutating func readTail(of log: WALLog, conflictingWith plan: CompactionPlan) throws {
+    func readTail(of log: WALLog, conflictingWith plan: CompactionPlan) throws {
       while let logged = try log.next() {
         if try plan.conflicts(with: logged.record) {
           throw CommandFailure(.unavailable, "compaction stopped, the log is unchanged: LSN \(logged.record.lsn), written meanwhile, needs records it would drop; run it again")
@@ -68,13 +75,6 @@ extension Compactor {
       var ids: Set<String> = []
       for (id, run) in allRuns.runs where !dropped.contains(id) { ids.formUnion(run.referencedArtifacts) }
       return ids
-    }
-
-    static func fold(_ record: WALRecord, at position: RecordPosition, broker: inout BrokerState, runs: inout RunsState) throws {
-      switch record.kind {
-      case .runEvent, .indexPointer: try runs.apply(record)
-      default: try broker.apply(record, at: position)
-      }
     }
   }
 }

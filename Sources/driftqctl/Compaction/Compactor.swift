@@ -52,7 +52,7 @@ final class Compactor {
 
     // 1. Plan from the state at the end of the prefix.
     let reader = WALLog(directory: directory, options: options)
-    var folded = try Folded(reading: reader, through: prefix.last)
+    let folded = try Folded(reading: reader, through: prefix.last)
     let plan = CompactionPlan(
       broker: folded.broker, runs: folded.runs, policy: policy, tailFloors: folded.tailFloors, pinnedRuns: folded.pinnedRuns)
     report.messagesDropped = plan.droppedMessages
@@ -134,7 +134,7 @@ final class Compactor {
       switch try scanner.step() {
       case .frame(let header, let offset, _):
         let record = WALRecord(header: header, payload: scanner.payload())
-        try Folded.fold(record, at: RecordPosition(segmentBaseLSN: file.baseLSN, offset: offset), broker: &broker, runs: &runs)
+        try LogFold.apply(record, at: RecordPosition(segmentBaseLSN: file.baseLSN, offset: offset), broker: &broker, runs: &runs)
       case .end: break scan
       case .damaged(let damage): throw CommandFailure(.failure, "compaction aborted: the new segment reads back damaged: \(damage)")
       }
@@ -147,7 +147,7 @@ final class Compactor {
     let tail = WALLog(directory: directory, options: options)
     try tail.seek(toLSN: prefix.last + 1)
     do {
-      while let logged = try tail.next() { try Folded.fold(logged.record, at: logged.position, broker: &broker, runs: &runs) }
+      while let logged = try tail.next() { try LogFold.apply(logged.record, at: logged.position, broker: &broker, runs: &runs) }
     } catch let error as ReplayError {
       throw CommandFailure(.failure, "compaction aborted, the log is unchanged: later records would not fold on the compacted ones (\(error))")
     }
@@ -157,7 +157,7 @@ final class Compactor {
   /// younger than that may belong to a step whose event is not written yet).
   private func unreferencedArtifacts(_ plan: CompactionPlan, alsoUsedBy folded: Folded) throws -> [String] {
     let used = folded.artifactsInUse(besides: plan.droppedRuns)
-    let cutoff = policy.now.adding(milliseconds: -policy.retainRunsMs)
+    let cutoff = policy.runsCutoff
     var unused: [String] = []
     for id in try artifacts.ids() where !used.contains(id) {
       if let storedAt = try? artifacts.storedAt(id), storedAt < cutoff { unused.append(id) }

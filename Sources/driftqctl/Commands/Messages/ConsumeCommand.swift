@@ -109,8 +109,3 @@ struct ConsumeCommand: Command {
     context.stdout.line(PayloadRendering.consumeItem(message, attempts: lease.attempt, lastError: lastError))
   }
 }
-
-extension Array {
-  /// The element at `index`, or nil when out of range.
-  subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
-}
