@@ -128,14 +128,16 @@ public enum BrokerDecider {
     let head = topic.headOffset(slot.partition)
     let count = head - floor + pending.counts[slot, default: 0]
     if topic.limits.maxBufferedMessages > 0 && count >= topic.limits.maxBufferedMessages {
-      return .init(.resourceExhausted, "producer overload: partition_buffer_full (\(topic.name)/\(slot.partition) holds \(count) unconsumed messages; --max-buffered-msgs is \(topic.limits.maxBufferedMessages))")
+      let reason = "partition_buffer_full"
+      return .init(.resourceExhausted, "producer overload: \(reason) (\(topic.name)/\(slot.partition) holds \(count) unconsumed messages; --max-buffered-msgs is \(topic.limits.maxBufferedMessages))", reason: reason)
     }
     if topic.limits.maxBufferedBytes > 0 {
       let messages = topic.partitions[slot.partition]
       let consumed = messages.cumulativeBytes(through: floor - 1)
       let bytes = messages.cumulativeBytes(through: head - 1) - consumed + pending.bytes[slot, default: 0] + Int64(size)
       if bytes > topic.limits.maxBufferedBytes {
-        return .init(.resourceExhausted, "producer overload: partition_buffer_bytes_full (\(topic.name)/\(slot.partition) would hold \(bytes) unconsumed bytes; --max-buffered-bytes is \(topic.limits.maxBufferedBytes))")
+        let reason = "partition_buffer_bytes_full"
+        return .init(.resourceExhausted, "producer overload: \(reason) (\(topic.name)/\(slot.partition) would hold \(bytes) unconsumed bytes; --max-buffered-bytes is \(topic.limits.maxBufferedBytes))", reason: reason)
       }
     }
     return nil

@@ -17,10 +17,14 @@ public struct BrokerRejection: Error, Sendable, Equatable, CustomStringConvertib
   public var code: Code
   /// DriftQ's wording where DriftQ has one (`topic does not exist`, `not owner`, …).
   public var message: String
+  /// DriftQ's machine-readable reason, where it gives one (a producer limit's
+  /// `partition_buffer_full` or `partition_buffer_bytes_full`).
+  public var reason: String?
 
-  public init(_ code: Code, _ message: String) {
+  public init(_ code: Code, _ message: String, reason: String? = nil) {
     self.code = code
     self.message = message
+    self.reason = reason
   }
 
   public var description: String { message }

@@ -12,19 +12,15 @@ final class OutputStream: @unchecked Sendable {
   private var buffer: [UInt8] = []
   private(set) var captured: [UInt8] = []
   private(set) var isBroken = false
-  /// Whether this is a terminal (controls escaping defaults; never prompts).
-  let isTerminal: Bool
 
   init(fd: Int32) {
     self.fd = fd
-    self.isTerminal = isatty(fd) == 1
     buffer.reserveCapacity(1 << 16)
   }
 
   /// An in-memory stream for tests.
   init() {
     self.fd = nil
-    self.isTerminal = false
   }
 
   var capturedText: String { String(decoding: captured, as: UTF8.self) }

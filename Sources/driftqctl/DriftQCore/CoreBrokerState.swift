@@ -85,8 +85,6 @@ struct CoreBrokerState {
       return  // DriftQ-Core ignores unknown types
     }
   }
-
-  var messageCount: Int { topics.values.reduce(0) { $0 + $1.reduce(0) { $0 + $1.count } } }
 }
 
 /// An entry DriftQ-Core could not have written.

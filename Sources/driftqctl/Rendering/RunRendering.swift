@@ -73,11 +73,15 @@ enum RunRendering {
     return .object(m)
   }
 
+  /// Every node execution, by node and attempt (the `nodes` of `/debug/run` and run-state).
+  static func nodes(_ r: WorkflowRun) -> JSONValue {
+    .array(r.executions.sorted { ($0.nodeID, $0.attempt) < ($1.nodeID, $1.attempt) }.map { execution($0, run: r) })
+  }
+
   /// DriftQ's `/debug/run-state` document.
   static func state(_ r: WorkflowRun, directory: String?) -> JSONValue {
-    let nodes = r.executions.sorted { ($0.nodeID, $0.attempt) < ($1.nodeID, $1.attempt) }
-    return .object([
-      ("ok", .bool(true)), ("run", run(r, directory: directory)), ("nodes", .array(nodes.map { execution($0, run: r) })),
+    .object([
+      ("ok", .bool(true)), ("run", run(r, directory: directory)), ("nodes", nodes(r)),
       ("events", .array(r.events.map { event($0, run: r) })),
       ("timers", .array(r.timers.sorted { $0.fireAt < $1.fireAt }.map { timer($0, run: r) })),
     ])

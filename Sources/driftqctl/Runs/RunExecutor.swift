@@ -18,8 +18,6 @@ final class RunExecutor {
   private var active: [String: Active] = [:]
   /// Why each node was reused or re-run, for `--explain` (the latest word per node).
   private(set) var explanations: [(node: String, reason: String)] = []
-  /// Called with each event this executor writes (for progress output).
-  var onEvent: ((RunEvent) -> Void)?
 
   private struct Active {
     var start: RunDecider.Start
@@ -73,7 +71,7 @@ final class RunExecutor {
         throw CommandFailure(.failure, "stopped by signal \(driftq_stop_signal()); the run is interrupted: finish it with 'driftqctl runs resume --run-id \(runID)'")
       }
       let step = try backend.commitAll { _, runs, now in
-        guard let run = runs.runs[runID] else { throw CommandFailure(.notFound, "run not found: \(runID)") }
+        let run = try RunsSupport.run(runID, in: runs)
         let step = try RunDecider.next(run, now: now, runningHere: Set(active.keys), output: loadOutput)
         return (step.events.map { .run($0) }, step)
       }
@@ -81,7 +79,6 @@ final class RunExecutor {
         explanations.removeAll { $0.node == node }
         explanations.append((node, reason))
       }
-      step.events.forEach { onEvent?($0) }
       guard let run = backend.runs.runs[runID] else { throw CommandFailure(.notFound, "run not found: \(runID)") }
       if run.status.isTerminal {
         stopAll()
@@ -167,10 +164,9 @@ final class RunExecutor {
     guard !done.isEmpty else { return }
     var results: [(Active, StepResult)] = []
     for (item, result) in done { results.append((item, try storeLargeOutput(result, item))) }
-    let written = try backend.commitAll { _, runs, now in
+    try backend.commitAll { _, runs, now in
       // Each result is decided on a state that includes the ones before it in this write.
       var preview = runs
-      guard let current = preview.runs[runID], !current.status.isTerminal else { return ([LogEvent](), [RunEvent]()) }
       var events: [RunEvent] = []
       for (item, result) in results {
         guard let run = preview.runs[runID], !run.status.isTerminal else { break }
@@ -178,9 +174,8 @@ final class RunExecutor {
         for event in recorded { try preview.apply(event, at: now) }
         events += recorded
       }
-      return (events.map { .run($0) }, events)
+      return (events.map { .run($0) }, ())
     }
-    written.forEach { onEvent?($0) }
   }
 
   /// Outputs over the inline limit (and every demo output) become artifacts first.

@@ -40,8 +40,9 @@ struct DebugRunsAPI {
     switch try run(request.query["run_id"]) {
     case .answer(let response): return response
     case .found(let run):
-      let document = RunRendering.state(run, directory: service.directory)
-      return .prettyJSON(200, .object([("ok", .bool(true)), ("run", document["run"] ?? .null), ("nodes", document["nodes"] ?? .array([]))]))
+      return .prettyJSON(200, .object([
+        ("ok", .bool(true)), ("run", RunRendering.run(run, directory: service.directory)), ("nodes", RunRendering.nodes(run)),
+      ]))
     }
   }
 
@@ -58,10 +59,7 @@ struct DebugRunsAPI {
       try RunsSupport.checkRunID(runID)
     } catch let failure as CommandFailure { return .text(400, failure.message) }
     do {
-      try service.commit { _, runs, _, _ in
-        guard runs.runs[runID] == nil else { throw CommandFailure(.failure, "run already exists: \(runID)") }
-        return ([.run(RunDecider.create(runID: runID, spec: spec, input: input))], ())
-      }
+      try service.commit { _, runs, _, _ in (try RunsSupport.creation(runID: runID, spec: spec, input: input, in: runs), ()) }
     } catch let failure as CommandFailure { return .text(400, failure.message) }
     return try finish(request, runID)
   }
@@ -197,8 +195,7 @@ struct DebugRunsAPI {
     do {
       try service.commit { _, runs, _, _ in
         guard let run = runs.runs[runID] else { throw CommandFailure(.notFound, "run not found") }
-        guard run.status == .succeeded else { throw CommandFailure(.failure, "promote: run \(runID) status=\(run.status.rawValue) (need succeeded)") }
-        return ([.indexPointer(version: version, runID: runID)], ())
+        return (try RunsSupport.promotion(of: run, as: version), ())
       }
     } catch let failure as CommandFailure { return .text(400, failure.message) }
     return .json(200, .object([("ok", .bool(true)), ("active_version", .string(version))]))

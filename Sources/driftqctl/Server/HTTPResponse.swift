@@ -58,8 +58,9 @@ struct HTTPResponse {
 /// The `Date` header's format (RFC 7231): `Sat, 21 Nov 2026 15:08:17 GMT`.
 enum HTTPDate {
   static func now() -> String {
-    let text = RFC3339.format(WALTimestamp.now())  // 2026-11-21T15:08:17.123Z
-    let days = WALTimestamp.now().nanoseconds / 86_400_000_000_000
+    let now = WALTimestamp.now()
+    let text = RFC3339.format(now)  // 2026-11-21T15:08:17.123Z
+    let days = now.nanoseconds / 86_400_000_000_000
     let weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][Int(((days % 7) + 7) % 7)]
     let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
     let parts = text.prefix(10).split(separator: "-")

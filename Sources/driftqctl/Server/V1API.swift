@@ -107,7 +107,7 @@ struct V1API {
       switch rejection.code {
       case .topicNotFound: return Self.invalid("topic does not exist (create it first)")
       case .resourceExhausted:
-        let reason = rejection.message.contains("bytes") ? "partition_buffer_bytes_full" : "partition_buffer_full"
+        let reason = rejection.reason ?? "partition_buffer_full"
         service.metrics.recordRejected(reason: reason)
         var response = HTTPResponse.json(429, .object([
           ("error", .string("RESOURCE_EXHAUSTED")), ("message", .string("producer overload: \(reason)")),

@@ -26,7 +26,7 @@ struct RunsArtifactGetCommand: Command {
     if let client = try globals.remote() {
       (bytes, contentType) = try RemoteRuns(client: client).artifact(id)
     } else {
-      let store = ArtifactStore(directory: try LocalBackend.open(globals, context: context).directory.path)
+      let store = ArtifactStore(directory: try WALDirectory.open(globals.walDirectory).path)
       bytes = try store.bytes(id)
       contentType = (try? store.meta(id))?.contentType
     }

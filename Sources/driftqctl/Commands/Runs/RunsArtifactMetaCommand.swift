@@ -20,7 +20,7 @@ struct RunsArtifactMetaCommand: Command {
     if let client = try globals.remote() {
       meta = try RemoteRuns(client: client).artifactMeta(id)
     } else {
-      meta = try ArtifactStore(directory: try LocalBackend.open(globals, context: context).directory.path).meta(id).json
+      meta = try ArtifactStore(directory: try WALDirectory.open(globals.walDirectory).path).meta(id).json
     }
     let document = JSONValue.object([("ok", .bool(true)), ("artifact_id", .string(id)), ("meta", meta)])
     context.stdout.line(globals.output == .text ? JSONWriter.encodePretty(document) : JSONWriter.encode(document))

@@ -33,7 +33,7 @@ struct RunsCancelCommand: Command {
     }
     let backend = try LocalBackend.open(globals, context: context)
     let changed = try backend.commitAll { _, runs, _ in
-      guard let run = runs.runs[runID] else { throw CommandFailure(.notFound, "run not found: \(runID)") }
+      let run = try RunsSupport.run(runID, in: runs)
       guard let event = RunDecider.cancel(run, reason: why) else { return ([LogEvent](), false) }
       return ([.run(event)], true)
     }

@@ -87,7 +87,7 @@ struct RunsDemoCommand: Command {
     }
     let before = first
     try backend.commitAll { _, runs, _ in
-      guard let run = runs.runs[runID] else { throw CommandFailure(.notFound, "run not found: \(runID)") }
+      let run = try RunsSupport.run(runID, in: runs)
       return ([.run(try RunDecider.replay(run, fromStep: nil, mode: "auto", newSpec: try DemoWorkflows.starter(failing: "none")))], ())
     }
     let (run, status, explanations) = try RunsSupport.execute(backend, runID: runID, context: context)
@@ -101,7 +101,7 @@ struct RunsDemoCommand: Command {
       let before = try RunsSupport.run(existing, in: backend)
       guard before.workflowID == "ai-news" else { throw CommandFailure(.failure, "run \(existing) is not an ai-news run") }
       try backend.commitAll { _, runs, _ in
-        guard let run = runs.runs[existing] else { throw CommandFailure(.notFound, "run not found: \(existing)") }
+        let run = try RunsSupport.run(existing, in: runs)
         return ([.run(try RunDecider.replay(run, fromStep: nil, mode: "auto", newSpec: spec))], ())
       }
       let (run, status, explanations) = try RunsSupport.execute(backend, runID: existing, context: context)

@@ -25,9 +25,7 @@ struct RunsPromoteCommand: Command {
     }
     let backend = try LocalBackend.open(globals, context: context)
     try backend.commitAll { _, runs, _ in
-      guard let run = runs.runs[runID] else { throw CommandFailure(.notFound, "run not found: \(runID)") }
-      guard run.status == .succeeded else { throw CommandFailure(.failure, "promote: run \(runID) status=\(run.status.rawValue) (need succeeded)") }
-      return ([.indexPointer(version: version, runID: runID)], ())
+      (try RunsSupport.promotion(of: try RunsSupport.run(runID, in: runs), as: version), ())
     }
     IndexOutput.print("promoted", version, context, globals.output)
     return .success

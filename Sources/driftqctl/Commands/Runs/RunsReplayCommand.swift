@@ -68,7 +68,7 @@ struct RunsReplayCommand: Command {
       throw CommandFailure(.unavailable, "run \(runID) is being executed by another process")
     }
     try backend.commitAll { _, runs, _ in
-      guard let run = runs.runs[runID] else { throw CommandFailure(.notFound, "run not found: \(runID)") }
+      let run = try RunsSupport.run(runID, in: runs)
       do {
         return ([.run(try RunDecider.replay(run, fromStep: from, mode: replayMode, newSpec: newSpec))], ())
       } catch let error as SpecError {

@@ -32,7 +32,12 @@ extension RunReadCommand {
 enum RunsSupport {
   /// The run, or exit 4 `run not found`.
   static func run(_ id: String, in backend: LocalBackend) throws -> WorkflowRun {
-    guard let run = backend.runs.runs[id] else { throw CommandFailure(.notFound, "run not found: \(id)") }
+    try run(id, in: backend.runs)
+  }
+
+  /// The run `id` in `runs`, or exit 4 "run not found: ID".
+  static func run(_ id: String, in runs: RunsState) throws -> WorkflowRun {
+    guard let run = runs.runs[id] else { throw CommandFailure(.notFound, "run not found: \(id)") }
     return run
   }
 
@@ -98,13 +103,24 @@ enum RunsSupport {
     do { return try JSONParser.parse(text) } catch { throw CommandFailure(.usage, "--input is not JSON: \(error)") }
   }
 
+  /// The event that creates a run, refused when the id is taken (`runs start` and `serve`).
+  static func creation(runID: String, spec: WorkflowSpec, input: JSONValue, in runs: RunsState) throws -> [LogEvent] {
+    guard runs.runs[runID] == nil else { throw CommandFailure(.failure, "run already exists: \(runID)") }
+    return [.run(RunDecider.create(runID: runID, spec: spec, input: input))]
+  }
+
+  /// The event that makes `run` the active index as `version`: only a succeeded run can be.
+  static func promotion(of run: WorkflowRun, as version: String) throws -> [LogEvent] {
+    guard run.status == .succeeded else { throw CommandFailure(.failure, "promote: run \(run.runID) status=\(run.status.rawValue) (need succeeded)") }
+    return [.indexPointer(version: version, runID: run.runID)]
+  }
+
   /// Creates a run durably (its spec and input are in the log, so replay works after any
   /// restart) and returns its id.
   static func create(_ backend: LocalBackend, spec: WorkflowSpec, input: JSONValue, runID: String) throws {
     try checkRunID(runID)
     try backend.commitAll { _, runs, _ in
-      guard runs.runs[runID] == nil else { throw CommandFailure(.failure, "run already exists: \(runID)") }
-      return ([.run(RunDecider.create(runID: runID, spec: spec, input: input))], ())
+      (try creation(runID: runID, spec: spec, input: input, in: runs), ())
     }
   }
 

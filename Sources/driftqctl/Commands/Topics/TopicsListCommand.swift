@@ -29,18 +29,20 @@ struct TopicsListCommand: Command {
     }
     let broker = try AsOf.open(at, globals, context)
     let topics = broker.state.topicNames.compactMap { broker.state.topics[$0] }
-    func row(_ topic: TopicState) -> JSONValue {
-      .object([("name", .string(topic.name)), ("partitions", .int(topic.partitionCount)), ("messages", .int(topic.messageCount))])
-    }
     switch globals.output {
     case .text:
       if topics.isEmpty { context.stdout.line("(no topics)") }
       for topic in topics { context.stdout.line(topic.name) }
     case .json:
-      context.stdout.line(JSONWriter.encode(.object([("topics", .array(topics.map(row)))])))
+      context.stdout.line(JSONWriter.encode(.object([("topics", .array(topics.map(Self.row)))])))
     case .ndjson:
-      for topic in topics { context.stdout.line(JSONWriter.encode(row(topic))) }
+      for topic in topics { context.stdout.line(JSONWriter.encode(Self.row(topic))) }
     }
     return .success
+  }
+
+  /// A topic as `topics list` and `wal inspect` print it in JSON.
+  static func row(_ topic: TopicState) -> JSONValue {
+    .object([("name", .string(topic.name)), ("partitions", .int(topic.partitionCount)), ("messages", .int(topic.messageCount))])
   }
 }

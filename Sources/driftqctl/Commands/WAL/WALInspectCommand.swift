@@ -73,7 +73,7 @@ struct WALInspectCommand: Command {
       if let t = report.lastTime { members.append(("last_time", .string(RFC3339.format(t)))) }
       members.append(("records_by_kind", .object(report.recordsByKind.sorted { $0.key < $1.key }.map { ($0.key.name, .int($0.value)) })))
       members.append(("problems", .array(report.problems.map { .object([("kind", .string($0.kind.rawValue)), ("segment", .string($0.location.segment)), ("byte", .int($0.location.offset)), ("message", .string($0.message))]) })))
-      members.append(("topics", .array(topics.map { .object([("name", .string($0.name)), ("partitions", .int($0.partitionCount)), ("messages", .int($0.messageCount))]) })))
+      members.append(("topics", .array(topics.map(TopicsListCommand.row))))
       members.append(("groups", .array(groups.map { key, group, topic in
         let s = Self.summary(group, topic)
         return .object([("group", .string(key.group)), ("topic", .string(key.topic)), ("acked", .int(s.acked)), ("inflight", .int(s.inflight)), ("lag", .int(s.lag))])
