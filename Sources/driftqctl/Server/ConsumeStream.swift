@@ -38,11 +38,19 @@ struct ConsumeStream {
     var seen = service.currentGeneration
     var lastWrite = WALTimestamp.now()
     while !isStopping() && !Socket.peerClosed(fd) {
-      let leases: [MessageDelivered]
+      func decide(_ broker: BrokerState, _ now: WALTimestamp) throws -> BrokerDecider.ConsumeDecision {
+        try BrokerDecider.deliveries(broker, topic: topic, group: group, owner: owner, leaseMs: lease, now: now, limit: 256, maxInflight: maxInflight, loader: service.loader)
+      }
+      var leases: [MessageDelivered] = []
       do {
-        leases = try service.commit(exclusive: true) { broker, _, now, _ in
-          let decision = try BrokerDecider.deliveries(broker, topic: topic, group: group, owner: owner, leaseMs: lease, now: now, limit: 256, maxInflight: maxInflight, loader: service.loader)
-          return (decision.events.map { .broker($0) }, decision.leases)
+        // Decide on the current state first, without the writer lock: an idle stream then
+        // never takes the lock nor splits other requests' group commits. Only a decision
+        // that writes is made again, under the lock.
+        if try service.read({ broker, _ in try !decide(broker, WALTimestamp.now()).events.isEmpty }) {
+          leases = try service.commit(exclusive: true) { broker, _, now, _ in
+            let decision = try decide(broker, now)
+            return (decision.events.map { .broker($0) }, decision.leases)
+          }
         }
       } catch {
         return  // the topic vanished or the log failed: end the stream
