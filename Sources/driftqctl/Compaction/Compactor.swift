@@ -64,15 +64,16 @@ final class Compactor {
       return try removing(sweep, into: report, dryRun: dryRun)
     }
 
-    // 2. Copy what stays (a dry run only counts it), then check the copy folds the same.
+    // 2. Decide what stays (a dry run stops here), copy it, and check the copy folds the same.
+    let kept = try KeptRecords(WALLog(directory: directory, options: options), prefix: prefix, plan: plan)
+    report.recordsDropped = kept.dropped
     guard !dryRun else {
-      let keptBytes = try copyKept(of: prefix, by: plan, into: nil, report: &report)
-      report.bytesAfter = report.bytesBefore - (try Self.bytes(of: prefix.files)) + keptBytes
+      report.bytesAfter = report.bytesBefore - (try Self.bytes(of: prefix.files)) + kept.bytes
       return try removing(sweep, into: report, dryRun: true)
     }
     let writer = try CompactedSegmentWriter(directory: directory, baseLSN: prefix.first, endLSN: prefix.last)
     do {
-      _ = try copyKept(of: prefix, by: plan, into: writer, report: &report)
+      try copy(kept, of: prefix, into: writer)
       try writer.finish()
       crash.pass("written")
       try check(writer, against: folded, plan: plan, prefix: prefix)
@@ -99,26 +100,14 @@ final class Compactor {
     var files: [SegmentFile]
   }
 
-  /// Copies the prefix's kept records into `writer` (nil: only counts them), the plan's
-  /// summary in place of the first record dropped. Returns the new segment's size.
-  private func copyKept(of prefix: Prefix, by plan: CompactionPlan, into writer: CompactedSegmentWriter?, report: inout CompactionReport) throws -> Int {
+  /// Writes the prefix's records as `kept` has them into `writer`.
+  private func copy(_ kept: KeptRecords, of prefix: Prefix, into writer: CompactedSegmentWriter) throws {
     let log = WALLog(directory: directory, options: options)
-    var summaryWritten = plan.summary.starts.isEmpty
-    var bytes = SegmentHeader.size
     while let logged = try log.next(), logged.record.lsn <= prefix.last {
-      var record = logged.record
-      if try !plan.keeps(record) {
-        report.recordsDropped += 1
-        guard !summaryWritten else { continue }
-        summaryWritten = true
-        let (kind, payload) = EventCodec.encode(.logCompacted(plan.summary))
-        record = WALRecord(lsn: record.lsn, kind: kind, timestamp: record.timestamp, payload: payload)
-      }
-      bytes += RecordFrame.frameLength(payloadLength: record.payload.count)
-      try writer?.append(record)
+      guard let record = kept.replacement(for: logged.record) else { continue }
+      try writer.append(record)
       crash.pass("copied:\(record.lsn)")
     }
-    return bytes
   }
 
   /// Folds the new segment on its own and compares it with the original fold, then folds
