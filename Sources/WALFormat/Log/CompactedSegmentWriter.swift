@@ -89,6 +89,7 @@ public final class CompactedSegmentWriter {
     do throws(Errno) {
       for (index, file) in leftovers.enumerated() {
         try Syscalls.unlink(file.path)
+        _ = try? Syscalls.unlink(SegmentIndexStore.path(for: file, in: directory))
         removed(index + 1)
       }
       for name in try Syscalls.listDirectory(directory.walPath) where name.hasSuffix(temporarySuffix) {

@@ -33,6 +33,8 @@ public struct WALDirectory: Sendable {
   public var walPath: String { path + "/wal" }
   public var lockPath: String { path + "/LOCK" }
   public var formatPath: String { path + "/FORMAT" }
+  /// Sparse seek indexes, one per segment (derived; see `SegmentIndex`).
+  public var indexPath: String { path + "/index" }
 
   private init(path: String) { self.path = path }
 

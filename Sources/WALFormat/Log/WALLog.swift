@@ -51,14 +51,55 @@ public final class WALLog {
   // MARK: - Reading
 
   /// Positions the reader at the first record with an LSN of at least `lsn`.
-  /// Cost: reads the frames before `lsn` in its segment.
+  /// Cost: the segment's sparse index (built or extended when it does not match the segment)
+  /// and at most one index interval of frames.
   public func seek(toLSN lsn: UInt64) throws(WALError) {
     let files = try segments()
     guard let file = files.last(where: { $0.baseLSN <= lsn }) ?? files.first else { return }
-    scanner = try openScanner(file, isNewest: file == files.last)
+    try position(in: file, isNewest: file == files.last) { $0.entry(atOrBefore: lsn) }
+    while nextLSN < lsn, try next() != nil {}
+  }
+
+  /// Positions the reader at the first record, in log order, stamped at or after `time` (at
+  /// the end when there is none). Cost: each segment's index up to the one holding it, and at
+  /// most one index interval of frames.
+  public func seek(toTime time: WALTimestamp) throws(WALError) {
+    let files = try segments()
+    for file in files {
+      let isNewest = file == files.last
+      let index = try position(in: file, isNewest: isNewest) { $0.entry(before: time.nanoseconds) }
+      if isNewest || (index?.newestTimestamp ?? .min) >= time.nanoseconds { break }
+    }
+    while let logged = try next() {
+      if logged.record.timestamp >= time {
+        // Leave it unread: the reader is still in the segment that holds it.
+        scanner?.reposition(offset: logged.position.offset, expectedLSN: logged.record.lsn)
+        nextLSN = logged.record.lsn
+        return
+      }
+    }
+  }
+
+  /// Opens `file` and positions the reader at the index entry `pick` chooses (the segment's
+  /// start when none), after checking that the frame there is the one the entry names: an
+  /// index that does not match its segment is rebuilt, never trusted over it.
+  /// Returns the index used (nil when the segment was cut off at its creation).
+  @discardableResult
+  private func position(in file: SegmentFile, isNewest: Bool, at pick: (SegmentIndex) -> SegmentIndex.Entry?) throws(WALError) -> SegmentIndex? {
+    scanner = try openScanner(file, isNewest: isNewest)
     started = true
     nextLSN = file.baseLSN
-    while nextLSN < lsn, try next() != nil {}
+    guard let opened = scanner else { return nil }
+    var index = try SegmentIndexStore.current(for: opened, in: directory)
+    var entry = pick(index)
+    if let stale = entry, try !opened.holdsFrame(lsn: stale.lsn, at: stale.offset) {
+      index = try SegmentIndexStore.current(for: opened, in: directory, rebuild: true)
+      entry = pick(index)
+      if let wrong = entry, try !opened.holdsFrame(lsn: wrong.lsn, at: wrong.offset) { entry = nil }
+    }
+    opened.reposition(offset: entry?.offset ?? SegmentHeader.size, expectedLSN: entry?.lsn ?? file.baseLSN)
+    nextLSN = entry?.lsn ?? file.baseLSN
+    return index
   }
 
   /// The next record, or nil when nothing more is written yet.

@@ -93,6 +93,14 @@ public final class SegmentScanner {
     self.expectedLSN = expectedLSN
   }
 
+  /// Whether a valid frame carrying `lsn` starts at `offset` (to check a position an index
+  /// gave). Leaves the read position after that frame, or at `offset`: reposition after.
+  public func holdsFrame(lsn: UInt64, at offset: Int) throws(WALError) -> Bool {
+    reposition(offset: offset, expectedLSN: lsn)
+    if case .frame(let header, _, _) = try step() { return header.lsn == lsn }
+    return false
+  }
+
   /// Makes sure `count` bytes from `at` are buffered if the file has them; returns how many
   /// are buffered from `at` (fewer at the end of the file).
   private func fill(at position: Int, count: Int) throws(WALError) -> Int {

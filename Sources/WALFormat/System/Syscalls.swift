@@ -215,4 +215,18 @@ public enum Syscalls {
     try rename(temporary, path)
     try fsyncDirectory(directory)
   }
+
+  /// Replaces `path` by rename without syncing: for derived, checksummed files (a crash
+  /// leaves the old file, the new one, or one that fails its checksum and is rebuilt).
+  public static func writeFileReplacing(_ path: String, contents: [UInt8]) throws(Errno) {
+    let temporary = path + ".\(getpid()).tmp"
+    let fd = try open(temporary, flags: O_WRONLY | O_CREAT | O_TRUNC)
+    do { try pwriteAll(fd, contents, at: 0) } catch {
+      close(fd)
+      _ = try? unlink(temporary)
+      throw error
+    }
+    close(fd)
+    try rename(temporary, path)
+  }
 }

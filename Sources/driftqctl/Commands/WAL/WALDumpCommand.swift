@@ -39,7 +39,11 @@ struct WALDumpCommand: Command {
     let start = self.start?.resolved(now: context.clock())
     let end = self.end?.resolved(now: context.clock())
     let log = WALLog(directory: try WALDirectory.open(globals.walDirectory), options: globals.walOptions)
-    if case .lsn(let lsn)? = start { try log.seek(toLSN: lsn) }
+    switch start {
+    case .lsn(let lsn)?: try log.seek(toLSN: lsn)
+    case .time(let time)?: try log.seek(toTime: time)
+    case .ago?, nil: break
+    }
     while let logged = try log.next() {
       let record = logged.record
       if let start, !start.isReached(by: record) { continue }
