@@ -80,6 +80,31 @@ public final class WALLog {
     }
   }
 
+  /// Positions the reader right after record `lsn`, which a checkpoint says is at `position`,
+  /// after checking it is there and that the first segment is still the one the checkpoint
+  /// saw (`firstSegmentSalt`; a compaction replaces it). Returns false, the reader unmoved,
+  /// when the log does not match.
+  public func resume(after position: RecordPosition, lsn: UInt64, firstSegmentSalt: UInt32) throws(WALError) -> Bool {
+    let files = try segments()
+    guard let first = files.first, let index = files.firstIndex(where: { $0.baseLSN == position.segmentBaseLSN }),
+      let opened = try openScanner(files[index], isNewest: index == files.count - 1),
+      let firstScanner = index == 0 ? opened : try openScanner(first, isNewest: false),
+      firstScanner.header.salt == firstSegmentSalt,
+      try opened.holdsFrame(lsn: lsn, at: position.offset)
+    else { return false }
+    firstSegment = (first, try directory.identity(of: first))
+    scanner = opened
+    started = true
+    nextLSN = lsn + 1
+    return true
+  }
+
+  /// The salt of the first segment (what a checkpoint records to notice a compaction).
+  public func firstSegmentSalt() throws(WALError) -> UInt32? {
+    guard let first = try segments().first, let scanner = try openScanner(first, isNewest: false) else { return nil }
+    return scanner.header.salt
+  }
+
   /// Opens `file` and positions the reader at the index entry `pick` chooses (the segment's
   /// start when none), after checking that the frame there is the one the entry names: an
   /// index that does not match its segment is rebuilt, never trusted over it.

@@ -18,6 +18,9 @@ extension OptionSpec {
   static let segmentSize = OptionSpec(
     "segment-size", placeholder: "BYTES", help: "Roll to a new segment past this size (e.g. 64MiB).",
     environment: "DRIFTQ_SEGMENT_SIZE", default: "64MiB")
+  static let checkpointEvery = OptionSpec(
+    "checkpoint-every", placeholder: "BYTES", help: "Writers checkpoint the folded state after this much new log (0: never).",
+    environment: "DRIFTQ_CHECKPOINT_EVERY", default: "16MiB")
   static let baseURL = OptionSpec(
     "base-url", placeholder: "URL", help: "Talk to this DriftQ server (http://) instead of a local directory.",
     environment: "DRIFTQ_URL")
@@ -27,7 +30,7 @@ extension OptionSpec {
   static let help = OptionSpec.flag("help", short: "h", help: "Show help for the command.")
   static let version = OptionSpec.flag("version", help: "Print the version.")
 
-  static let globals: [OptionSpec] = [.walDirectory, .baseURL, .timeout, .output, .lockTimeout, .sync, .segmentSize, .help, .version]
+  static let globals: [OptionSpec] = [.walDirectory, .baseURL, .timeout, .output, .lockTimeout, .sync, .segmentSize, .checkpointEvery, .help, .version]
 }
 
 /// How results are printed.
@@ -40,6 +43,8 @@ struct GlobalOptions: Sendable {
   var walDirectory: String
   var output: OutputFormat
   var walOptions: WALOptions
+  /// Bytes of new log after which a writer checkpoints (0: never).
+  var checkpointEvery: Int
   /// The server to talk to (nil: the local directory).
   var baseURL: String?
   /// `--timeout` as given: the only limit on a synchronous run (nil: wait for its end).
@@ -59,6 +64,7 @@ struct GlobalOptions: Sendable {
       throw UsageError("--segment-size must be at least \(WALOptions.minimumSegmentSize) bytes")
     }
     walOptions = options
+    checkpointEvery = try args.byteSize(.checkpointEvery) ?? (16 << 20)
     baseURL = args.value(.baseURL)
     runTimeoutMs = try args.duration(.timeout)
   }

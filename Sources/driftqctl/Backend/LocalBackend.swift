@@ -22,10 +22,19 @@ final class LocalBackend {
   private(set) var asOf: LogPosition?
   private var fetcher: RecordFetcher
   private let context: CommandContext
+  /// Bytes of log between writer checkpoints (0: writers make none).
+  private let checkpointEvery: Int
+  /// Log bytes folded since the state was last checkpointed (or loaded from one).
+  private var bytesSinceCheckpoint = 0
+  /// Where the last folded record is (a checkpoint resumes after it).
+  private var lastPosition: RecordPosition?
+  /// Checkpoints that could not be used: the next writer replaces and removes them.
+  private var ignoredCheckpoints: [String] = []
 
   private init(directory: WALDirectory, globals: GlobalOptions, context: CommandContext) {
     self.directory = directory
     self.context = context
+    checkpointEvery = globals.checkpointEvery
     log = WALLog(directory: directory, options: globals.walOptions)
     fetcher = RecordFetcher(directory: directory)
     log.onTornTailRepaired = { repair in
@@ -51,8 +60,40 @@ final class LocalBackend {
     }
     let broker = LocalBackend(directory: directory, globals: globals, context: context)
     broker.asOf = point?.resolved(now: context.clock())
+    try broker.loadCheckpoint()
     try broker.catchUp()
     return broker
+  }
+
+  /// Starts from the newest checkpoint that is intact and matches the log (then only the
+  /// tail is folded). One that does not is ignored with a warning; the log is the truth.
+  private func loadCheckpoint() throws {
+    let store = CheckpointStore(directory: directory)
+    for name in store.names() {
+      guard let lsn = CheckpointStore.lsn(ofName: name) else { continue }
+      if case .lsn(let target)? = asOf, lsn > target { continue }
+      if case .time? = asOf { return }  // which records lie before a time is known only by folding
+      let checkpoint: Checkpoint
+      do {
+        checkpoint = try store.load(name, recovery: CheckpointRecovery(directory: directory, lsn: lsn).message)
+      } catch {
+        ignore(name, "it is damaged (\(error))")
+        continue
+      }
+      guard try log.resume(after: checkpoint.lastPosition, lsn: checkpoint.lsn, firstSegmentSalt: checkpoint.firstSegmentSalt) else {
+        ignore(name, "it does not match the log (the log was compacted or rewritten since)")
+        continue
+      }
+      state = checkpoint.broker
+      runs = checkpoint.runs
+      lastPosition = checkpoint.lastPosition
+      return
+    }
+  }
+
+  private func ignore(_ name: String, _ reason: String) {
+    context.warn("checkpoint \(name) ignored: \(reason); the log is folded instead")
+    ignoredCheckpoints.append(name)
   }
 
   /// Folds every record appended since the last call (by any process). When a compaction
@@ -75,12 +116,50 @@ final class LocalBackend {
   private func refoldFromStart() {
     state = BrokerState()
     runs = RunsState()
+    bytesSinceCheckpoint = 0
+    lastPosition = nil
     log.restart()
     fetcher = RecordFetcher(directory: directory)
   }
 
   private func fold(_ logged: LoggedRecord) throws {
     try LogFold.apply(logged.record, at: logged.position, broker: &state, runs: &runs)
+    counted(logged)
+  }
+
+  private func counted(_ logged: LoggedRecord) {
+    bytesSinceCheckpoint += RecordFrame.frameLength(payloadLength: logged.record.payload.count)
+    lastPosition = logged.position
+  }
+
+  /// Writes a checkpoint of the state now (`wal checkpoint`), under the writer lock.
+  func checkpoint() throws -> CheckpointStore.Written? {
+    try locked { _ in try writeCheckpoint() }
+  }
+
+  /// Under the lock and caught up: checkpoints the state, and removes checkpoints this
+  /// process found unusable. Nil when the log is empty.
+  private func writeCheckpoint() throws -> CheckpointStore.Written? {
+    guard let lastPosition, let salt = try log.firstSegmentSalt() else { return nil }
+    let store = CheckpointStore(directory: directory)
+    let written: CheckpointStore.Written
+    do {
+      written = try store.write(broker: state, runs: runs, lastPosition: lastPosition, firstSegmentSalt: salt)
+    } catch { throw WALError.io("write checkpoint in", store.path, error) }
+    for name in ignoredCheckpoints where name != written.name { try? Syscalls.unlink(store.path + "/" + name) }
+    ignoredCheckpoints = []
+    bytesSinceCheckpoint = 0
+    return written
+  }
+
+  /// After a write: a checkpoint when enough log accumulated since the last one, or when one
+  /// found unusable needs replacing. A failure to write one is a warning: the append stands.
+  private func checkpointIfDue() {
+    guard checkpointEvery > 0, bytesSinceCheckpoint >= checkpointEvery || !ignoredCheckpoints.isEmpty else { return }
+    do { _ = try writeCheckpoint() } catch {
+      context.warn("could not write a checkpoint: \(error)")
+      bytesSinceCheckpoint = 0
+    }
   }
 
   /// Decides and durably applies a broker change. `decide` sees the state as of now, under
@@ -143,7 +222,9 @@ final class LocalBackend {
       } else {
         try runs.apply(logged.record)
       }
+      counted(logged)
     }
+    checkpointIfDue()
   }
 
   /// The message stored at `position` (its bytes live only in the log): a published message,

@@ -39,6 +39,7 @@ enum CommandTable {
     WALVerifyCommand.self,
     WALRepairCommand.self,
     WALCompactCommand.self,
+    WALCheckpointCommand.self,
     WALImportCommand.self,
   ]
 

@@ -84,6 +84,8 @@ final class Compactor {
       crash.pass("locked")
       try writer.swapIn()
       crash.pass("swapped")
+      // Checkpoints hold positions in the segments just replaced.
+      CheckpointStore(directory: directory).removeAll()
     } catch {
       try? Syscalls.unlink(writer.temporaryPath)
       throw error
