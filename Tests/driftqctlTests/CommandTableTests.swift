@@ -41,6 +41,7 @@ import Testing
     ["wal", "verify"],
     ["wal", "repair", "--force"],
     ["wal", "compact", "--retain-acked", "1d", "--retain-runs", "2d", "--dry-run", "--keep-artifacts"],
+    ["wal", "checkpoint", "--checkpoint-every", "4MiB"],
     ["wal", "import", "--from", "driftq.wal", "--engine-wal", "driftq.engine.wal", "--artifacts", "driftq.artifacts"],
     ["runs", "start", "--workflow", "w.json", "--input", "{}", "--run-id", "r", "--detach"],
     ["runs", "resume", "--run-id", "r"],
