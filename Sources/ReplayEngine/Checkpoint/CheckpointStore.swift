@@ -79,6 +79,20 @@ public struct CheckpointStore: Sendable {
     }
   }
 
+  /// Moves the messages of `broker` that `written` stored into its mapped rows: a writer
+  /// that keeps running holds them on disk rather than in memory, and its next checkpoint
+  /// appends to those files instead of writing every row again.
+  public func adopt(_ written: Written, into broker: inout BrokerState, recovery: @escaping @Sendable (PartitionKey, Int64) -> StoredMessage) throws {
+    for (key, reference) in written.tables {
+      guard let partition = broker.topics[key.topic]?.partitions[safe: key.partition],
+        partition.endIndex == reference.firstOffset + Int64(reference.count)
+      else { continue }
+      let table = try openTable(reference, recovery: recovery)
+      broker.topics[key.topic]?.partitions[key.partition] = PartitionLog(
+        startOffset: partition.startOffset, startCumulativeBytes: partition.startCumulativeBytes, table: table)
+    }
+  }
+
   private func openTable(_ reference: TableReference, recovery: @escaping @Sendable (PartitionKey, Int64) -> StoredMessage) throws -> MessageTable {
     guard reference.count >= 0, reference.firstOffset >= 0, reference.count <= Int.max / MessageRow.size,
       reference.checksums.count == MessageTable.blockCount(rows: reference.count), isPlainName(reference.fileName)
@@ -100,6 +114,8 @@ public struct CheckpointStore: Sendable {
     public var bytes: Int
     /// Message rows appended to rows files (the rest were already there).
     public var rowsWritten: Int
+    /// Where each partition's rows now are (for `adopt`).
+    public var tables: [PartitionKey: TableReference]
   }
 
   /// Writes a checkpoint of `broker`/`runs`, whose last record is at `lastPosition`, then
@@ -136,7 +152,7 @@ public struct CheckpointStore: Sendable {
     let name = SegmentName.fileName(baseLSN: broker.lastLSN).replacingSuffix(with: Self.suffix)
     try Syscalls.writeFileAtomically(path + "/" + name, contents: file.bytes, directory: path)
     prune()
-    return Written(name: name, bytes: file.count, rowsWritten: rowsWritten)
+    return Written(name: name, bytes: file.count, rowsWritten: rowsWritten, tables: tables)
   }
 
   /// Makes the rows file of `partition` hold its rows: appended to the file of the table it

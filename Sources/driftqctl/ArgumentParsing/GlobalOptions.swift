@@ -20,7 +20,7 @@ extension OptionSpec {
     environment: "DRIFTQ_SEGMENT_SIZE", default: "64MiB")
   static let checkpointEvery = OptionSpec(
     "checkpoint-every", placeholder: "BYTES", help: "Writers checkpoint the folded state after this much new log (0: never).",
-    environment: "DRIFTQ_CHECKPOINT_EVERY", default: "16MiB")
+    environment: "DRIFTQ_CHECKPOINT_EVERY", default: "4MiB")
   static let baseURL = OptionSpec(
     "base-url", placeholder: "URL", help: "Talk to this DriftQ server (http://) instead of a local directory.",
     environment: "DRIFTQ_URL")
@@ -64,7 +64,7 @@ struct GlobalOptions: Sendable {
       throw UsageError("--segment-size must be at least \(WALOptions.minimumSegmentSize) bytes")
     }
     walOptions = options
-    checkpointEvery = try args.byteSize(.checkpointEvery) ?? (16 << 20)
+    checkpointEvery = try args.byteSize(.checkpointEvery) ?? (4 << 20)
     baseURL = args.value(.baseURL)
     runTimeoutMs = try args.duration(.timeout)
   }

@@ -146,6 +146,7 @@ final class LocalBackend {
     do {
       written = try store.write(broker: state, runs: runs, lastPosition: lastPosition, firstSegmentSalt: salt)
     } catch { throw WALError.io("write checkpoint in", store.path, error) }
+    try store.adopt(written, into: &state, recovery: CheckpointRecovery(directory: directory, lsn: state.lastLSN).message)
     for name in ignoredCheckpoints where name != written.name { try? Syscalls.unlink(store.path + "/" + name) }
     ignoredCheckpoints = []
     bytesSinceCheckpoint = 0

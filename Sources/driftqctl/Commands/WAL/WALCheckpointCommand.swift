@@ -10,7 +10,7 @@ struct WALCheckpointCommand: Command {
       DIR/checkpoints: opening the directory loads the newest valid one and folds only the log
       after it. Message rows go to append-only rows files that later checkpoints extend, so a
       checkpoint writes only what is new. Writers make one by themselves after every
-      --checkpoint-every of new log (default 16MiB); this makes one on demand (before a
+      --checkpoint-every of new log (default 4MiB); this makes one on demand (before a
       backup, or after a large import). A damaged or stale checkpoint is ignored with a warning
       and replaced by the next one; the log stays the only source of truth.
       """,
