@@ -11,7 +11,15 @@ import TestSupport
       try cli.run(["consume", "--topic", "t", "--group", group, "--owner", "w", "--max", "100000", "--max-inflight", "0", "-o", "ndjson"]).stdout,
       try cli.run(["topics", "lag", "--group", "g", "-o", "json"]).stdout,
       try cli.run(["runs", "list"]).stdout,
+      try cli.run(["runs", "timeline", "--run-id", runID(cli)]).stdout,
+      try cli.run(["runs", "events", "--run-id", runID(cli)]).stdout,
     ]
+  }
+
+  /// The demo run's id (`runs list -o json` gives {"runs":["ID"]}).
+  func runID(_ cli: CLIProcess) throws -> String {
+    let list = try cli.run(["runs", "list", "-o", "json"]).stdout
+    return String(list.split(separator: "\"runs\":[\"").dropFirst().first?.prefix { $0 != "\"" } ?? "")
   }
 
   func checkpointFiles(_ cli: CLIProcess) -> (states: [String], rows: [String]) {
@@ -68,6 +76,9 @@ import TestSupport
     let short = try cli.run(["runs", "list"])
     #expect(short.stderr.contains("is missing or short"), "\(short.stderr)")
     #expect(short.stdout == expectedAfter[2])
+    #expect(try cli.run(["runs", "timeline", "--run-id", runID(cli)]).stdout == expectedAfter[3])
+    #expect(try cli.run(["runs", "events", "--run-id", runID(cli)]).stdout == expectedAfter[4])
+    #expect(!expectedAfter[4].isEmpty)
 
     // A checkpoint from before a compaction: compaction removes them; one put back is stale.
     #expect(try cli.run(["wal", "checkpoint"]).status == 0)

@@ -101,6 +101,9 @@ enum StateSnapshot {
         let startBytes = try r.int64()
         let key = PartitionKey(topic: name, partition: partitions.count)
         let table = try r.optional { r throws(ByteReader.Failure) in try decodeTable(&r, key) }.map(openTable)
+        if let table, table.firstOffset > start || table.firstOffset + Int64(table.count) < start {
+          throw CheckpointError("\(name)/\(key.partition): rows \(table.firstOffset)..<\(table.firstOffset + Int64(table.count)) do not cover the start \(start)")
+        }
         partitions.append(PartitionLog(startOffset: start, startCumulativeBytes: startBytes, table: table))
       }
       broker.topics[name] = TopicState(name: name, partitions: partitions, createdAt: createdAt, limits: limits)

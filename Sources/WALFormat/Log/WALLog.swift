@@ -65,11 +65,18 @@ public final class WALLog {
   /// most one index interval of frames.
   public func seek(toTime time: WALTimestamp) throws(WALError) {
     let files = try segments()
-    for file in files {
-      let isNewest = file == files.last
-      let index = try position(in: file, isNewest: isNewest) { $0.entry(before: time.nanoseconds) }
-      if isNewest || (index?.newestTimestamp ?? .min) >= time.nanoseconds { break }
+    // The first segment holding a record at or after `time`, by its index's newest time
+    // (only that segment's frames are read).
+    var chosen = files.last
+    for file in files.dropLast() {
+      guard let scanner = try openScanner(file, isNewest: false) else { continue }
+      if try SegmentIndexStore.current(for: scanner, in: directory).newestTimestamp >= time.nanoseconds {
+        chosen = file
+        break
+      }
     }
+    guard let chosen else { return }
+    try position(in: chosen, isNewest: chosen == files.last) { $0.entry(before: time.nanoseconds) }
     while let logged = try next() {
       if logged.record.timestamp >= time {
         // Leave it unread: the reader is still in the segment that holds it.
