@@ -21,6 +21,8 @@ import sys
 import tempfile
 import time
 
+from figures import Figures
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -63,11 +65,9 @@ def main():
     work = args.work or tempfile.mkdtemp(prefix="driftq-lifecycle-")
     os.makedirs(work, exist_ok=True)
     ctl = [args.binary]
-    rows = []
+    figures = Figures()
+    row = figures.row
     rng = random.Random(1)
-
-    def row(name, figure, unit, limit_name, limit, ratio, goal):
-        rows.append((name, f"{figure:,.0f} {unit}" if figure >= 100 else f"{figure:.2f} {unit}", limit_name, limit, ratio, goal))
 
     start_ms = best_ms(ctl + ["--help"], 20)
 
@@ -136,11 +136,7 @@ def main():
     index_bytes = sum(os.path.getsize(os.path.join(big, "index", n)) for n in os.listdir(os.path.join(big, "index")))
     row(f"index files ({len(segments)} segments)", index_bytes / 1024, "KiB", "log GiB", f"{total / 2**30:.1f}", f"{index_bytes / total:.4%} of log", "(reported)")
 
-    print()
-    header = ("benchmark", "figure", "limit", "limit value", "ratio", "goal")
-    widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(6)]
-    for r in [header] + rows:
-        print("  ".join(str(c).ljust(w) for c, w in zip(r, widths)))
+    figures.print()
     if not args.work:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -91,22 +91,33 @@ import WALFormat
     #expect(views.map { cli.run($0).stdout } == with)
   }
 
-  /// `--at LSN` starts from a checkpoint at or before that LSN, and answers as the fold does.
+  /// `--at LSN|@TIME` starts from a checkpoint at or before that point (a time is located
+  /// through the seek indexes), and answers as the fold does.
   @Test func timeTravelUsesAnEarlierCheckpoint() throws {
     let directory = TemporaryDirectory("checkpoint-at")
     let path = directory.appending("d")
-    let cli = TestCLI(environment: ["DRIFTQ_WAL_DIR": path, "DRIFTQ_CHECKPOINT_EVERY": "0"])
+    var cli = TestCLI(environment: ["DRIFTQ_WAL_DIR": path, "DRIFTQ_CHECKPOINT_EVERY": "0"])
     #expect(cli.run(["topics", "create", "--name", "t"]).status == 0)
-    for n in 0..<20 { _ = cli.run(["publish", "--topic", "t", "--value", "m\(n)"]) }
+    for n in 0..<20 {
+      cli.now = cli.now.adding(milliseconds: 1000)
+      _ = cli.run(["publish", "--topic", "t", "--value", "m\(n)"])
+    }
     _ = cli.run(["consume", "--topic", "t", "--group", "g", "--owner", "w", "--max", "1"])
     let at = cli.run(["topics", "lag", "--group", "g", "--at", "15"]).stdout
     #expect(cli.run(["wal", "checkpoint"]).status == 0)
-    for n in 0..<5 { _ = cli.run(["publish", "--topic", "t", "--value", "late \(n)"]) }
+    let middle = "@" + RFC3339.format(cli.now.adding(milliseconds: 500))
+    for n in 0..<5 {
+      cli.now = cli.now.adding(milliseconds: 1000)
+      _ = cli.run(["publish", "--topic", "t", "--value", "late \(n)"])
+    }
     #expect(cli.run(["wal", "checkpoint"]).status == 0)
     #expect(cli.run(["topics", "lag", "--group", "g", "--at", "15"]).stdout == at)
     let later = cli.run(["topics", "lag", "--group", "g", "--at", "23"]).stdout
     #expect(later.contains("t\t0\t21\t0\t1\t21"), "\(later)")
+    let byTime = cli.run(["groups", "describe", "--group", "g", "--topic", "t", "--at", middle]).stdout
+    #expect(byTime.contains("t      0     20"), "\(byTime)")
     TemporaryDirectory.removeTree(path + "/checkpoints")
     #expect(cli.run(["topics", "lag", "--group", "g", "--at", "23"]).stdout == later)
+    #expect(cli.run(["groups", "describe", "--group", "g", "--topic", "t", "--at", middle]).stdout == byTime)
   }
 }

@@ -69,10 +69,12 @@ final class LocalBackend {
   /// tail is folded). One that does not is ignored with a warning; the log is the truth.
   private func loadCheckpoint() throws {
     let store = CheckpointStore(directory: directory)
-    for name in store.names() {
+    let names = store.names()
+    guard !names.isEmpty else { return }
+    let limit = try lastLSNAsOf()
+    for name in names {
       guard let lsn = CheckpointStore.lsn(ofName: name) else { continue }
-      if case .lsn(let target)? = asOf, lsn > target { continue }
-      if case .time? = asOf { return }  // which records lie before a time is known only by folding
+      if let limit, lsn > limit { continue }
       let checkpoint: Checkpoint
       do {
         checkpoint = try store.load(name, recovery: CheckpointRecovery(directory: directory, lsn: lsn).message)
@@ -88,6 +90,19 @@ final class LocalBackend {
       runs = checkpoint.runs
       lastPosition = checkpoint.lastPosition
       return
+    }
+  }
+
+  /// The last LSN a fold `--at` this point takes in (nil: no limit). For a time, the first
+  /// record stamped after it is found through the segments' seek indexes.
+  private func lastLSNAsOf() throws -> UInt64? {
+    switch asOf {
+    case .lsn(let lsn)?: return lsn
+    case .time(let time)?:
+      let probe = WALLog(directory: directory, options: log.options)
+      try probe.seek(toTime: WALTimestamp(nanoseconds: time.nanoseconds == .max ? .max : time.nanoseconds + 1))
+      return try probe.next().map { $0.record.lsn - 1 }
+    case .ago?, nil: return nil
     }
   }
 
