@@ -19,4 +19,11 @@ public struct ReplayError: Error, Sendable, CustomStringConvertible {
   }
 
   public var description: String { (lsn.map { "LSN \($0): " } ?? "") + message }
+
+  /// The same error, located at the record with `lsn`.
+  public func at(_ lsn: UInt64) -> ReplayError {
+    var located = self
+    located.lsn = lsn
+    return located
+  }
 }

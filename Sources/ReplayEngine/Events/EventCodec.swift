@@ -54,11 +54,7 @@ public enum EventCodec {
   public static func decode(_ record: WALRecord) throws(ReplayError) -> BrokerEvent? {
     do {
       return try decode(kind: record.kind, payload: record.payload)
-    } catch {
-      var located = error
-      located.lsn = record.lsn
-      throw located
-    }
+    } catch { throw error.at(record.lsn) }
   }
 
   public static func decode(kind: RecordKind, payload: [UInt8]) throws(ReplayError) -> BrokerEvent? {

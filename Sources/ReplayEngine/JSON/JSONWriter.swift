@@ -19,9 +19,14 @@ public struct JSONWriter {
     output.append(contentsOf: String(value).utf8)
   }
 
+  /// The lowercase hex digit of the low four bits of `value`.
+  private static func hexDigit(_ value: UInt32) -> UInt8 {
+    let nibble = UInt8(value & 0xF)
+    return nibble < 10 ? 48 + nibble : 87 + nibble
+  }
+
   public mutating func string(_ text: String) {
     output.append(UInt8(ascii: "\""))
-    let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
     for scalar in text.unicodeScalars {
       switch scalar.value {
       case 0x22: output.append(0x5C); output.append(0x22)
@@ -32,7 +37,7 @@ public struct JSONWriter {
       case 0..<0x20, 0x3C, 0x3E, 0x26, 0x2028, 0x2029:
         let v = scalar.value
         output.append(contentsOf: [0x5C, UInt8(ascii: "u"),
-          hexDigits[Int(v >> 12 & 0xF)], hexDigits[Int(v >> 8 & 0xF)], hexDigits[Int(v >> 4 & 0xF)], hexDigits[Int(v & 0xF)]])
+          Self.hexDigit(v >> 12), Self.hexDigit(v >> 8), Self.hexDigit(v >> 4), Self.hexDigit(v)])
       case 0..<0x80:
         output.append(UInt8(scalar.value))
       default:

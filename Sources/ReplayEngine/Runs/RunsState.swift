@@ -19,11 +19,12 @@ public struct RunsState: Sendable {
         return
       }
       try apply(try RunEvent(decoding: record.payload), at: record.timestamp)
-    } catch {
-      var located = error
-      located.lsn = record.lsn
-      throw located
-    }
+    } catch { throw error.at(record.lsn) }
+  }
+
+  /// Folds `event`, just appended as `record` (a writer need not decode what it encoded).
+  public mutating func apply(_ event: RunEvent, writtenAs record: WALRecord) throws(ReplayError) {
+    do throws(ReplayError) { try apply(event, at: record.timestamp) } catch { throw error.at(record.lsn) }
   }
 
   public mutating func apply(_ event: RunEvent, at time: WALTimestamp) throws(ReplayError) {

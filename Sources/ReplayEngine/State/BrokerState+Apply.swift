@@ -28,11 +28,7 @@ extension BrokerState {
   private mutating func folding(_ record: WALRecord, _ step: (inout BrokerState) throws(ReplayError) -> Void) throws(ReplayError) {
     do {
       try step(&self)
-    } catch {
-      var located = error
-      located.lsn = record.lsn
-      throw located
-    }
+    } catch { throw error.at(record.lsn) }
     lastLSN = record.lsn
     lastTime = record.timestamp
   }

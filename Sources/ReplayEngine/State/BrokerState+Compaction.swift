@@ -20,21 +20,29 @@ extension BrokerState {
       groups[key] = state
     }
     for start in e.starts { trim(topic: start.topic, partition: start.partition, to: start.offset, cumulativeBytes: start.cumulativeBytes) }
+    forgetCompactedAway()
     for held in e.consumeKeys { consumeKeys[held.key] = held.state }
   }
 
-  /// Every group settles every offset of the partition below `offset`, and the messages there,
-  /// their DLQ entries and produce idempotency keys are forgotten (consume keys stay).
+  /// Every group settles every offset of the partition below `offset`, and the messages
+  /// there are forgotten.
   private mutating func trim(topic name: String, partition: Int, to offset: Int64, cumulativeBytes: Int64) {
     guard topics[name]?.partitions.indices.contains(partition) == true else { return }
     topics[name]?.partitions[partition].trim(to: offset, cumulativeBytes: cumulativeBytes)
     for key in groups.keys where key.topic == name {
       groups[key]?.partitions[partition].settle(below: offset)
     }
-    func isBelow(_ origin: MessageOrigin) -> Bool { origin.topic == name && origin.partition == partition && origin.offset < offset }
-    produceKeys = produceKeys.filter { !isBelow($0.value) }
-    guard deadLetters.values.contains(where: { $0.contains { isBelow($0.copy) } }) else { return }
-    for source in deadLetters.keys { deadLetters[source]?.removeAll { isBelow($0.copy) } }
+  }
+
+  /// After trims: the produce idempotency keys and DLQ entries of messages now below their
+  /// partition's start go, in one pass whatever the number of partitions trimmed (consume
+  /// keys stay). Nothing else lies below a start: keys and entries are only ever made for
+  /// held messages.
+  private mutating func forgetCompactedAway() {
+    let trimmed = self
+    produceKeys = produceKeys.filter { !trimmed.isCompactedAway($0.value) }
+    guard deadLetters.values.contains(where: { $0.contains { trimmed.isCompactedAway($0.copy) } }) else { return }
+    for source in deadLetters.keys { deadLetters[source]?.removeAll { trimmed.isCompactedAway($0.copy) } }
     deadLetters = deadLetters.filter { !$0.value.isEmpty }
     deadLetterIndex = [:]
     for (source, entries) in deadLetters {
