@@ -12,7 +12,7 @@ import WALFormat
     var broker = BrokerState()
     var runs = RunsState()
     let log = WALLog(directory: try WALDirectory.open(path))
-    while let logged = try log.next() { try LogFold.apply(logged.record, at: logged.position, broker: &broker, runs: &runs) }
+    try LogFold.fold(log, broker: &broker, runs: &runs)
     return (broker, runs)
   }
 
@@ -21,11 +21,11 @@ import WALFormat
     let directory = try WALDirectory.open(path)
     let store = CheckpointStore(directory: directory)
     guard let name = store.names().first, let lsn = CheckpointStore.lsn(ofName: name) else { return nil }
-    let checkpoint = try store.load(name, recovery: CheckpointRecovery(directory: directory, lsn: lsn).message)
+    let checkpoint = try store.load(name, recovery: CheckpointRecovery(directory: directory, lsn: lsn, context: CommandContext(stdout: OutputStream(), stderr: OutputStream(), environment: [:], stdin: LineReader(text: ""))).message)
     let log = WALLog(directory: directory)
     #expect(try log.resume(after: checkpoint.lastPosition, lsn: checkpoint.lsn, firstSegmentSalt: checkpoint.firstSegmentSalt))
     var (broker, runs) = (checkpoint.broker, checkpoint.runs)
-    while let logged = try log.next() { try LogFold.apply(logged.record, at: logged.position, broker: &broker, runs: &runs) }
+    try LogFold.fold(log, broker: &broker, runs: &runs)
     return (broker, runs)
   }
 

@@ -43,10 +43,30 @@ public struct CheckpointStore: Sendable {
   /// Checkpoint file names, newest first.
   public func names() -> [String] {
     let names = (try? Syscalls.listDirectory(path)) ?? []
-    return names.filter { $0.hasSuffix(Self.suffix) && $0.count == 20 + Self.suffix.count }.sorted(by: >)
+    return names.filter { Self.lsn(ofName: $0) != nil }.sorted(by: >)
   }
 
-  public static func lsn(ofName name: String) -> UInt64? { UInt64(name.prefix(20)) }
+  public static func lsn(ofName name: String) -> UInt64? { SegmentName.baseLSN(of: name, suffix: suffix) }
+
+  /// The fixed fields after the magic, and the rows files the checkpoint uses.
+  struct Header {
+    var lsn: UInt64
+    var lastPosition: RecordPosition
+    var firstSegmentSalt: UInt32
+    var rowsFiles: [String]
+
+    /// Reads the header of a checkpoint file whose checksum was checked (or, for pruning,
+    /// whose damage only costs keeping files).
+    init(_ reader: inout SnapshotReader) throws(ByteReader.Failure) {
+      lsn = try reader.bytes.readInteger(littleEndian: UInt64.self)
+      lastPosition = RecordPosition(
+        segmentBaseLSN: try reader.bytes.readInteger(littleEndian: UInt64.self),
+        offset: Int(clamping: try reader.bytes.readInteger(littleEndian: UInt64.self)))
+      firstSegmentSalt = try reader.bytes.readInteger(littleEndian: UInt32.self)
+      rowsFiles = []
+      for _ in 0..<(try reader.count()) { rowsFiles.append(try reader.string()) }
+    }
+  }
 
   // MARK: - Loading
 
@@ -58,20 +78,17 @@ public struct CheckpointStore: Sendable {
       throw CheckpointError("cannot read it: \(error)")
     }
     guard bytes.count >= 48, bytes.count <= Self.maximumFileSize, Array(bytes.prefix(8)) == Self.magic else { throw CheckpointError("not a checkpoint file") }
-    let stored = bytes.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: bytes.count - 4, as: UInt32.self)) }
-    let computed = CRC32C.checksum(Array(bytes.dropLast(4)))
+    let end = bytes.count - 4
+    let (stored, computed) = bytes.withUnsafeBytes { raw in
+      (UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: end, as: UInt32.self)), CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[..<end])))
+    }
     guard stored == computed else { throw CheckpointError("checksum mismatch: stored \(hex(stored)), computed \(hex(computed))") }
-    var header = ByteReader(bytes, offset: 8, end: bytes.count - 4)
+    var reader = SnapshotReader(bytes, offset: 8, end: end)
     do {
-      let lsn = try header.readInteger(littleEndian: UInt64.self)
-      let position = RecordPosition(segmentBaseLSN: try header.readInteger(littleEndian: UInt64.self), offset: Int(clamping: try header.readInteger(littleEndian: UInt64.self)))
-      let salt = try header.readInteger(littleEndian: UInt32.self)
-      var body = SnapshotReader(Array(bytes[header.offset..<(bytes.count - 4)]))
-      for _ in 0..<(try body.count()) { _ = try body.string() }
-      let rest = Array(body.bytes.bytes[body.bytes.offset...])
-      let (broker, runs) = try StateSnapshot.decode(rest) { reference in try openTable(reference, recovery: recovery) }
-      guard broker.lastLSN == lsn else { throw CheckpointError("its state ends at LSN \(broker.lastLSN), its header says \(lsn)") }
-      return Checkpoint(name: name, lsn: lsn, lastPosition: position, firstSegmentSalt: salt, broker: broker, runs: runs)
+      let header = try Header(&reader)
+      let (broker, runs) = try StateSnapshot.decode(&reader) { reference in try openTable(reference, recovery: recovery) }
+      guard broker.lastLSN == header.lsn else { throw CheckpointError("its state ends at LSN \(broker.lastLSN), its header says \(header.lsn)") }
+      return Checkpoint(name: name, lsn: header.lsn, lastPosition: header.lastPosition, firstSegmentSalt: header.firstSegmentSalt, broker: broker, runs: runs)
     } catch let error as CheckpointError {
       throw error
     } catch {
@@ -85,7 +102,8 @@ public struct CheckpointStore: Sendable {
   public func adopt(_ written: Written, into broker: inout BrokerState, recovery: @escaping @Sendable (PartitionKey, Int64) -> StoredMessage) throws {
     for (key, reference) in written.tables {
       guard let partition = broker.topics[key.topic]?.partitions[safe: key.partition],
-        partition.endIndex == reference.firstOffset + Int64(reference.count)
+        partition.endIndex == reference.firstOffset + Int64(reference.count),
+        partition.table?.fileName != reference.fileName || partition.table?.count != reference.count
       else { continue }
       let table = try openTable(reference, recovery: recovery)
       broker.topics[key.topic]?.partitions[key.partition] = PartitionLog(
@@ -144,14 +162,14 @@ public struct CheckpointStore: Sendable {
     file.write(littleEndian: lastPosition.segmentBaseLSN)
     file.write(littleEndian: UInt64(lastPosition.offset))
     file.write(littleEndian: firstSegmentSalt)
-    let used = Set(tables.values.map(\.fileName)).sorted()
+    let used = Set(tables.values.map(\.fileName))
     file.writeVarint(UInt64(used.count))
-    for name in used { file.writeString(name) }
+    for name in used.sorted() { file.writeString(name) }
     file.writeBytes(StateSnapshot.encode(broker: broker, runs: runs, tables: tables))
     file.write(littleEndian: CRC32C.checksum(file.bytes))
-    let name = SegmentName.fileName(baseLSN: broker.lastLSN).replacingSuffix(with: Self.suffix)
+    let name = SegmentName.fileName(baseLSN: broker.lastLSN, suffix: Self.suffix)
     try Syscalls.writeFileAtomically(path + "/" + name, contents: file.bytes, directory: path)
-    prune()
+    prune(newest: name, uses: used)
     return Written(name: name, bytes: file.count, rowsWritten: rowsWritten, tables: tables)
   }
 
@@ -161,10 +179,11 @@ public struct CheckpointStore: Sendable {
   private func saveRows(_ partition: PartitionLog, key: PartitionKey) throws(Errno) -> (TableReference, written: Int, created: Bool) {
     let overlay = partition.overlay
     var fresh = ByteWriter(capacity: overlay.messages.count * MessageRow.size)
-    for message in overlay.messages { MessageRow.encode(message, into: &fresh) }
     var extras: [Int64: MessageExtras] = [:]
     for (index, message) in overlay.messages.enumerated() {
-      if let extra = MessageExtras(message) { extras[overlay.start + Int64(index)] = extra }
+      let extra = MessageExtras(message)
+      MessageRow.encode(message, hasExtras: extra != nil, into: &fresh)
+      if let extra { extras[overlay.start + Int64(index)] = extra }
     }
     if let table = partition.table, let appended = try append(fresh.bytes, to: table) {
       let reference = TableReference(
@@ -172,22 +191,25 @@ public struct CheckpointStore: Sendable {
         checksums: appended.checksums, extras: table.extras.merging(extras) { $1 }, key: key)
       return (reference, appended.written, false)
     }
-    // A new file: every held row, from the table (as decoded) and from memory.
-    var all = ByteWriter(capacity: Int(partition.endIndex - partition.startOffset) * MessageRow.size)
-    for offset in partition.startOffset..<partition.endIndex {
+    // A new file: every held row, those of the table (as decoded) before those in memory.
+    let count = Int(partition.endIndex - partition.startOffset)
+    var all = ByteWriter(capacity: count * MessageRow.size)
+    for offset in partition.startOffset..<overlay.start {
       let message = partition[offset]
-      MessageRow.encode(message, into: &all)
-      if offset < overlay.start, let extra = MessageExtras(message) { extras[offset] = extra }
+      let extra = MessageExtras(message)
+      MessageRow.encode(message, hasExtras: extra != nil, into: &all)
+      if let extra { extras[offset] = extra }
     }
+    all.writeBytes(fresh.bytes)
     let fileName = Self.newRowsName()
     let fd = try Syscalls.open(rowsPath + "/" + fileName, flags: O_WRONLY | O_CREAT | O_EXCL)
     defer { Syscalls.close(fd) }
     try Syscalls.pwriteAll(fd, all.bytes, at: 0)
     try Syscalls.fsync(fd)
     let reference = TableReference(
-      fileName: fileName, firstOffset: partition.startOffset, count: Int(partition.endIndex - partition.startOffset),
+      fileName: fileName, firstOffset: partition.startOffset, count: count,
       checksums: MessageTable.checksums(of: all.bytes), extras: extras, key: key)
-    return (reference, Int(partition.endIndex - partition.startOffset), true)
+    return (reference, count, true)
   }
 
   /// Appends `rows` after `table`'s rows in its file. Rows already there beyond the table
@@ -209,33 +231,25 @@ public struct CheckpointStore: Sendable {
       try Syscalls.pwriteAll(fd, rows, range: present..<rows.count, at: size)
       try Syscalls.fsync(fd)
     }
-    // Blocks wholly inside the table keep their checksums; the rest are computed again.
-    let keptBlocks = table.count / MessageTable.blockRows
-    let tail = table.rowBytes(keptBlocks * MessageTable.blockRows..<table.count) + rows
-    return (Array(table.blockChecksums.prefix(keptBlocks)) + MessageTable.checksums(of: tail), (rows.count - present) / MessageRow.size)
+    return (MessageTable.checksums(extending: table.blockChecksums, rows: table.count, with: rows), (rows.count - present) / MessageRow.size)
   }
 
-  /// Removes checkpoints beyond the newest `keep`, then rows files the kept ones do not use,
-  /// and temporary files. Best effort: what stays is only disk space.
-  private func prune() {
+  /// Removes checkpoints beyond the newest `keep`, then rows files the kept ones do not use.
+  /// `newest` (just written) uses `uses`; the headers of the others kept are read. Best
+  /// effort: what stays is only disk space.
+  private func prune(newest: String, uses: Set<String>) {
     let names = names()
     for old in names.dropFirst(Self.keep) { _ = try? Syscalls.unlink(path + "/" + old) }
-    var used: Set<String> = []
-    for name in names.prefix(Self.keep) {
-      guard let files = try? rowsFiles(of: name) else { return }
-      used.formUnion(files)
+    var used = uses
+    for name in names.prefix(Self.keep) where name != newest {
+      guard let bytes = try? Syscalls.readSmallFile(path + "/" + name, limit: Self.maximumFileSize) else { return }
+      var reader = SnapshotReader(bytes, offset: Self.magic.count, end: bytes.count)
+      guard let header = try? Header(&reader) else { return }
+      used.formUnion(header.rowsFiles)
     }
     for file in (try? Syscalls.listDirectory(rowsPath)) ?? [] where !used.contains(file) {
       _ = try? Syscalls.unlink(rowsPath + "/" + file)
     }
-  }
-
-  /// The rows files a checkpoint uses (read from its header alone).
-  private func rowsFiles(of name: String) throws -> [String] {
-    let bytes = try Syscalls.readSmallFile(path + "/" + name, limit: Self.maximumFileSize)
-    var reader = SnapshotReader(bytes)
-    reader.bytes = ByteReader(bytes, offset: 36)
-    return try (0..<reader.count()).map { _ in try reader.string() }
   }
 
   /// Removes every checkpoint and rows file (after a compaction made their positions stale).
@@ -252,15 +266,5 @@ public struct CheckpointStore: Sendable {
 
   private func isPlainName(_ name: String) -> Bool {
     !name.isEmpty && !name.contains("/") && !name.hasPrefix(".")
-  }
-
-  private func hex(_ value: UInt32) -> String { String(value, radix: 16) }
-}
-
-extension String {
-  /// The name with its extension replaced.
-  fileprivate func replacingSuffix(with suffix: String) -> String {
-    guard let dot = lastIndex(of: ".") else { return self + suffix }
-    return String(self[..<dot]) + suffix
   }
 }

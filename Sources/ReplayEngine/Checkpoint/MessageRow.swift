@@ -11,18 +11,20 @@ import WALFormat
 enum MessageRow {
   static let size = 48
 
-  static func encode(_ message: StoredMessage, into writer: inout ByteWriter) {
+  static func encode(_ message: StoredMessage, hasExtras: Bool, into writer: inout ByteWriter) {
     writer.write(littleEndian: message.lsn)
     writer.write(littleEndian: message.position.segmentBaseLSN)
     writer.write(littleEndian: UInt64(message.position.offset))
     writer.write(littleEndian: message.publishedAt.nanoseconds)
     writer.write(littleEndian: message.cumulativeBytes)
     writer.write(littleEndian: UInt32(clamping: message.bytes))
-    writer.write(littleEndian: UInt32(MessageExtras(message) == nil ? 0 : 1))
+    writer.write(littleEndian: UInt32(hasExtras ? 1 : 0))
   }
 
-  static func decode(_ row: UnsafeRawBufferPointer, extras: MessageExtras?) -> StoredMessage {
+  /// Decodes a row; `extras` is asked only when the row's flag says it has some.
+  static func decode(_ row: UnsafeRawBufferPointer, extras lookup: () -> MessageExtras?) -> StoredMessage {
     func load<T: FixedWidthInteger>(_ at: Int, _: T.Type) -> T { T(littleEndian: row.loadUnaligned(fromByteOffset: at, as: T.self)) }
+    let extras = load(44, UInt32.self) & 1 != 0 ? lookup() : nil
     var message = StoredMessage(
       position: RecordPosition(segmentBaseLSN: load(8, UInt64.self), offset: Int(clamping: load(16, UInt64.self))),
       lsn: load(0, UInt64.self), publishedAt: WALTimestamp(nanoseconds: load(24, Int64.self)),

@@ -42,12 +42,9 @@ public final class MessageTable: Sendable {
   func message(at offset: Int64) -> StoredMessage {
     let row = Int(offset - firstOffset)
     guard isIntact(block: row / Self.blockRows) else { return recovery(offset) }
-    return mapping.withBytes(row * MessageRow.size..<(row + 1) * MessageRow.size) { MessageRow.decode($0, extras: extras[offset]) }
-  }
-
-  /// The bytes of rows `range` as stored (for a checkpoint that extends this table).
-  func rowBytes(_ range: Range<Int>) -> [UInt8] {
-    mapping.withBytes(range.lowerBound * MessageRow.size..<range.upperBound * MessageRow.size) { Array($0) }
+    return mapping.withBytes(row * MessageRow.size..<(row + 1) * MessageRow.size) { bytes in
+      MessageRow.decode(bytes) { extras[offset] }
+    }
   }
 
   private func isIntact(block: Int) -> Bool {
@@ -58,6 +55,21 @@ public final class MessageTable: Sendable {
     let intact = computed == blockChecksums[block]
     checked.withLock { $0[block] = intact ? 1 : 2 }
     return intact
+  }
+
+  /// The block checksums of a table of `rows` rows (`checksums`) after `more` encoded rows
+  /// are appended: the last, partial block's checksum is continued (CRC32C continues from
+  /// a previous value), so rows already stored are neither read nor checksummed again.
+  static func checksums(extending checksums: [UInt32], rows: Int, with more: [UInt8]) -> [UInt32] {
+    var result = checksums
+    var rest = more[...]
+    let partial = rows % blockRows
+    if partial != 0, let last = result.popLast() {
+      let fill = min(more.count, (blockRows - partial) * MessageRow.size)
+      result.append(more.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[..<fill]), seed: last) })
+      rest = more[fill...]
+    }
+    return result + Self.checksums(of: Array(rest))
   }
 
   /// The checksum of each block of `rows` encoded rows.

@@ -25,7 +25,7 @@ struct SnapshotWriter {
 struct SnapshotReader {
   var bytes: ByteReader
 
-  init(_ bytes: [UInt8]) { self.bytes = ByteReader(bytes) }
+  init(_ bytes: [UInt8], offset: Int = 0, end: Int? = nil) { self.bytes = ByteReader(bytes, offset: offset, end: end) }
 
   var isAtEnd: Bool { bytes.isAtEnd }
 

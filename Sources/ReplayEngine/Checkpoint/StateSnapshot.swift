@@ -84,9 +84,8 @@ enum StateSnapshot {
     return w.bytes.bytes
   }
 
-  /// Decodes a snapshot; `openTable` maps a partition's rows.
-  static func decode(_ bytes: [UInt8], openTable: (TableReference) throws -> MessageTable) throws -> (BrokerState, RunsState) {
-    var r = SnapshotReader(bytes)
+  /// Decodes a snapshot (the rest of `r`); `openTable` maps a partition's rows.
+  static func decode(_ r: inout SnapshotReader, openTable: (TableReference) throws -> MessageTable) throws -> (BrokerState, RunsState) {
     var broker = BrokerState()
     broker.lastLSN = try r.uint()
     broker.lastTime = try r.optional { r throws(ByteReader.Failure) in try r.time() }

@@ -9,4 +9,12 @@ public enum LogFold {
     default: try broker.apply(record, at: position)
     }
   }
+
+  /// Folds what `log` reads from where it stands, up to and including record `last` (or to
+  /// the end of what is written).
+  public static func fold(_ log: WALLog, through last: UInt64 = .max, broker: inout BrokerState, runs: inout RunsState) throws {
+    while let logged = try log.next(), logged.record.lsn <= last {
+      try apply(logged.record, at: logged.position, broker: &broker, runs: &runs)
+    }
+  }
 }

@@ -4,7 +4,7 @@
 /// costs only a rebuild.
 enum SegmentIndexStore {
   static func path(for file: SegmentFile, in directory: WALDirectory) -> String {
-    directory.indexPath + "/" + String(file.name.dropLast(4)) + ".idx"
+    directory.indexPath + "/" + SegmentName.fileName(baseLSN: file.baseLSN, suffix: ".idx")
   }
 
   /// The index of the segment `scanner` reads, covering the segment as it is now. `rebuild`

@@ -67,16 +67,21 @@ public final class WALLog {
     let files = try segments()
     // The first segment holding a record at or after `time`, by its index's newest time
     // (only that segment's frames are read).
-    var chosen = files.last
     for file in files.dropLast() {
       guard let scanner = try openScanner(file, isNewest: false) else { continue }
-      if try SegmentIndexStore.current(for: scanner, in: directory).newestTimestamp >= time.nanoseconds {
-        chosen = file
-        break
+      let index = try SegmentIndexStore.current(for: scanner, in: directory)
+      if index.newestTimestamp >= time.nanoseconds {
+        try position(scanner, index: index) { $0.entry(before: time.nanoseconds) }
+        return try stepTo(time)
       }
     }
-    guard let chosen else { return }
-    try position(in: chosen, isNewest: chosen == files.last) { $0.entry(before: time.nanoseconds) }
+    guard let newest = files.last else { return }
+    try position(in: newest, isNewest: true) { $0.entry(before: time.nanoseconds) }
+    try stepTo(time)
+  }
+
+  /// Reads on to the first record stamped at or after `time` and leaves it unread.
+  private func stepTo(_ time: WALTimestamp) throws(WALError) {
     while let logged = try next() {
       if logged.record.timestamp >= time {
         // Leave it unread: the reader is still in the segment that holds it.
@@ -115,23 +120,29 @@ public final class WALLog {
   /// Opens `file` and positions the reader at the index entry `pick` chooses (the segment's
   /// start when none), after checking that the frame there is the one the entry names: an
   /// index that does not match its segment is rebuilt, never trusted over it.
-  /// Returns the index used (nil when the segment was cut off at its creation).
-  @discardableResult
-  private func position(in file: SegmentFile, isNewest: Bool, at pick: (SegmentIndex) -> SegmentIndex.Entry?) throws(WALError) -> SegmentIndex? {
-    scanner = try openScanner(file, isNewest: isNewest)
+  /// (A segment cut off at its creation holds nothing: the reader waits at its start.)
+  private func position(in file: SegmentFile, isNewest: Bool, at pick: (SegmentIndex) -> SegmentIndex.Entry?) throws(WALError) {
+    guard let opened = try openScanner(file, isNewest: isNewest) else {
+      scanner = nil
+      started = true
+      nextLSN = file.baseLSN
+      return
+    }
+    try position(opened, index: SegmentIndexStore.current(for: opened, in: directory), at: pick)
+  }
+
+  /// As above, with the segment already open and its index loaded.
+  private func position(_ opened: SegmentScanner, index loaded: SegmentIndex, at pick: (SegmentIndex) -> SegmentIndex.Entry?) throws(WALError) {
+    scanner = opened
     started = true
-    nextLSN = file.baseLSN
-    guard let opened = scanner else { return nil }
-    var index = try SegmentIndexStore.current(for: opened, in: directory)
-    var entry = pick(index)
+    let file = opened.file
+    var entry = pick(loaded)
     if let stale = entry, try !opened.holdsFrame(lsn: stale.lsn, at: stale.offset) {
-      index = try SegmentIndexStore.current(for: opened, in: directory, rebuild: true)
-      entry = pick(index)
+      entry = pick(try SegmentIndexStore.current(for: opened, in: directory, rebuild: true))
       if let wrong = entry, try !opened.holdsFrame(lsn: wrong.lsn, at: wrong.offset) { entry = nil }
     }
     opened.reposition(offset: entry?.offset ?? SegmentHeader.size, expectedLSN: entry?.lsn ?? file.baseLSN)
     nextLSN = entry?.lsn ?? file.baseLSN
-    return index
   }
 
   /// The next record, or nil when nothing more is written yet.

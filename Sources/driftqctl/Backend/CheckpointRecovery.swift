@@ -13,11 +13,13 @@ import WALFormat
 final class CheckpointRecovery: Sendable {
   private let directory: WALDirectory
   private let lsn: UInt64
+  private let context: CommandContext
   private let folded = Mutex<BrokerState?>(nil)
 
-  init(directory: WALDirectory, lsn: UInt64) {
+  init(directory: WALDirectory, lsn: UInt64, context: CommandContext) {
     self.directory = directory
     self.lsn = lsn
+    self.context = context
   }
 
   /// The message at `offset` of `key` as the log has it. A log that cannot be folded ends
@@ -34,28 +36,18 @@ final class CheckpointRecovery: Sendable {
   }
 
   private func fold() -> BrokerState? {
-    warn("a checkpoint block failed its checksum; folding the log up to LSN \(lsn) instead")
+    context.warn("a checkpoint block failed its checksum; folding the log up to LSN \(lsn) instead")
     var broker = BrokerState()
     var runs = RunsState()
-    let log = WALLog(directory: directory)
-    do {
-      while let logged = try log.next(), logged.record.lsn <= lsn {
-        try LogFold.apply(logged.record, at: logged.position, broker: &broker, runs: &runs)
-      }
-    } catch { fail("folding the log: \(error)") }
+    do { try LogFold.fold(WALLog(directory: directory), through: lsn, broker: &broker, runs: &runs) } catch {
+      fail("folding the log: \(error)")
+    }
     return broker
   }
 
-  private func warn(_ message: String) {
-    let stream = OutputStream(fd: 2)
-    stream.line("driftqctl: warning: " + message)
-    stream.flush()
-  }
-
   private func fail(_ message: String) -> Never {
-    let stream = OutputStream(fd: 2)
-    stream.line("driftqctl: error: " + message)
-    stream.flush()
+    context.stderr.line("driftqctl: error: " + message)
+    context.stderr.flush()
     exit(ExitStatus.corruption.rawValue)
   }
 }

@@ -77,7 +77,7 @@ final class LocalBackend {
       if let limit, lsn > limit { continue }
       let checkpoint: Checkpoint
       do {
-        checkpoint = try store.load(name, recovery: CheckpointRecovery(directory: directory, lsn: lsn).message)
+        checkpoint = try store.load(name, recovery: CheckpointRecovery(directory: directory, lsn: lsn, context: context).message)
       } catch {
         ignore(name, "it is damaged (\(error))")
         continue
@@ -161,7 +161,7 @@ final class LocalBackend {
     do {
       written = try store.write(broker: state, runs: runs, lastPosition: lastPosition, firstSegmentSalt: salt)
     } catch { throw WALError.io("write checkpoint in", store.path, error) }
-    try store.adopt(written, into: &state, recovery: CheckpointRecovery(directory: directory, lsn: state.lastLSN).message)
+    try store.adopt(written, into: &state, recovery: CheckpointRecovery(directory: directory, lsn: state.lastLSN, context: context).message)
     for name in ignoredCheckpoints where name != written.name { try? Syscalls.unlink(store.path + "/" + name) }
     ignoredCheckpoints = []
     bytesSinceCheckpoint = 0
@@ -189,10 +189,9 @@ final class LocalBackend {
 
   /// Decides and durably applies any change, broker and runs alike, in one write.
   func commitAll<T>(_ decide: (BrokerState, RunsState, WALTimestamp) throws -> (events: [LogEvent], result: T)) throws -> T {
-    try locked { now in
-      let (events, result) = try decide(state, runs, now)
-      try write(events, times: nil, now: now)
-      return result
+    try commitTimed { broker, runs, now in
+      let (events, result) = try decide(broker, runs, now)
+      return (events.map { ($0, nil) }, result)
     }
   }
 
@@ -201,7 +200,7 @@ final class LocalBackend {
   func commitTimed<T>(_ decide: (BrokerState, RunsState, WALTimestamp) throws -> (events: [(LogEvent, WALTimestamp?)], result: T)) throws -> T {
     try locked { now in
       let (timed, result) = try decide(state, runs, now)
-      try write(timed.map(\.0), times: timed.map(\.1), now: now)
+      try write(timed, now: now)
       return result
     }
   }
@@ -215,28 +214,27 @@ final class LocalBackend {
     return try body(context.clock())
   }
 
-  /// Appends `events` (under the lock, caught up), fsynced, then folds them in.
-  private func write(_ events: [LogEvent], times: [WALTimestamp?]?, now: WALTimestamp) throws {
+  /// Appends `events` (under the lock, caught up; each at its own time, else `now`),
+  /// fsynced, then folds them in.
+  private func write(_ events: [(LogEvent, WALTimestamp?)], now: WALTimestamp) throws {
     guard !events.isEmpty else { return }
-    var index = 0
-    let pending = events.map { event -> PendingRecord in
-      let now = times?[index] ?? now
-      index += 1
+    let pending = events.map { event, time -> PendingRecord in
+      let stamp = time ?? now
       switch event {
       case .broker(let brokerEvent):
         let (kind, payload) = EventCodec.encode(brokerEvent)
-        return PendingRecord(kind: kind, timestamp: now, payload: payload)
+        return PendingRecord(kind: kind, timestamp: stamp, payload: payload)
       case .run(let runEvent):
-        return PendingRecord(kind: .runEvent, timestamp: now, payload: runEvent.encoded())
+        return PendingRecord(kind: .runEvent, timestamp: stamp, payload: runEvent.encoded())
       case .indexPointer(let version, let runID):
-        return PendingRecord(kind: .indexPointer, timestamp: now, payload: Array(JSONWriter.encode(.object([("version", .string(version)), ("run_id", .string(runID))])).utf8))
+        return PendingRecord(kind: .indexPointer, timestamp: stamp, payload: Array(JSONWriter.encode(.object([("version", .string(version)), ("run_id", .string(runID))])).utf8))
       }
     }
-    for (event, logged) in zip(events, try log.append(pending)) {
-      if case .broker(let brokerEvent) = event {
-        try state.apply(brokerEvent, writtenAs: logged.record, at: logged.position)
-      } else {
-        try runs.apply(logged.record)
+    for ((event, _), logged) in zip(events, try log.append(pending)) {
+      switch event {
+      case .broker(let brokerEvent): try state.apply(brokerEvent, writtenAs: logged.record, at: logged.position)
+      case .run(let runEvent): try runs.apply(runEvent, writtenAs: logged.record)
+      case .indexPointer: try runs.apply(logged.record)
       }
       counted(logged)
     }

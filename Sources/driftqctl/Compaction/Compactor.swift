@@ -138,7 +138,7 @@ final class Compactor {
     let tail = WALLog(directory: directory, options: options)
     try tail.seek(toLSN: prefix.last + 1)
     do {
-      while let logged = try tail.next() { try LogFold.apply(logged.record, at: logged.position, broker: &broker, runs: &runs) }
+      try LogFold.fold(tail, broker: &broker, runs: &runs)
     } catch let error as ReplayError {
       throw CommandFailure(.failure, "compaction aborted, the log is unchanged: later records would not fold on the compacted ones (\(error))")
     }
