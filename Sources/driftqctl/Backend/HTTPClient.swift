@@ -17,6 +17,8 @@ final class HTTPClient {
   let runTimeoutMs: Int32
   private var fd: Int32 = -1
   private var buffer: [UInt8] = []
+  /// Whether any byte of an answer to the request being sent has arrived.
+  private var answered = false
 
   struct Response {
     var status: Int
@@ -117,9 +119,12 @@ final class HTTPClient {
     for attempt in 0..<2 {
       try connect()
       guard Socket.write(fd, bytes) else { disconnect(); if attempt == 0 { continue } else { throw unreachable("connection closed") } }
+      answered = false
       do {
         return try readResponse(headWaitMs: waitForRun ? runTimeoutMs : timeoutMs)
-      } catch let failure as CommandFailure where attempt == 0 && buffer.isEmpty && failure.message.hasSuffix("connection closed") {
+      } catch let failure as CommandFailure where attempt == 0 && !answered && failure.message.hasSuffix("connection closed") {
+        // A kept-alive connection the server had closed: nothing of an answer came, so the
+        // request was not handled; once any byte came, it may have been, and is not resent.
         disconnect()
       }
     }
@@ -144,6 +149,7 @@ final class HTTPClient {
       disconnect()
       throw unreachable("connection closed")
     }
+    answered = true
     buffer += chunk
   }
 
@@ -258,9 +264,11 @@ final class HTTPClient {
       }
       guard let data else { return }
       pending += data
-      while let newline = pending.firstIndex(of: 10) {
-        let text = String(decoding: pending[0..<newline], as: UTF8.self)
-        pending.removeFirst(newline + 1)
+      var start = 0
+      defer { pending.removeFirst(start) }
+      while let newline = pending[start...].firstIndex(of: 10) {
+        let text = String(decoding: pending[start..<newline], as: UTF8.self)
+        start = newline + 1
         if text.allSatisfy({ $0 == " " || $0 == "\r" }) { continue }  // keep-alive lines
         if try !line(text) { return }
       }
