@@ -56,9 +56,7 @@ public enum WALRepair {
       }
       outcome.bytesRemoved += size - min(size, first.location.offset)
       for later in files[(damagedIndex + 1)...] {
-        let fdLater = try Syscalls.open(later.path, flags: O_RDONLY)
-        outcome.bytesRemoved += (try? Syscalls.fileSize(fdLater)) ?? 0
-        Syscalls.close(fdLater)
+        outcome.bytesRemoved += (try? Syscalls.fileSize(atPath: later.path)) ?? 0
         let aside = try unusedName(later.path + ".broken")
         try Syscalls.rename(later.path, aside)
         outcome.brokenCopies.append(aside)

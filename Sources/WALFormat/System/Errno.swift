@@ -17,9 +17,7 @@ public struct Errno: Error, RawRepresentable, Hashable, Sendable, CustomStringCo
   public static let exists = Errno(rawValue: EEXIST)
   public static let wouldBlock = Errno(rawValue: EWOULDBLOCK)
   public static let noSpace = Errno(rawValue: ENOSPC)
-  public static let isDirectory = Errno(rawValue: EISDIR)
   public static let notDirectory = Errno(rawValue: ENOTDIR)
-  public static let permissionDenied = Errno(rawValue: EACCES)
 
   public var description: String {
     guard let text = strerror(rawValue) else { return "errno \(rawValue)" }

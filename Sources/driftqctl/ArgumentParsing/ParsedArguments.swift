@@ -1,3 +1,4 @@
+import ReplayEngine
 import WALFormat
 
 /// Option values bound to one command, read through typed accessors that mark each option
@@ -51,6 +52,11 @@ struct ParsedArguments {
 
   private func invalid(_ option: OptionSpec, _ text: String, _ expected: String) -> UsageError {
     UsageError("invalid value \"\(text)\" for --\(option.name): expected \(expected)", command: command.path)
+  }
+
+  /// A partition number: 0 to the largest partition a topic can have.
+  mutating func partition(_ option: OptionSpec) throws(UsageError) -> Int? {
+    try integer(option, in: 0...Int64(NameRules.maximumPartitions - 1)).map { Int($0) }
   }
 
   mutating func integer(_ option: OptionSpec, in range: ClosedRange<Int64> = Int64.min...Int64.max) throws(UsageError) -> Int64? {

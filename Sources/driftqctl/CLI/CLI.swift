@@ -49,7 +49,7 @@ enum CLI {
           index += 1
           valueIndices.insert(index)
         }
-      case .word(let word) where TableLookup.isPrefix(path + [word]):
+      case .word(let word) where CommandTable.isPrefix(path + [word]):
         path.append(word)
         pathIndices.insert(index)
       case .word, .terminator:
@@ -137,7 +137,3 @@ enum CLI {
   }
 }
 
-/// Path lookups used while the command words are being found.
-private enum TableLookup {
-  static func isPrefix(_ path: [String]) -> Bool { CommandTable.isPrefix(path) }
-}

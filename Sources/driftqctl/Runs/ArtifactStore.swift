@@ -59,10 +59,11 @@ struct ArtifactStore {
     return size
   }
 
-  /// Stores `bytes` and its meta; returns the meta (id = SHA-256 of the bytes).
-  func put(_ bytes: [UInt8], meta template: ArtifactMeta) throws -> ArtifactMeta {
+  /// Stores `bytes` and its meta; returns the meta (id = SHA-256 of the bytes). `checkedID`
+  /// is that SHA-256 when the caller already checked it (bytes read through `bytes(_:)`).
+  func put(_ bytes: [UInt8], meta template: ArtifactMeta, checkedID: String? = nil) throws -> ArtifactMeta {
     var meta = template
-    meta.id = SHA256.hex(bytes)
+    meta.id = checkedID ?? SHA256.hex(bytes)
     meta.size = bytes.count
     do {
       for directory in [root, root + "/blobs", root + "/meta", "\(root)/blobs/\(meta.id.prefix(2))", "\(root)/meta/\(meta.id.prefix(2))"] {

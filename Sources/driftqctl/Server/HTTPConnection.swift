@@ -74,13 +74,12 @@ final class HTTPConnection {
       while let l = value.last, l == 0x20 || l == 0x09 { value.removeLast() }
       headers.append((String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self)))
     }
-    let requestLine0 = String(decoding: requestLine[0], as: UTF8.self)
-    let requestTarget = String(decoding: requestLine[1], as: UTF8.self)
+    let method = String(decoding: requestLine[0], as: UTF8.self)
+    let target = String(decoding: requestLine[1], as: UTF8.self)
     let requestVersion = String(decoding: requestLine[2], as: UTF8.self)
-    let target = requestTarget
     let question = target.firstIndex(of: "?")
     var request = HTTPRequest(
-      method: requestLine0, path: question.map { String(target[..<$0]) } ?? target,
+      method: method, path: question.map { String(target[..<$0]) } ?? target,
       rawQuery: question.map { String(target[target.index(after: $0)...]) } ?? "", version: requestVersion,
       headers: headers, body: [], hasBody: false)
     let lengths = headers.filter { $0.0 == "content-length" }.map(\.1)

@@ -108,7 +108,7 @@ final class HTTPServer: @unchecked Sendable {
   private func decideAll(_ requests: [HTTPRequest]) -> [(String, Router.Outcome)] {
     let prepared = requests.map { router.prepare($0) }
     router.service.wait(jobs: prepared.compactMap { if case .pending(let job, _) = $0.prepared { job } else { nil } })
-    return prepared.map { ($0.route, $0.prepared.resolved(router.service)) }
+    return prepared.map { ($0.route, $0.prepared.resolved) }
   }
 
   private func reject(_ error: HTTPConnection.Failure, _ fd: Int32) {

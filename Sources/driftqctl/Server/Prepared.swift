@@ -7,13 +7,11 @@ enum Prepared {
 
   static func answer(_ response: HTTPResponse) -> Prepared { .done(.respond(response)) }
 
-  /// The answer, waiting for the write when there is one to wait for.
-  func resolved(_ service: BrokerService) -> Router.Outcome {
+  /// The answer, once the caller waited for every pending job's write.
+  var resolved: Router.Outcome {
     switch self {
     case .done(let outcome): return outcome
-    case .pending(let job, let finish):
-      service.wait(jobs: [job])
-      return .respond(finish())
+    case .pending(_, let finish): return .respond(finish())
     }
   }
 }

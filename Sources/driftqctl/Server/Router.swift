@@ -111,35 +111,37 @@ struct Router {
       guard let p = Int(text) else { return .text(400, "invalid partition") }
       only = p
     }
-    let rows = try service.read { broker, _ in
-      BrokerDecider.lagRows(broker, group: group, topic: topic, now: WALTimestamp.now()).filter { only == nil || $0.partition == only }
-    }
+    // A copy of the state (a value), so the rows are computed without holding the lock.
+    let broker = try service.read { broker, _ in broker }
+    let rows = BrokerDecider.lagRows(broker, group: group, topic: topic, now: WALTimestamp.now()).filter { only == nil || $0.partition == only }
     return .prettyJSON(200, LagRendering.document(group: group, topic: topic, rows: rows))
   }
 
   /// Prometheus text: the request and write counters, and DriftQ's broker gauges.
   func metrics() -> HTTPResponse {
-    var text = service.metrics.exposition()
-    let now = WALTimestamp.now()
-    let gauges = (try? service.read { broker, _ -> String in
-      var inflight = "# HELP inflight_messages Unacked leases per topic, group and partition.\n# TYPE inflight_messages gauge\n"
-      var lag = "# HELP consumer_lag Messages after the committed offset.\n# TYPE consumer_lag gauge\n"
-      for key in broker.groups.keys.sorted() {
-        for row in BrokerDecider.lagRows(broker, group: key.group, topic: key.topic, now: now) {
-          let labels = "topic=\"\(row.topic)\",group=\"\(row.group)\",partition=\"\(row.partition)\""
-          inflight += "inflight_messages{\(labels)} \(row.inflight)\n"
-          lag += "consumer_lag{\(labels)} \(row.lag)\n"
-        }
-      }
-      var dlq = "# HELP dlq_messages_total Messages moved to a DLQ.\n# TYPE dlq_messages_total counter\n"
-      for (topic, entries) in broker.deadLetters.sorted(by: { $0.key < $1.key }) {
-        for (reason, count) in Dictionary(grouping: entries, by: \.info.reason).mapValues(\.count).sorted(by: { $0.key < $1.key }) {
-          dlq += "dlq_messages_total{topic=\"\(topic)\",reason=\"\(reason)\"} \(count)\n"
-        }
-      }
-      return inflight + lag + dlq
-    }) ?? ""
-    text += gauges
+    // A copy of the state (a value): the text is built without holding the lock writers need.
+    let gauges = (try? service.read { broker, _ in broker }).map { Self.gauges($0, now: WALTimestamp.now()) } ?? ""
+    let text = service.metrics.exposition() + gauges
     return HTTPResponse(status: 200, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")], body: Array(text.utf8))
+  }
+
+  /// DriftQ's broker gauges: in-flight leases and lag per group partition, DLQ moves.
+  private static func gauges(_ broker: BrokerState, now: WALTimestamp) -> String {
+    var inflight = "# HELP inflight_messages Unacked leases per topic, group and partition.\n# TYPE inflight_messages gauge\n"
+    var lag = "# HELP consumer_lag Messages after the committed offset.\n# TYPE consumer_lag gauge\n"
+    for key in broker.groups.keys.sorted() {
+      for row in BrokerDecider.lagRows(broker, group: key.group, topic: key.topic, now: now) {
+        let labels = "topic=\"\(row.topic)\",group=\"\(row.group)\",partition=\"\(row.partition)\""
+        inflight += "inflight_messages{\(labels)} \(row.inflight)\n"
+        lag += "consumer_lag{\(labels)} \(row.lag)\n"
+      }
+    }
+    var dlq = "# HELP dlq_messages_total Messages moved to a DLQ.\n# TYPE dlq_messages_total counter\n"
+    for (topic, entries) in broker.deadLetters.sorted(by: { $0.key < $1.key }) {
+      for (reason, count) in Dictionary(grouping: entries, by: \.info.reason).mapValues(\.count).sorted(by: { $0.key < $1.key }) {
+        dlq += "dlq_messages_total{topic=\"\(topic)\",reason=\"\(reason)\"} \(count)\n"
+      }
+    }
+    return inflight + lag + dlq
   }
 }

@@ -41,7 +41,7 @@ struct GroupsSeekCommand: Command {
         throw UsageError("invalid value \"\(text)\" for --to: expected earliest, latest, an offset or @RFC3339", command: Self.spec.path)
       }
     }
-    only = try args.integer(Self.partition, in: 0...4095).map { Int($0) }
+    only = try args.partition(Self.partition)
     execute = args.flag(Self.execute)
   }
 

@@ -27,13 +27,13 @@ struct AckCommand: Command {
 
   /// `--partition` and `--offset`, required unless `--batch`.
   static func target(_ args: inout ParsedArguments, batch: Bool, spec: CommandSpec) throws(UsageError) -> (partition: Int, offset: Int64)? {
-    let partition = try args.integer(.partition, in: 0...Int64(4095))
+    let partition = try args.partition(.partition)
     let offset = try args.integer(.offset, in: 0...Int64.max)
     if batch {
       if partition != nil || offset != nil { throw UsageError("--batch reads partition and offset from stdin", command: spec.path) }
       return nil
     }
     guard let partition, let offset else { throw UsageError("missing --partition and --offset (or use --batch)", command: spec.path) }
-    return (Int(partition), offset)
+    return (partition, offset)
   }
 }

@@ -30,7 +30,7 @@ enum EnvelopeInput {
       guard let time = RFC3339.parse(text) else { throw UsageError("invalid value \"\(text)\" for --deadline: expected an RFC 3339 time", command: args.command.path) }
       e.deadline = time
     }
-    e.partitionOverride = try args.integer(partition, in: 0...Int64(NameRules.maximumPartitions - 1)).map { Int($0) }
+    e.partitionOverride = try args.partition(partition)
     let attempts = try args.integer(retryMaxAttempts, in: 0...1_000_000)
     let backoff = try args.integer(retryBackoff, in: 0...86_400_000)
     let maxBackoff = try args.integer(retryMaxBackoff, in: 0...86_400_000)

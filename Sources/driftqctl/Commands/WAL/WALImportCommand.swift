@@ -53,7 +53,7 @@ struct WALImportCommand: Command {
       let source = ArtifactStore(root: artifactsPath)
       let target = ArtifactStore(directory: backend.directory.path)
       for id in try source.ids() {
-        _ = try target.put(try source.bytes(id), meta: try source.meta(id))
+        _ = try target.put(try source.bytes(id), meta: try source.meta(id), checkedID: id)
         artifactCount += 1
       }
     }
