@@ -97,7 +97,7 @@ def main():
     items = os.path.join(work, "items")
     start = time.perf_counter()
     with open(items, "w") as out:
-        subprocess.run(remote + ["consume", "--topic", "t", "--group", "g", "--owner", "w", "--max", str(consume_count), "--follow", "--timeout", "120s", "--lease-ms", "600000"], stdout=out, check=True)
+        subprocess.run(remote + ["consume", "--topic", "t", "--group", "g", "--owner", "w", "--max", str(consume_count), "--follow", "--wait", "120s", "--lease-ms", "600000"], stdout=out, check=True)
     with open(items) as f:
         subprocess.run(remote + ["ack", "--batch", "--topic", "t", "--group", "g", "--owner", "w"], stdin=f, stdout=subprocess.DEVNULL, check=True)
     secs = time.perf_counter() - start

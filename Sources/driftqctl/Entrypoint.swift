@@ -9,7 +9,7 @@ enum Entrypoint {
     // A closed pipe (`driftqctl … | head`) is an EPIPE on write, handled as "stop", not a kill.
     signal(SIGPIPE, SIG_IGN)
     let context = CommandContext.live()
-    let status = CLI.run(Array(CommandLine.arguments.dropFirst()), in: context)
+    let status = CLI.run(ArgumentBytes.processArguments(), in: context)
     context.stdout.flush()
     context.stderr.flush()
     exit(status.rawValue)

@@ -31,7 +31,18 @@ import TestSupport
     (["-o", "yaml", "topics", "list"], "one of text, json, ndjson"),
     (["ack", "--topic", "t", "--group", "g", "--owner", "o"], "missing --partition and --offset"),
     (["topics", "list", "--frobnicate", "5s"], "unknown option --frobnicate"),
-    (["--base-url", "ftp://x", "topics", "list"], "must be an http:// URL"),
+    (["--base-url", "ftp://x", "topics", "list"], "unsupported scheme \"ftp\" (expected http://)"),
+    (["--base-url", "localhost:8080", "topics", "list"], "has no scheme: write it as http://HOST:PORT"),
+    (["--base-url", "http://me:secret@localhost:8080", "topics", "list"], "must not carry user info"),
+    (["--base-url", "http://[::1:8080", "topics", "list"], "unclosed [ in the IPv6 address"),
+    (["--base-url", "http://::1:8080", "topics", "list"], "an IPv6 address goes in brackets"),
+    (["--base-url", "http://localhost:99999", "topics", "list"], "invalid port \"99999\""),
+    (["--base-url", "http://localhost:1", "--wal-dir", "d", "topics", "list"], "give --wal-dir or --base-url, not both"),
+    (["--base-url", "http://localhost:1", "wal", "verify"], "works on a local WAL directory only"),
+    (["--token", "a", "--token-file", "f", "topics", "list"], "give --token or --token-file, not both"),
+    (["--token=", "--base-url", "http://localhost:1", "topics", "list"], "the token is empty"),
+    (["consume", "--topic", "t", "--group", "g", "--owner", "o", "--follow", "--timeout", "5s"], "use --wait DURATION"),
+    (["groups", "seek", "--group", "g", "--topic", "t", "--to", "@yesterday"], "expected @RFC3339 time"),
   ] as [([String], String)])
   func usageErrorsExitTwoWithOneLine(arguments: [String], message: String) throws {
     let result = try CLIProcess(TemporaryDirectory("e2e")).run(arguments)
@@ -105,7 +116,7 @@ import TestSupport
     try cli.run(["publish", "--topic", "t", "--value", "v"])
     #expect(try cli.run(["consume", "--topic", "t", "--group", "g", "--owner", "a", "--lease-ms", "300"]).lines.count == 1)
     // b follows until the lease expires; the broker's own wake-up is the synchronisation.
-    let b = try cli.run(["consume", "--topic", "t", "--group", "g", "--owner", "b", "--follow", "--max", "1", "--timeout", "20s"])
+    let b = try cli.run(["consume", "--topic", "t", "--group", "g", "--owner", "b", "--follow", "--max", "1", "--wait", "20s"])
     #expect(b.status == 0)
     #expect(b.stdout.contains(#""attempts":2"#) && b.stdout.contains(#""last_error":"ack_timeout""#))
     #expect(try cli.run(["ack", "--topic", "t", "--group", "g", "--owner", "a", "--partition", "0", "--offset", "0"]).status == 1)
@@ -114,7 +125,7 @@ import TestSupport
   @Test func followTimesOutWithExitFiveWhenMaxIsNotReached() throws {
     let cli = CLIProcess(TemporaryDirectory("e2e"))
     try cli.run(["topics", "create", "--name", "t"])
-    let result = try cli.run(["consume", "--topic", "t", "--group", "g", "--owner", "a", "--follow", "--max", "1", "--timeout", "200ms"])
+    let result = try cli.run(["consume", "--topic", "t", "--group", "g", "--owner", "a", "--follow", "--max", "1", "--wait", "200ms"])
     #expect(result.status == 5)
     #expect(result.stderr.contains("timed out"))
   }

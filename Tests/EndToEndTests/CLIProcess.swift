@@ -27,12 +27,17 @@ struct CLIProcess {
     walDirectory = directory.appending("data")
   }
 
+  /// The face: `--wal-dir DIR` unless the arguments name a server (both is a usage error).
+  func face(_ arguments: [String]) -> [String] {
+    arguments.contains { $0 == "--base-url" || $0.hasPrefix("--base-url=") } ? arguments : ["--wal-dir", walDirectory] + arguments
+  }
+
   /// Runs `driftqctl --wal-dir DIR args…` to completion with `input` on stdin.
   @discardableResult
   func run(_ arguments: [String], input: String = "", environment: [String: String] = [:]) throws -> Result {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: Self.binary)
-    process.arguments = ["--wal-dir", walDirectory] + arguments
+    process.arguments = face(arguments)
     var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("DRIFTQ_") }
     env.merge(environment) { $1 }
     process.environment = env
@@ -69,7 +74,7 @@ struct CLIProcess {
   func start(_ arguments: [String]) throws -> (Process, stdin: FileHandle, stdout: FileHandle) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: Self.binary)
-    process.arguments = ["--wal-dir", walDirectory] + arguments
+    process.arguments = face(arguments)
     process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("DRIFTQ_") }
     let input = Pipe(), output = Pipe()
     process.standardInput = input

@@ -30,7 +30,7 @@ import TestSupport
     try cli.run(["nack", "--topic", "t", "--group", "g", "--owner", "a", "--partition", "0", "--offset", "0"])
     let started = Date()
     #expect(try cli.run(["consume", "--topic", "t", "--group", "g", "--owner", "a"]).stdout.isEmpty)
-    let waited = try cli.run(["consume", "--topic", "t", "--group", "g", "--owner", "b", "--follow", "--max", "1", "--timeout", "20s"])
+    let waited = try cli.run(["consume", "--topic", "t", "--group", "g", "--owner", "b", "--follow", "--max", "1", "--wait", "20s"])
     #expect(waited.stdout.contains(#""attempts":2"#))
     #expect(Date().timeIntervalSince(started) >= 0.5)
   }

@@ -25,7 +25,7 @@ worker() {
 }
 
 for attempt in 1 2 3; do
-  item=$(dq consume --topic payments --group charge --owner worker-1 --follow --max 1 --timeout 20s)
+  item=$(dq consume --topic payments --group charge --owner worker-1 --follow --max 1 --wait 20s)
   case "$item" in *"\"attempts\":$attempt"*) ;; *) fail "attempt $attempt: got $item" ;; esac
   printf '%s\n' "$item" | worker | dq nack --batch --topic payments --group charge --owner worker-1 >/dev/null 2>&1
 done
@@ -39,7 +39,7 @@ dq dlq list --topic payments -o json | grep -q '"last_error":"card processor tim
 processor_down=0
 summary=$(dq dlq redrive --topic payments)
 [ "$summary" = "redriven=1 skipped=0 remaining=0" ] || fail "redrive said: $summary"
-item=$(dq consume --topic payments --group charge --owner worker-1 --follow --max 1 --timeout 20s)
+item=$(dq consume --topic payments --group charge --owner worker-1 --follow --max 1 --wait 20s)
 case "$item" in *'"attempts":1'*'"redriven_from"'*) ;; *) fail "redriven delivery: $item" ;; esac
 acked=$(printf '%s\n' "$item" | worker | dq ack --batch --topic payments --group charge --owner worker-1)
 [ "$acked" = "acked=1 failed=0" ] || fail "ack said: $acked"

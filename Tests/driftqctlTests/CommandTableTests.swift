@@ -7,9 +7,9 @@ import Testing
     #expect(Set(paths).count == paths.count)
     for type in CommandTable.all {
       // A command may shadow the global --version flag with its own (runs promote --version V,
-      // as in the Go tool); nothing else may repeat.
+      // as in the Go tool), and serve's --token says what it requires; nothing else repeats.
       let own = type.spec.options.map(\.name)
-      let shadowable: Set<String> = ["version", "timeout"]
+      let shadowable: Set<String> = ["version", "token"]
       let names = own + OptionSpec.globals.map(\.name).filter { !(shadowable.contains($0) && own.contains($0)) }
       #expect(Set(names).count == names.count, "\(type.spec.name) repeats an option name")
     }
@@ -31,7 +31,7 @@ import Testing
      "--retry-max-attempts", "3", "--retry-backoff-ms", "10", "--retry-max-backoff-ms", "100", "--label", "a=b"],
     ["publish", "--topic", "t", "--value-file", "/dev/null"],
     ["publish", "--batch", "--group-size", "1"],
-    ["consume", "--topic", "t", "--group", "g", "--owner", "o", "--lease-ms", "5", "--max", "1", "--follow", "--timeout", "1s", "--max-inflight", "0"],
+    ["consume", "--topic", "t", "--group", "g", "--owner", "o", "--lease-ms", "5", "--max", "1", "--follow", "--wait", "1s", "--max-inflight", "0"],
     ["ack", "--topic", "t", "--group", "g", "--owner", "o", "--partition", "0", "--offset", "0"],
     ["ack", "--topic", "t", "--group", "g", "--owner", "o", "--batch"],
     ["nack", "--topic", "t", "--group", "g", "--owner", "o", "--partition", "0", "--offset", "0", "--reason", "r"],
@@ -58,6 +58,7 @@ import Testing
     ["runs", "diff", "--run-id", "r", "--node-id", "n", "--from", "1", "--to", "2"],
     ["runs", "timeline", "--run-id", "r", "--follow"],
     ["runs", "timeline", "--run-id", "r", "--at", "3"],
+    ["groups", "list", "--at", "3"],
     ["runs", "artifacts", "--run-id", "r", "--node-id", "n", "--limit", "5"],
     ["runs", "artifact-meta", "--artifact-id", "a"],
     ["runs", "artifact-get", "--artifact-id", "a", "--out", "f"],

@@ -11,18 +11,58 @@ import WALFormat
     String(decoding: FileBytes.read(packageRoot + "/" + relative), as: UTF8.self).replacingOccurrences(of: "\\-", with: "-")
   }
 
+  /// The text of a man page section (`.SS "NAME"` up to the next `.SS` or `.SH`).
+  func section(_ page: String, _ name: String) -> String? {
+    guard let start = page.range(of: ".SS \"\(name)\"\n") else { return nil }
+    let rest = page[start.upperBound...]
+    let end = [rest.range(of: "\n.SS "), rest.range(of: "\n.SH ")].compactMap { $0?.lowerBound }.min() ?? rest.endIndex
+    return String(rest[..<end])
+  }
+
+  /// An option as roff writes it in bold: `\fB--name\fR` (after `read` unescaped the dashes).
+  func bold(_ option: String) -> String { "\\fB--\(option)\\fR" }
+
   @Test func theManPageDocumentsEveryCommandAndOption() {
     let page = read("man/driftqctl.1")
     #expect(!page.isEmpty)
     for type in CommandTable.all {
-      #expect(page.contains(".SS \"\(type.spec.name)\""), "man/driftqctl.1 lacks a section for \(type.spec.name)")
+      guard let text = section(page, type.spec.name) else {
+        Issue.record("man/driftqctl.1 lacks a section for \(type.spec.name)")
+        continue
+      }
       for option in type.spec.options {
-        #expect(page.contains(option.name), "man/driftqctl.1 lacks --\(option.name) of \(type.spec.name)")
+        #expect(text.contains(bold(option.name)), "man/driftqctl.1's \(type.spec.name) section lacks \(bold(option.name))")
       }
     }
+    guard let globals = page.range(of: ".SH GLOBAL OPTIONS").map({ String(page[$0.upperBound...].prefix { _ in true }) }) else {
+      Issue.record("man/driftqctl.1 lacks GLOBAL OPTIONS")
+      return
+    }
+    let globalText = String(globals[..<(globals.range(of: "\n.SH ")?.lowerBound ?? globals.endIndex)])
     for option in OptionSpec.globals {
-      #expect(page.contains(option.name), "man/driftqctl.1 lacks global --\(option.name)")
-      if let variable = option.environment { #expect(page.contains(variable)) }
+      #expect(globalText.contains(bold(option.name)), "man/driftqctl.1's GLOBAL OPTIONS lack \(bold(option.name))")
+      if let variable = option.environment { #expect(globalText.contains(variable), "GLOBAL OPTIONS lack \(variable)") }
+    }
+  }
+
+  /// The Go driftqctl's options the page names to contrast them with ours.
+  static let goToolOptions: Set<String> = ["allow-redelivery", "wait-ms"]
+
+  /// Every option the man page names in bold is one that some command has (or the Go tool's,
+  /// named as such): a renamed or removed option cannot linger in the docs.
+  @Test func theManPageNamesNoOptionThatDoesNotExist() {
+    let page = read("man/driftqctl.1")
+    let names = Set(OptionSpec.globals.map(\.name) + CommandTable.all.flatMap { $0.spec.options.flatMap { [$0.name] + $0.aliases } })
+      .union(Self.goToolOptions)
+    for type in CommandTable.all {
+      guard let text = section(page, type.spec.name) else { continue }
+      var rest = Substring(text)
+      while let found = rest.range(of: "\\fB--") {
+        let name = rest[found.upperBound...].prefix { $0.isLetter || $0.isNumber || $0 == "-" }
+        rest = rest[found.upperBound...]
+        guard !name.isEmpty else { continue }
+        #expect(names.contains(String(name)), "man/driftqctl.1's \(type.spec.name) section names --\(name), which no command has")
+      }
     }
   }
 

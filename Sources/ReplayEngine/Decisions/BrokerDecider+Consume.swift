@@ -5,6 +5,10 @@ extension BrokerDecider {
   /// (moved to the DLQ, or skipped as idempotent duplicates).
   public struct ConsumeDecision: Sendable {
     public var events: [BrokerEvent] = []
+    /// Messages were ready but the in-flight cap held them back (a one-shot consume that
+    /// stops short says so).
+    public var heldByInflightCap = false
+    public init() {}
     public var leases: [MessageDelivered] {
       events.compactMap { if case .messageDelivered(let d) = $0 { return d } else { return nil } }
     }
@@ -108,6 +112,7 @@ extension BrokerDecider {
         }
         offset += 1
       }
+      if let cap = maxInflight, occupied >= cap, delivered < limit, offset < head { decision.heldByInflightCap = true }
     }
     return decision
   }

@@ -30,7 +30,7 @@ extension BrokerDecider {
   }
 
   /// Which DLQ messages a redrive takes.
-  public struct RedriveSelection: Sendable {
+  public struct RedriveSelection: Sendable, Equatable {
     public var maximum: Int?
     /// Only messages dead-lettered at least this long ago.
     public var olderThanMs: Int64?

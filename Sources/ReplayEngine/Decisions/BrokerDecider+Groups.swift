@@ -17,6 +17,12 @@ extension BrokerDecider {
     public var to: Int64
     /// Leases and pending retries the move discards.
     public var discarded: Int
+    public init(partition: Int, from: Int64, to: Int64, discarded: Int) {
+      self.partition = partition
+      self.from = from
+      self.to = to
+      self.discarded = discarded
+    }
   }
 
   /// The plan of a seek, and the events that carry it out.

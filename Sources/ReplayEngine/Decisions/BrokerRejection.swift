@@ -12,6 +12,14 @@ public struct BrokerRejection: Error, Sendable, Equatable, CustomStringConvertib
     public static let notOwner = Code("not_owner")
     /// A producer limit is reached (DriftQ's 429 `RESOURCE_EXHAUSTED`).
     public static let resourceExhausted = Code("resource_exhausted")
+
+    public static let all: [Code] = [.invalidArgument, .topicNotFound, .topicExists, .notInFlight, .notOwner, .resourceExhausted]
+
+    /// The code a `description` names (as a server sends it back), or nil.
+    public init?(named name: String) {
+      guard let code = Code.all.first(where: { $0.raw == name }) else { return nil }
+      self = code
+    }
   }
 
   public var code: Code

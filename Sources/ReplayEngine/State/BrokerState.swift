@@ -44,6 +44,14 @@ public struct DeadLetterEntry: Sendable, Equatable {
   /// Where `dlq redrive` republished it, once it has.
   public var redrivenTo: MessageOrigin?
   public var redrivenAt: WALTimestamp?
+
+  public init(copy: MessageOrigin, info: DeadLetterInfo, key: [UInt8], redrivenTo: MessageOrigin? = nil, redrivenAt: WALTimestamp? = nil) {
+    self.copy = copy
+    self.info = info
+    self.key = key
+    self.redrivenTo = redrivenTo
+    self.redrivenAt = redrivenAt
+  }
 }
 
 extension Array {

@@ -25,12 +25,18 @@ extension OptionSpec {
     "base-url", placeholder: "URL", help: "Talk to this DriftQ server (http://) instead of a local directory.",
     environment: "DRIFTQ_URL")
   static let timeout = OptionSpec(
-    "timeout", placeholder: "DURATION", help: "With --base-url: how long to wait for a server's answer (default 5s; a stream or a run is waited for unless given).",
+    "timeout", placeholder: "DURATION", help: "With --base-url: how long to wait for each answer of the server (default 5s; a consume stream is not cut by it, and a run is waited for unless given).",
     environment: "DRIFTQ_TIMEOUT", default: "5s")
+  static let token = OptionSpec(
+    "token", placeholder: "TOKEN", help: "With --base-url: send 'Authorization: Bearer TOKEN' (prefer DRIFTQ_TOKEN or --token-file: arguments are visible to other users).",
+    environment: "DRIFTQ_TOKEN")
+  static let tokenFile = OptionSpec(
+    "token-file", placeholder: "FILE", help: "With --base-url: read the bearer token from FILE (its first line).",
+    environment: "DRIFTQ_TOKEN_FILE")
   static let help = OptionSpec.flag("help", short: "h", help: "Show help for the command.")
   static let version = OptionSpec.flag("version", help: "Print the version.")
 
-  static let globals: [OptionSpec] = [.walDirectory, .baseURL, .timeout, .output, .lockTimeout, .sync, .segmentSize, .checkpointEvery, .help, .version]
+  static let globals: [OptionSpec] = [.walDirectory, .baseURL, .timeout, .token, .tokenFile, .output, .lockTimeout, .sync, .segmentSize, .checkpointEvery, .help, .version]
 }
 
 /// How results are printed.
@@ -47,6 +53,10 @@ struct GlobalOptions: Sendable {
   var checkpointEvery: Int
   /// The server to talk to (nil: the local directory).
   var baseURL: String?
+  /// Whether `baseURL` came from the command line (not from DRIFTQ_URL).
+  var baseURLGiven = false
+  /// The bearer token for the server (never printed).
+  var token: String?
   /// `--timeout` as given: the only limit on a synchronous run (nil: wait for its end).
   var runTimeoutMs: Int64?
   /// How long to wait for any other answer.
@@ -65,14 +75,45 @@ struct GlobalOptions: Sendable {
     }
     walOptions = options
     checkpointEvery = try args.byteSize(.checkpointEvery) ?? (4 << 20)
-    baseURL = args.value(.baseURL)
+    // Flag > environment > default, per face: an explicit --wal-dir beats DRIFTQ_URL, and
+    // both faces on the command line is a contradiction.
+    if args.isGiven(.walDirectory) && args.isGiven(.baseURL) {
+      throw UsageError("give --wal-dir or --base-url, not both (a command works on one face)")
+    }
+    baseURLGiven = args.isGiven(.baseURL)
+    let url = args.value(.baseURL)
+    baseURL = args.isGiven(.walDirectory) ? nil : url
     runTimeoutMs = try args.duration(.timeout)
+    let fileGiven = args.isGiven(.tokenFile)
+    if args.isGiven(.token) && fileGiven { throw UsageError("give --token or --token-file, not both") }
+    let tokenText = args.value(.token)
+    let tokenPath = args.value(.tokenFile)
+    if let tokenPath, fileGiven || tokenText == nil {
+      token = try Self.readToken(tokenPath)
+    } else {
+      token = tokenText
+    }
+    if token?.isEmpty == true { throw UsageError("the token is empty") }
+    if let token, token.contains(where: { $0 == "\r" || $0 == "\n" || $0 == " " }) {
+      throw UsageError("the token must be one word (no spaces or line breaks)")
+    }
+  }
+
+  /// The first line of a token file (at most 4 KiB).
+  private static func readToken(_ path: String) throws(UsageError) -> String {
+    let bytes: [UInt8]
+    do { bytes = try Syscalls.readSmallFile(path, limit: 4096) } catch {
+      throw UsageError("cannot read --token-file \(path): \(error)")
+    }
+    let line = bytes.prefix { $0 != 10 && $0 != 13 }
+    guard let text = String(validating: line, as: UTF8.self) else { throw UsageError("--token-file \(path) is not UTF-8 text") }
+    return text
   }
 
   /// The HTTP client for `--base-url`, or nil for the local backend.
   func remote() throws -> HTTPClient? {
     guard let baseURL else { return nil }
-    return try HTTPClient(baseURL: baseURL, timeoutMs: requestTimeoutMs, runTimeoutMs: runTimeoutMs)
+    return try HTTPClient(baseURL: baseURL, timeoutMs: requestTimeoutMs, runTimeoutMs: runTimeoutMs, token: token)
   }
 
   /// Refuses `--base-url` for commands that work on a directory only.

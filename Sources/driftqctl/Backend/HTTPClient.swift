@@ -12,6 +12,9 @@ final class HTTPClient {
   let host: String
   let port: UInt16
   let prefix: String
+  private let hostHeader: String
+  /// The `Authorization` header line, or "" (the token is never printed).
+  private let authorization: String
   let timeoutMs: Int32
   /// How long a run-starting call may take; -1 waits for the run's end.
   let runTimeoutMs: Int32
@@ -20,7 +23,7 @@ final class HTTPClient {
   /// Whether any byte of an answer to the request being sent has arrived.
   private var answered = false
 
-  struct Response {
+  struct Response: Error {
     var status: Int
     var headers: [String: String]
     var body: [UInt8]
@@ -28,25 +31,15 @@ final class HTTPClient {
     var json: JSONValue? { try? JSONParser.parse(bytes: body) }
   }
 
-  init(baseURL: String, timeoutMs requestTimeout: Int64, runTimeoutMs runTimeout: Int64? = nil) throws {
-    var url = baseURL
-    while url.hasSuffix("/") { url.removeLast() }
-    guard url.hasPrefix("http://") else {
-      throw CommandFailure(.usage, "--base-url must be an http:// URL (got \"\(baseURL)\"); https is not spoken by this build")
-    }
-    base = url
-    let rest = url.dropFirst("http://".count)
-    let authority = rest.prefix { $0 != "/" }
-    var path = String(rest.dropFirst(authority.count))
-    if path.hasSuffix("/v1") { path.removeLast(3) }  // starters configure ".../v1"
-    prefix = path
-    if let colon = authority.lastIndex(of: ":"), let p = UInt16(authority[authority.index(after: colon)...]) {
-      host = String(authority[..<colon])
-      port = p
-    } else {
-      host = String(authority)
-      port = 80
-    }
+  init(baseURL: String, timeoutMs requestTimeout: Int64, runTimeoutMs runTimeout: Int64? = nil, token: String? = nil) throws {
+    let url: ServerURL
+    do { url = try ServerURL(baseURL) } catch { throw CommandFailure(.usage, error.description) }
+    base = url.text
+    host = url.host
+    port = url.port
+    prefix = url.prefix
+    hostHeader = url.hostHeader
+    authorization = token.map { "Authorization: Bearer \($0)\r\n" } ?? ""
     timeoutMs = Int32(clamping: requestTimeout)
     runTimeoutMs = runTimeout.map { Int32(clamping: $0) } ?? -1
   }
@@ -56,6 +49,9 @@ final class HTTPClient {
   private func unreachable(_ why: String) -> CommandFailure {
     CommandFailure(.unavailable, "cannot reach \(base): \(why)")
   }
+
+  /// The server closed the connection before a whole answer came.
+  struct ClosedBeforeAnswer: Error {}
 
   private func connect() throws {
     if fd >= 0 { return }
@@ -105,7 +101,7 @@ final class HTTPClient {
   }
 
   private func head(_ method: String, _ target: String, body: [UInt8]?, accept: String) -> [UInt8] {
-    var text = "\(method) \(target) HTTP/1.1\r\nHost: \(host):\(port)\r\nUser-Agent: driftqctl/\(CLI.version)\r\nAccept: \(accept)\r\n"
+    var text = "\(method) \(target) HTTP/1.1\r\nHost: \(hostHeader)\r\n\(authorization)User-Agent: driftqctl/\(CLI.version)\r\nAccept: \(accept)\r\n"
     if let body { text += "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n" } else if method == "POST" { text += "Content-Length: 0\r\n" }
     return Array((text + "\r\n").utf8) + (body ?? [])
   }
@@ -122,10 +118,12 @@ final class HTTPClient {
       answered = false
       do {
         return try readResponse(headWaitMs: waitForRun ? runTimeoutMs : timeoutMs)
-      } catch let failure as CommandFailure where attempt == 0 && !answered && failure.message.hasSuffix("connection closed") {
+      } catch is ClosedBeforeAnswer where attempt == 0 && !answered {
         // A kept-alive connection the server had closed: nothing of an answer came, so the
         // request was not handled; once any byte came, it may have been, and is not resent.
         disconnect()
+      } catch is ClosedBeforeAnswer {
+        throw unreachable("connection closed")
       }
     }
     throw unreachable("connection closed")
@@ -137,7 +135,7 @@ final class HTTPClient {
     var bytes: [UInt8] = []
     for r in requests { bytes += head(r.method, target(r.path, []), body: Array(JSONWriter.encode(r.json).utf8), accept: "application/json") }
     guard Socket.write(fd, bytes) else { disconnect(); throw unreachable("connection closed") }
-    return try requests.map { _ in try readResponse() }
+    do { return try requests.map { _ in try readResponse() } } catch is ClosedBeforeAnswer { throw unreachable("connection closed") }
   }
 
   private func fill(waitMs: Int32) throws {
@@ -147,7 +145,7 @@ final class HTTPClient {
     }
     if chunk.isEmpty {
       disconnect()
-      throw unreachable("connection closed")
+      throw ClosedBeforeAnswer()
     }
     answered = true
     buffer += chunk
@@ -224,21 +222,39 @@ final class HTTPClient {
     return chunk
   }
 
+  /// How a stream ended.
+  enum StreamEnd {
+    /// The server ended it (or `line` returned false).
+    case finished
+    /// The connection dropped or could not be made (a server restart): a follower reconnects.
+    case dropped
+    /// `deadline` passed.
+    case deadline
+  }
+
   /// Opens a streaming GET and calls `line` for each non-empty line until it returns false,
   /// the stream ends, or `deadline` passes. Headers may come late (DriftQ-Core sends them with
-  /// the first message), so only the connect uses the request timeout.
-  func stream(_ path: String, query: [(String, String)], deadline: WALTimestamp?, line: (String) throws -> Bool) throws {
+  /// the first message), so only the connect uses the request timeout. An answer other than
+  /// 200 is thrown as `failure`.
+  func stream(_ path: String, query: [(String, String)], deadline: WALTimestamp?, line: (String) throws -> Bool) throws -> StreamEnd {
     disconnect()
-    try connect()
     defer { disconnect() }
-    guard Socket.write(fd, head("GET", target(path, query), body: nil, accept: "application/x-ndjson")) else { throw unreachable("connection closed") }
     func remainingMs() -> Int32 {
       guard let deadline else { return 3_600_000 }
       return Int32(clamping: max(0, (deadline.nanoseconds - WALTimestamp.now().nanoseconds) / 1_000_000))
     }
-    let (status, headers): (Int, [String: String])
-    do { (status, headers) = try readHead(waitMs: remainingMs()) } catch let failure as CommandFailure where deadline != nil && failure.status == .unavailable {
-      return  // nothing arrived before the deadline
+    do {
+      try connect()
+    } catch let failure as CommandFailure where failure.status == .unavailable {
+      return .dropped
+    }
+    guard Socket.write(fd, head("GET", target(path, query), body: nil, accept: "application/x-ndjson")) else { return .dropped }
+    let status: Int
+    let headers: [String: String]
+    do { (status, headers) = try readHead(waitMs: remainingMs()) } catch is ClosedBeforeAnswer {
+      return .dropped
+    } catch let failure as CommandFailure where deadline != nil && failure.status == .unavailable {
+      return .deadline  // nothing arrived before the deadline
     }
     guard status == 200 else {
       var body: [UInt8] = []
@@ -246,7 +262,7 @@ final class HTTPClient {
         while buffer.count < length { try fill(waitMs: timeoutMs) }
         body = Array(buffer[0..<length])
       }
-      throw Self.failure(Response(status: status, headers: headers, body: body), action: "consume")
+      throw Response(status: status, headers: headers, body: body)
     }
     let chunked = headers["transfer-encoding"]?.lowercased().contains("chunked") == true
     var pending: [UInt8] = []
@@ -258,11 +274,13 @@ final class HTTPClient {
           data = buffer
           buffer = []
         }
+      } catch is ClosedBeforeAnswer {
+        return chunked ? .dropped : .finished
       } catch let failure as CommandFailure where failure.status == .unavailable {
-        if deadline != nil && remainingMs() == 0 { return }
+        if deadline != nil && remainingMs() == 0 { return .deadline }
         throw failure
       }
-      guard let data else { return }
+      guard let data else { return .finished }
       pending += data
       var start = 0
       defer { pending.removeFirst(start) }
@@ -270,7 +288,7 @@ final class HTTPClient {
         let text = String(decoding: pending[start..<newline], as: UTF8.self)
         start = newline + 1
         if text.allSatisfy({ $0 == " " || $0 == "\r" }) { continue }  // keep-alive lines
-        if try !line(text) { return }
+        if try !line(text) { return .finished }
       }
     }
   }

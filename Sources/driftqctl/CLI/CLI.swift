@@ -118,9 +118,13 @@ enum CLI {
         }
       }
     }
-    let globals = try GlobalOptions(&parsed)
-    if globals.baseURL != nil && !type.worksRemotely {
-      throw UsageError("'\(spec.name)' works on a local WAL directory only (drop --base-url / DRIFTQ_URL)", command: spec.path)
+    var globals = try GlobalOptions(&parsed)
+    if !type.worksRemotely {
+      if globals.baseURLGiven {
+        throw UsageError("'\(spec.name)' works on a local WAL directory only (drop --base-url)", command: spec.path)
+      }
+      // DRIFTQ_URL names the server for commands that have two faces; this one has one.
+      globals.baseURL = nil
     }
     _ = parsed.flag(.help)
     _ = parsed.flag(.version)

@@ -15,14 +15,4 @@ enum AsOf {
     if point != nil { try globals.requireLocal("--at") }
     return try LocalBackend.open(globals, context: context, asOf: point)
   }
-
-  /// The time a state answers for: the `--at` time, the last folded record's for an LSN, or
-  /// now (leases are live or expired as of that moment).
-  static func now(_ backend: LocalBackend, _ context: CommandContext) -> WALTimestamp {
-    switch backend.asOf {
-    case .time(let t)?: return t
-    case .lsn?: return backend.state.lastTime ?? context.clock()
-    default: return context.clock()
-    }
-  }
 }

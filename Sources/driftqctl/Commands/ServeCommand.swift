@@ -34,7 +34,8 @@ struct ServeCommand: Command {
   init(_ args: inout ParsedArguments, globals: GlobalOptions) throws(UsageError) {
     self.globals = globals
     address = args.value(Self.addr) ?? "127.0.0.1:8080"
-    bearer = args.value(Self.token)
+    _ = args.value(Self.token)
+    bearer = globals.token  // --token, --token-file or DRIFTQ_TOKEN, read once for both faces
     connections = Int(try args.integer(Self.maxConnections, in: 1...100_000) ?? 256)
     var limits = HTTPConnection.Limits()
     limits.maxHeaderBytes = try args.byteSize(Self.maxHeaderBytes) ?? limits.maxHeaderBytes

@@ -13,7 +13,10 @@ enum LagRendering {
     if let owner = r.lastOwner { members.append(("last_owner", .string(owner))) }
     if let at = r.lastDeliveredAt { members.append(("last_delivered_at_ms", .int(at.milliseconds))) }
     if let age = r.oldestLeaseAgeMs { members.append(("oldest_lease_age_ms", .int(age))) }
-    if let expiry = r.leaseExpiresAt { members.append(("lease_expires_at_ms", .int(expiry.milliseconds))) }
+    if let expiry = r.leaseExpiresAt {
+      members.append(("lease_expires_at_ms", .int(expiry.milliseconds)))
+      members.append(("lease_expires_at_ns", .int(expiry.nanoseconds)))
+    }
     if r.stalled { members.append(("stalled", .bool(true))) }
     return .object(members)
   }
@@ -35,19 +38,5 @@ struct LagQuery {
     group = try args.name(.group)
     topic = args.value(OptionSpec.topic)
     at = try AsOf.parse(&args, command: command)
-  }
-
-  /// The rows from a DriftQ server (`/debug/topics/lag`).
-  func remoteRows(_ globals: GlobalOptions, _ context: CommandContext) throws -> [BrokerDecider.LagRow]? {
-    guard at == nil, let client = try globals.remote() else { return nil }
-    return try RemoteBroker(client: client, globals: globals, context: context).lagRows(group: group, topic: topic)
-  }
-
-  /// The rows, after checking the topic exists (a missing topic is a broker rejection).
-  func rows(_ globals: GlobalOptions, _ context: CommandContext) throws -> (BrokerState, [BrokerDecider.LagRow]) {
-    let backend = try AsOf.open(at, globals, context)
-    let state = backend.state
-    if let topic, state.topics[topic] == nil { throw BrokerRejection(.topicNotFound, "topic does not exist: \(topic)") }
-    return (state, BrokerDecider.lagRows(state, group: group, topic: topic, now: AsOf.now(backend, context)))
   }
 }

@@ -21,11 +21,8 @@ final class BrokerService: @unchecked Sendable {
   let metrics = ServerMetrics()
   let directory: String
 
-  /// Decisions made in the same write.
-  struct Batch {
-    var pending = BrokerDecider.Pending()
-    var settled: [GroupKey: Set<BrokerDecider.MessageRef>] = [:]
-  }
+  /// Decisions made in the same write see each other.
+  typealias Batch = BrokerCommands.Batch
 
   final class Job {
     fileprivate let exclusive: Bool

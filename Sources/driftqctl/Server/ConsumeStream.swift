@@ -12,54 +12,103 @@ struct ConsumeStream {
   let keepAliveMs: Int64 = 5000
   let isStopping: () -> Bool
 
-  static let keys: Set<String> = ["topic", "group", "owner", "lease_ms"]
+  static let keys: Set<String> = ["topic", "group", "owner", "lease_ms", "max", "max_inflight", "until_idle"]
 
-  /// Validates the request; returns an error response, or nil when the stream may start.
-  func check(_ request: HTTPRequest) -> (HTTPResponse?, (topic: String, group: String, owner: String, lease: Int64)) {
-    let empty = ("", "", "", Int64(2000))
+  /// A stream's parameters: DriftQ's, and driftqctl's extensions (`max`: lease at most N, then
+  /// end; `max_inflight`: a lower cap for this stream; `until_idle`: end once nothing is
+  /// deliverable now, with a last `{"stream_end":REASON}` line).
+  struct Request: Sendable {
+    var topic: String
+    var group: String
+    var owner: String
+    var lease: Int64
+    var max: Int?
+    var maxInflight: Int?
+    var untilIdle = false
+  }
+
+  struct Refusal: Error {
+    var response: HTTPResponse
+  }
+
+  /// Validates the request: the stream to start, or the answer that refuses it.
+  func check(_ request: HTTPRequest) -> Result<Request, Refusal> {
+    func refuse(_ message: String) -> Result<Request, Refusal> { .failure(Refusal(response: V1API.invalid(message))) }
     let input: RequestInput
-    do { input = try RequestInput(request, allowed: Self.keys) } catch { return (V1API.invalid(error.message), empty) }
+    do { input = try RequestInput(request, allowed: Self.keys) } catch { return refuse(error.message) }
     do {
       let topic = try input.string("topic"), group = try input.string("group"), owner = try input.string("owner")
       let lease = try input.integer("lease_ms", invalid: "invalid lease_ms") ?? 0
-      guard !topic.isEmpty, !group.isEmpty, !owner.isEmpty else { return (V1API.invalid("topic, group, and owner are required"), empty) }
-      guard lease >= 0, lease <= 86_400_000 else { return (V1API.invalid("invalid lease_ms"), empty) }
+      guard !topic.isEmpty, !group.isEmpty, !owner.isEmpty else { return refuse("topic, group, and owner are required") }
+      guard lease >= 0, lease <= 86_400_000 else { return refuse("invalid lease_ms") }
+      let max = try input.integer("max", invalid: "invalid max")
+      guard (max ?? 1) >= 1, (max ?? 1) <= Int64(Int32.max) else { return refuse("invalid max") }
+      let cap = try input.integer("max_inflight", invalid: "invalid max_inflight")
+      guard (cap ?? 1) >= 1, (cap ?? 1) <= 1_000_000 else { return refuse("invalid max_inflight") }
+      let idle = try input.string("until_idle")
       let exists = (try? service.read { broker, _ in broker.topics[topic] != nil }) ?? false
-      guard exists else { return (V1API.invalid("topic does not exist"), empty) }
-      return (nil, (topic, group, owner, lease == 0 ? 2000 : lease))
+      guard exists else { return refuse("topic does not exist") }
+      // A stream may ask for a lower cap than the server's, never a higher one.
+      let effectiveCap = [maxInflight, cap.map { Int($0) }].compactMap { $0 }.min()
+      return .success(Request(
+        topic: topic, group: group, owner: owner, lease: lease == 0 ? 2000 : lease, max: max.map { Int($0) },
+        maxInflight: effectiveCap, untilIdle: idle == "1" || idle == "true"))
     } catch {
-      return (V1API.invalid(error.message), empty)
+      return refuse(error.message)
     }
   }
 
-  /// Streams until the client goes away or the server stops.
-  func run(fd: Int32, requestID: String, topic: String, group: String, owner: String, lease: Int64) {
+  /// Streams until the client goes away, the server stops, or the request's own end.
+  func run(fd: Int32, requestID: String, _ request: Request) {
     guard Socket.write(fd, HTTPResponse.streamHead(contentType: "application/x-ndjson; charset=utf-8", requestID: requestID)) else { return }
     var seen = service.currentGeneration
     var lastWrite = WALTimestamp.now()
+    let started = WALTimestamp.now()
+    var delivered = 0
+    var deadLettered = 0
+    func end(_ reason: String) {
+      let line = JSONWriter.encode(.object([("stream_end", .string(reason)), ("dead_lettered", .int(deadLettered))])) + "\n"
+      _ = Socket.write(fd, HTTPResponse.chunk(Array(line.utf8)) + HTTPResponse.chunk([]))
+    }
     while !isStopping() && !Socket.peerClosed(fd) {
+      let room = min(256, request.max.map { $0 - delivered } ?? Int.max)
       func decide(_ broker: BrokerState, _ now: WALTimestamp) throws -> BrokerDecider.ConsumeDecision {
-        try BrokerDecider.deliveries(broker, topic: topic, group: group, owner: owner, leaseMs: lease, now: now, limit: 256, maxInflight: maxInflight, loader: service.loader)
+        try BrokerDecider.deliveries(
+          broker, topic: request.topic, group: request.group, owner: request.owner, leaseMs: request.lease, now: now, limit: room,
+          maxInflight: request.maxInflight, ownLeasesSince: request.untilIdle ? started : nil, loader: service.loader)
       }
-      var leases: [MessageDelivered] = []
+      var decision = BrokerDecider.ConsumeDecision()
       do {
         // Decide on the current state first, without the writer lock: an idle stream then
         // never takes the lock nor splits other requests' group commits. Only a decision
         // that writes is made again, under the lock.
-        if try service.read({ broker, _ in try !decide(broker, WALTimestamp.now()).events.isEmpty }) {
-          leases = try service.commit(exclusive: true) { broker, _, now, _ in
+        let first = try service.read { broker, _ in try decide(broker, WALTimestamp.now()) }
+        decision = first
+        if !first.events.isEmpty {
+          decision = try service.commit(exclusive: true) { broker, _, now, _ in
             let decision = try decide(broker, now)
-            return (decision.events.map { .broker($0) }, decision.leases)
+            return (decision.events.map { .broker($0) }, decision)
           }
         }
       } catch {
         return  // the topic vanished or the log failed: end the stream
       }
+      deadLettered += decision.deadLettered
+      let leases = decision.leases
       if !leases.isEmpty {
-        guard let lines = try? items(leases, topic: topic, group: group) else { return }
+        guard let lines = try? items(leases, topic: request.topic, group: request.group) else { return }
         guard Socket.write(fd, HTTPResponse.chunk(Array(lines.utf8))) else { return }
         lastWrite = WALTimestamp.now()
+        delivered += leases.count
+        if let max = request.max, delivered >= max {
+          if request.untilIdle { end("max") } else { _ = Socket.write(fd, HTTPResponse.chunk([])) }
+          return
+        }
         continue
+      }
+      if decision.events.isEmpty && request.untilIdle {
+        end(decision.heldByInflightCap ? "inflight_cap" : "idle")
+        return
       }
       if WALTimestamp.now().nanoseconds - lastWrite.nanoseconds > keepAliveMs * 1_000_000 {
         guard Socket.write(fd, HTTPResponse.chunk([10])) else { return }

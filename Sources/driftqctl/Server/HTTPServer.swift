@@ -90,11 +90,11 @@ final class HTTPServer: @unchecked Sendable {
             Socket.write(fd, bytes)
             return
           }
-        case .stream(let topic, let group, let owner, let lease):
+        case .stream(let stream):
           guard Socket.write(fd, bytes) else { return }
           bytes = []
           router.service.metrics.recordRequest(route: route, status: 200)
-          router.consume.run(fd: fd, requestID: requestID, topic: topic, group: group, owner: owner, lease: lease)
+          router.consume.run(fd: fd, requestID: requestID, stream)
           Socket.write(fd, Array("0\r\n\r\n".utf8))
           return
         }

@@ -9,11 +9,12 @@ struct Router {
   let token: String?
   let service: BrokerService
   let runs: DebugRunsAPI
+  var brokerAPI: DebugBrokerAPI { DebugBrokerAPI(service: service) }
 
   /// What to do with a request: answer it, or stream (consume).
   enum Outcome {
     case respond(HTTPResponse)
-    case stream(topic: String, group: String, owner: String, lease: Int64)
+    case stream(ConsumeStream.Request)
   }
 
   /// Routes a request; a produce, ack or nack is only queued for the next write (see
@@ -48,13 +49,18 @@ struct Router {
     case "/v1/ack-cumulative": return (path, write { v1.settle(request, .ackCumulative) })
     case "/v1/consume":
       guard request.method == "GET" else { return (path, refuse(["GET"])) }
-      let (error, stream) = consume.check(request)
-      if let error { return (path, .answer(error)) }
-      return (path, .done(.stream(topic: stream.topic, group: stream.group, owner: stream.owner, lease: stream.lease)))
+      switch consume.check(request) {
+      case .failure(let refusal): return (path, .answer(refusal.response))
+      case .success(let stream): return (path, .done(.stream(stream)))
+      }
     case "/metrics": return (path, allow(["GET"]) { metrics() })
     case "/debug/topics": return (path, allow(["GET"]) { try debugTopics() })
     case "/debug/topics/lag": return (path, allow(["GET"]) { try debugLag(request) })
     case "/debug/topics/peek": return (path, allow(["GET"]) { try debugPeek(request) })
+    case "/debug/groups": return (path, allow(["GET"]) { try brokerAPI.groups() })
+    case "/debug/groups/seek": return (path, allow(["POST"]) { try brokerAPI.seek(request) })
+    case "/debug/dlq": return (path, allow(["GET"]) { try brokerAPI.deadLetters(request) })
+    case "/debug/dlq/redrive": return (path, allow(["POST"]) { try brokerAPI.redrive(request) })
     case "/debug/runs": return (path, allow(["GET"]) { try runs.runs(request) })
     case "/debug/run": return (path, allow(["GET"]) { try runs.status(request) })
     case "/debug/run-state": return (path, allow(["GET"]) { try runs.state(request) })
@@ -78,8 +84,11 @@ struct Router {
 
   /// DriftQ's `/debug/topics`: names with message counts.
   func debugTopics() throws -> HTTPResponse {
-    let topics = try service.read { broker, _ in broker.topicNames.compactMap { broker.topics[$0] } }
-    return .prettyJSON(200, .object([("ok", .bool(true)), ("topics", .array(topics.map { .object([("topic", .string($0.name)), ("messages", .int($0.messageCount))]) }))]))
+    let topics = try service.read { broker, _ in BrokerCommands.topics(broker) }
+    // `partitions` is ours (DriftQ lists names and counts): `topics list` shows both faces alike.
+    return .prettyJSON(200, .object([("ok", .bool(true)), ("topics", .array(topics.map {
+      .object([("topic", .string($0.name)), ("messages", .int($0.messages ?? 0)), ("partitions", .int($0.partitions ?? 0))])
+    }))]))
   }
 
   /// DriftQ's `/debug/topics/peek` (which DriftQ-Core leaves unimplemented): the oldest
@@ -93,8 +102,9 @@ struct Router {
       guard let p = Int(text), p >= 0 else { return .text(400, "invalid partition") }
       partition = p
     }
-    guard let stored = try service.read({ broker, _ in TopicPeek.oldest(broker, topic: topic, partition: partition, limit: limit) }) else {
-      return .text(404, "topic not found: \(topic)")
+    let stored: [StoredMessage]
+    do { stored = try service.read { broker, _ in try TopicPeek.oldest(broker, topic: topic, partition: partition, limit: limit) } } catch let rejection as BrokerRejection {
+      return RejectionWire.plainResponse(rejection)
     }
     let items = try stored.map { PayloadRendering.consumeItem(try service.message(at: $0.position), attempts: 0, lastError: "") }
     let body = Array((TopicPeek.document(topic: topic, limit: limit, items: items) + "\n").utf8)
@@ -113,8 +123,14 @@ struct Router {
     }
     // A copy of the state (a value), so the rows are computed without holding the lock.
     let broker = try service.read { broker, _ in broker }
-    let rows = BrokerDecider.lagRows(broker, group: group, topic: topic, now: WALTimestamp.now()).filter { only == nil || $0.partition == only }
-    return .prettyJSON(200, LagRendering.document(group: group, topic: topic, rows: rows))
+    let answer: LagAnswer
+    do { answer = try BrokerCommands.lag(broker, group: group, topic: topic, now: WALTimestamp.now()) } catch {
+      return RejectionWire.plainResponse(error)
+    }
+    let rows = answer.rows.filter { only == nil || $0.partition == only }
+    guard case .object(var members) = LagRendering.document(group: group, topic: topic, rows: rows) else { return .text(500, "lag") }
+    members.append(("group_exists", .bool(answer.groupExists)))  // ours: DriftQ's has no such field
+    return .prettyJSON(200, .object(members))
   }
 
   /// Prometheus text: the request and write counters, and DriftQ's broker gauges.

@@ -13,7 +13,11 @@ struct V1API {
   func healthz() -> HTTPResponse { .json(200, .object([("status", .string("ok"))])) }
 
   func version() -> HTTPResponse {
-    .json(200, .object([("version", .string(CLI.version)), ("commit", .string("unknown")), ("wal_enabled", .bool(true))]))
+    .json(200, .object([
+      ("version", .string(CLI.version)), ("commit", .string("unknown")), ("wal_enabled", .bool(true)),
+      // driftqctl's extensions of DriftQ's API, which our client asks for before using one.
+      ("extensions", .array(BrokerWire.Extension.allCases.map { .string($0.rawValue) })),
+    ]))
   }
 
   func config() -> HTTPResponse { .json(200, configuration) }
@@ -35,44 +39,53 @@ struct V1API {
     guard !name.isEmpty else { return Self.invalid("name is required") }
     guard (requested ?? 0) >= 0 else { return Self.invalid("invalid partitions") }
     let partitions = Int(max(1, min(requested ?? 1, Int64(NameRules.maximumPartitions + 1))))
-    let existed: Bool
+    let creation: TopicCreation
     do {
-      existed = try service.commit { broker, _, _, _ in
-        let created = try BrokerDecider.createTopic(broker, name: name, partitions: partitions).get()
-        return (created.map { [.broker(.topicCreated($0))] } ?? [], created == nil)
+      creation = try service.commit { broker, _, _, _ in
+        let (events, outcome) = try BrokerCommands.createTopic(broker, name: name, partitions: partitions, limits: ProducerLimits())
+        return (events.map { .broker($0) }, outcome)
       }
     } catch let rejection as BrokerRejection {
       // Every DriftQ client treats 409 as "already exists"; a different count is a conflict.
-      return rejection.code == .topicExists ? .error(409, "FAILED_PRECONDITION", rejection.message) : Self.invalid(rejection.message)
+      return RejectionWire.response(rejection)
     }
     // 201 either way, as DriftQ v1 (clients accept it); `existed` tells a re-creation apart.
     var body: [(String, JSONValue)] = [("status", .string("created")), ("name", .string(name)), ("partitions", .int(partitions))]
-    if existed { body.append(("existed", .bool(true))) }
+    if !creation.created { body.append(("existed", .bool(true))) }
     return .json(201, .object(body))
   }
 
   // MARK: - Produce
 
-  static let produceKeys: Set<String> = ["topic", "key", "value", "envelope"]
+  static let produceKeys: Set<String> = ["topic", "key", "value", "envelope", "value_encoding", "key_encoding"]
 
   /// A produce: its decision queued for the next write, answered once it is written.
   func produce(_ request: HTTPRequest) -> Prepared {
     let input: RequestInput
     do { input = try RequestInput(request, allowed: Self.produceKeys) } catch { return .answer(Self.invalid(error.message)) }
     let topic: String
-    let key: String
-    let value: String
+    var key: [UInt8]
+    var value: [UInt8]
     var envelope = Envelope()
     do {
       topic = try input.string("topic")
-      key = try input.string("key")
-      value = try input.json.map { json throws(RequestInput.BadBody) -> String in
-        guard let v = json["value"], !v.isNull else { return "" }
+      key = Array(try input.string("key").utf8)
+      value = try input.json.map { json throws(RequestInput.BadBody) -> [UInt8] in
+        guard let v = json["value"], !v.isNull else { return [] }
         guard let text = v.stringValue else {
           throw RequestInput.BadBody(message: "invalid json body: json: cannot unmarshal \(v.typeName) into Go struct field ProduceRequest.value of type string")
         }
-        return text
-      } ?? input.string("value")
+        return Array(text.utf8)
+      } ?? Array(input.string("value").utf8)
+      // driftqctl's extension: bytes that are not UTF-8 travel base64.
+      if try Self.isBase64(input, "key_encoding") {
+        guard let bytes = Base64.decode(String(decoding: key, as: UTF8.self)) else { throw RequestInput.BadBody(message: "key is not valid base64") }
+        key = bytes
+      }
+      if try Self.isBase64(input, "value_encoding") {
+        guard let bytes = Base64.decode(String(decoding: value, as: UTF8.self)) else { throw RequestInput.BadBody(message: "value is not valid base64") }
+        value = bytes
+      }
       if let json = input.json {
         if let e = json["envelope"], !e.isNull {
           do { envelope = try EnvelopeInput.parse(json: e) } catch {
@@ -89,38 +102,37 @@ struct V1API {
       return .answer(Self.invalid("\(error)"))
     }
     guard !topic.isEmpty, !value.isEmpty else { return .answer(Self.invalid("topic and value are required")) }
+    let request = PublishRequest(topic: topic, key: key, value: value, envelope: envelope)
     let pending = service.enqueue { broker, _, now, batch in
-      let outcome = try BrokerDecider.publish(broker, topic: topic, key: Array(key.utf8), value: Array(value.utf8), envelope: envelope, now: now, pending: &batch.pending).get()
-      if case .published(let message) = outcome { return ([.broker(.messagePublished(message))], outcome) }
-      return ([], outcome)
+      let (events, outcomes) = BrokerCommands.publish(broker, [request], now: now, batch: &batch)
+      return (events.map { .broker($0) }, try outcomes[0].get())
     }
     return .pending(pending.ticket) { [service] in
-    do {
-      let outcome = try pending.get()
-      var body: [(String, JSONValue)] = [("status", .string("produced")), ("topic", .string(topic))]
-      switch outcome {
-      case .published(let m): body += [("partition", .int(m.partition)), ("offset", .int(m.offset))]
-      case .duplicate(let o): body += [("partition", .int(o.partition)), ("offset", .int(o.offset)), ("duplicate", .bool(true))]
+      do {
+        let receipt = try pending.get()
+        var body: [(String, JSONValue)] = [("status", .string("produced")), ("topic", .string(topic))]
+        if let place = receipt.place {
+          if place.topic != topic { body.append(("target_topic", .string(place.topic))) }
+          body += [("partition", .int(place.partition)), ("offset", .int(place.offset))]
+        }
+        if receipt.duplicate { body.append(("duplicate", .bool(true))) }
+        return .json(200, .object(body))
+      } catch let rejection as BrokerRejection {
+        if rejection.code == .resourceExhausted { service.metrics.recordRejected(reason: rejection.reason ?? "partition_buffer_full") }
+        return RejectionWire.response(rejection)
+      } catch {
+        return .error(500, "INTERNAL", "\(error)")
       }
-      return .json(200, .object(body))
-    } catch let rejection as BrokerRejection {
-      switch rejection.code {
-      case .topicNotFound: return Self.invalid("topic does not exist (create it first)")
-      case .resourceExhausted:
-        let reason = rejection.reason ?? "partition_buffer_full"
-        service.metrics.recordRejected(reason: reason)
-        var response = HTTPResponse.json(429, .object([
-          ("error", .string("RESOURCE_EXHAUSTED")), ("message", .string("producer overload: \(reason)")),
-          ("reason", .string(reason)), ("retry_after_ms", .int(1000)),
-        ]))
-        response.headers.append(("Retry-After", "1"))
-        return response
-      default: return Self.invalid(rejection.message)
-      }
-    } catch {
-      return .error(500, "INTERNAL", "\(error)")
     }
+  }
+
+  /// Whether an `*_encoding` field (driftqctl's extension) says base64.
+  private static func isBase64(_ input: RequestInput, _ field: String) throws(RequestInput.BadBody) -> Bool {
+    let text = try input.string(field)
+    guard text.isEmpty || text == "utf8" || text == "base64" else {
+      throw RequestInput.BadBody(message: "\(field) must be \"base64\" or \"utf8\"")
     }
+    return text == "base64"
   }
 
   /// DriftQ's produce query parameters, with its messages.
@@ -191,46 +203,30 @@ struct V1API {
     guard partition >= 0, partition < Int64(NameRules.maximumPartitions) else { return .answer(Self.invalid("partition out of range")) }
     guard offset >= 0 else { return .answer(Self.invalid("invalid offset")) }
     let loader = service.loader
-    let pending = service.enqueue { broker, _, now, batch in
-        let key = GroupKey(topic: topic, group: group)
-        var settled = batch.settled[key] ?? []
-        defer { batch.settled[key] = settled }
-        switch kind {
-        case .ack:
-          let event = try BrokerDecider.ack(broker, topic: topic, group: group, owner: owner, partition: Int(partition), offset: offset, settled: &settled).get()
-          return ([.broker(.messageAcked(event))], ())
-        case .nack:
-          let events = try BrokerDecider.nack(broker, topic: topic, group: group, owner: owner, partition: Int(partition), offset: offset,
-            reason: reason, now: now, settled: &settled, pending: &batch.pending, loader: loader)
-          return (events.map { .broker($0) }, ())
-        case .ackCumulative:
-          let cursor = broker.cursor(topic: topic, group: group, partition: Int(partition))
-          guard offset > cursor.committed else { return ([], ()) }
-          var events: [LogEvent] = []
-          for o in (cursor.committed + 1)...offset where !cursor.ackedAhead.contains(o) {
-            switch BrokerDecider.ack(broker, topic: topic, group: group, owner: owner, partition: Int(partition), offset: o, settled: &settled) {
-            case .success(let e): events.append(.broker(.messageAcked(e)))
-            case .failure(let r) where r.code == .notInFlight: throw BrokerRejection(.notInFlight, "message range is not fully in-flight")
-            case .failure(let r): throw r
-            }
-          }
-          return (events, ())
-        }
+    let request = SettleRequest(
+      topic: topic, group: group, owner: owner, partition: Int(partition), offset: offset, action: kind == .nack ? .nack(reason: reason) : .ack)
+    let pending = service.enqueue { broker, _, now, batch -> ([LogEvent], SettleReceipt?) in
+      if kind == .ackCumulative {
+        let events = try BrokerCommands.ackThrough(
+          broker, topic: topic, group: group, owner: owner, partition: Int(partition), offset: offset, batch: &batch)
+        return (events.map { .broker($0) }, nil)
+      }
+      let (events, outcomes) = BrokerCommands.settle(broker, [request], now: now, batch: &batch, loader: loader)
+      return (events.map { .broker($0) }, try outcomes[0].get())
     }
     return .pending(pending.ticket) {
-    do {
-      try pending.get()
-    } catch let rejection as BrokerRejection {
-      switch rejection.code {
-      case .notOwner: return .error(409, "FAILED_PRECONDITION", "not owner")
-      case .topicNotFound: return Self.invalid("topic does not exist")
-      case .notInFlight: return Self.invalid(rejection.message.hasPrefix("message range") ? rejection.message : "message is not in-flight")
-      default: return Self.invalid(rejection.message)
+      do {
+        var response = HTTPResponse(status: 204)
+        if let receipt = try pending.get(), let moved = receipt.deadLettered {
+          // DriftQ answers 204 with no body; where the DLQ copy went rides in a header.
+          response.headers.append(("X-DriftQ-Dead-Lettered", "\(moved.topic) \(moved.partition) \(moved.offset) \(receipt.attempts)"))
+        }
+        return response
+      } catch let rejection as BrokerRejection {
+        return RejectionWire.response(rejection)
+      } catch {
+        return .error(500, "INTERNAL", "\(error)")
       }
-    } catch {
-      return .error(500, "INTERNAL", "\(error)")
-    }
-    return HTTPResponse(status: 204)
     }
   }
 }

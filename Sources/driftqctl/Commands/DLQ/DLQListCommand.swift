@@ -7,6 +7,7 @@ struct DLQListCommand: Command {
     ["dlq", "list"], abstract: "List a topic's dead-lettered messages with their DLQ metadata and redrive state.",
     options: [.topic, AsOf.option])
 
+  static let worksRemotely = true
   let globals: GlobalOptions
   let topic: String
   let at: LogPosition?
@@ -18,9 +19,7 @@ struct DLQListCommand: Command {
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
-    let state = try AsOf.open(at, globals, context).state
-    guard state.topics[topic] != nil else { throw BrokerRejection(.topicNotFound, "topic does not exist: \(topic)") }
-    let entries = state.deadLetters[topic] ?? []
+    let entries = try BrokerFace.open(globals, context, asOf: at).deadLetters(topic: topic)
     switch globals.output {
     case .text:
       guard !entries.isEmpty else { context.stdout.line("(no dead-lettered messages)"); return .success }

@@ -29,6 +29,7 @@ struct DLQRedriveCommand: Command {
     options: [.topic, to, max, rate, olderThan, key, dryRun],
     examples: ["driftqctl dlq redrive --topic jobs --older-than 10m --rate 50/s"])
 
+  static let worksRemotely = true
   let globals: GlobalOptions
   let topic: String
   let target: String?
@@ -42,7 +43,7 @@ struct DLQRedriveCommand: Command {
     target = args.value(Self.to)
     let maximum = try args.integer(Self.max, in: 0...Int64(Int32.max)).map { Int($0) }
     let olderThan = try args.duration(Self.olderThan)
-    let key = args.value(Self.key).map { Array($0.utf8) }
+    let key = args.value(Self.key).map(ArgumentBytes.bytes(of:))
     selection = BrokerDecider.RedriveSelection(maximum: maximum, olderThanMs: olderThan, key: key)
     if let text = args.value(Self.rate) {
       let parts = text.split(separator: "/")
@@ -61,51 +62,53 @@ struct DLQRedriveCommand: Command {
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
-    let broker = try LocalBackend.open(globals, context: context)
-    guard broker.state.topics[topic] != nil else { throw BrokerRejection(.topicNotFound, "topic does not exist: \(topic)") }
-    if let target, broker.state.topics[target] == nil { throw BrokerRejection(.topicNotFound, "topic does not exist (create it first): \(target)") }
-    let (due, skipped) = BrokerDecider.redriveCandidates(broker.state, topic: topic, selection: selection, now: context.clock())
+    let broker = try BrokerFace.open(globals, context)
+    func step(_ maximum: Int?, dryRun: Bool) throws -> RedriveOutcome {
+      var chosen = selection
+      chosen.maximum = maximum
+      return try broker.redrive(RedriveRequest(topic: topic, target: target, selection: chosen, dryRun: dryRun))
+    }
+    // What is due now; a run never takes more than that, even when messages it redrove fail
+    // back into the DLQ while it paces itself.
+    let plan = try step(selection.maximum, dryRun: true)
     var redriven = 0
+    var remaining = plan.remaining
     if dryRun {
-      for entry in due { report(entry.copy, to: nil, context) }
-      redriven = due.count
+      for move in plan.moves { report(move, context) }
+      redriven = plan.moves.count
     } else {
       let started = context.clock()
       // Without a rate, commit in groups of 512; with one, one at a time, paced.
       let group = perSecond == nil ? 512 : 1
-      var index = 0
-      while index < due.count {
+      while redriven < plan.moves.count {
         if let perSecond {
-          let dueAt = started.adding(milliseconds: Int64(Double(redriven) / perSecond * 1000))
-          pause(until: dueAt, context)
+          pause(until: started.adding(milliseconds: Int64(Double(redriven) / perSecond * 1000)), context)
         }
-        let chunk = Array(due[index..<min(index + group, due.count)])
-        let done = try broker.commit { state, now in
-          let events = try BrokerDecider.redrive(state, entries: chunk, to: target, now: now, loader: broker.loader)
-          return (events.map { .messageRedriven($0) }, events)
-        }
-        for event in done { report(event.from, to: MessageOrigin(topic: event.message.topic, partition: event.message.partition, offset: event.message.offset), context) }
+        let take = min(group, plan.moves.count - redriven)
+        let done = try step(take, dryRun: false)
+        for move in done.moves { report(move, context) }
         context.stdout.flush()
-        redriven += done.count
-        index += group
+        redriven += done.moves.count
+        remaining = done.remaining
+        if done.moves.count < take { break }
       }
     }
-    let remaining = (broker.state.deadLetters[topic] ?? []).count { $0.redrivenTo == nil } - (dryRun ? redriven : 0)
     switch globals.output {
     case .text:
-      context.stdout.line((dryRun ? "dry run: would redrive " : "") + "redriven=\(redriven) skipped=\(skipped) remaining=\(remaining)")
+      context.stdout.line((dryRun ? "dry run: would redrive " : "") + "redriven=\(redriven) skipped=\(plan.skipped) remaining=\(remaining)")
     case .json, .ndjson:
       context.stdout.line(JSONWriter.encode(.object([
-        ("status", .string(dryRun ? "dry_run" : "done")), ("redriven", .int(redriven)), ("skipped", .int(skipped)), ("remaining", .int(remaining)),
+        ("status", .string(dryRun ? "dry_run" : "done")), ("redriven", .int(redriven)), ("skipped", .int(plan.skipped)),
+        ("remaining", .int(remaining)),
       ])))
     }
     return .success
   }
 
-  private func report(_ from: MessageOrigin, to: MessageOrigin?, _ context: CommandContext) {
+  private func report(_ move: RedriveOutcome.Move, _ context: CommandContext) {
     guard globals.output == .ndjson else { return }
-    var members: [(String, JSONValue)] = [("status", .string(to == nil ? "would_redrive" : "redriven")), ("from", PayloadRendering.origin(from))]
-    if let to { members.append(("to", PayloadRendering.origin(to))) }
+    var members: [(String, JSONValue)] = [("status", .string(move.to == nil ? "would_redrive" : "redriven")), ("from", PayloadRendering.origin(move.from))]
+    if let to = move.to { members.append(("to", PayloadRendering.origin(to))) }
     context.stdout.line(JSONWriter.encode(.object(members)))
   }
 

@@ -22,16 +22,11 @@ struct GroupsDescribeCommand: Command {
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
-    let rows: [BrokerDecider.LagRow]
-    if let remote = try query.remoteRows(globals, context) {
-      rows = remote
-    } else {
-      let (state, local) = try query.rows(globals, context)
-      if local.isEmpty && query.topic == nil && !state.groups.keys.contains(where: { $0.group == query.group }) {
-        throw CommandFailure(.notFound, "no consumer group \(query.group)")
-      }
-      rows = local
+    let answer = try BrokerFace.open(globals, context, asOf: query.at).lag(group: query.group, topic: query.topic)
+    if answer.rows.isEmpty && query.topic == nil && !answer.groupExists {
+      throw CommandFailure(.notFound, "no consumer group \(query.group)")
     }
+    let rows = answer.rows
     switch globals.output {
     case .text:
       var table = TableRenderer(["TOPIC", "PART", "HEAD", "COMMIT", "LAG", "INFLIGHT", "OWNERS", "OLDEST_LEASE_MS", "LEASE_EXPIRES", "STALLED"])

@@ -3,7 +3,9 @@ import WALFormat
 
 /// `groups seek`: moves a group's position; prints the plan and changes nothing unless told.
 struct GroupsSeekCommand: Command {
-  static let to = OptionSpec("to", placeholder: "POSITION", help: "earliest, latest, an offset, or @RFC3339 (first message at or after it).", required: true)
+  static let to = OptionSpec(
+    "to", placeholder: "POSITION", help: "earliest, latest, an offset, @RFC3339 or @-DURATION (first message at or after that time).",
+    required: true)
   static let partition = OptionSpec("partition", placeholder: "P", help: "Only this partition (default: all).")
   static let execute = OptionSpec.flag("execute", help: "Carry out the plan (without it, nothing is written).")
 
@@ -17,10 +19,11 @@ struct GroupsSeekCommand: Command {
     options: [.group, .topic, to, partition, execute],
     examples: ["driftqctl groups seek --group billing --topic orders --to @2026-11-21T02:14:00Z --execute"])
 
+  static let worksRemotely = true
   let globals: GlobalOptions
   let group: String
   let topic: String
-  let target: BrokerDecider.SeekTarget
+  let target: Target
   let only: Int?
   let execute: Bool
 
@@ -28,34 +31,45 @@ struct GroupsSeekCommand: Command {
     self.globals = globals
     group = try args.name(.group)
     topic = try args.name(.topic)
-    let text = try args.required(Self.to)
-    switch text {
-    case "earliest": target = .earliest
-    case "latest": target = .latest
-    default:
-      if text.hasPrefix("@"), let time = RFC3339.parse(String(text.dropFirst())) {
-        target = .time(time)
-      } else if let offset = Int64(text), offset >= 0 {
-        target = .offset(offset)
-      } else {
-        throw UsageError("invalid value \"\(text)\" for --to: expected earliest, latest, an offset or @RFC3339", command: Self.spec.path)
-      }
-    }
+    target = try Self.target(try args.required(Self.to))
     only = try args.partition(Self.partition)
     execute = args.flag(Self.execute)
   }
 
-  func run(in context: CommandContext) throws -> ExitStatus {
-    let broker = try LocalBackend.open(globals, context: context)
-    let plan: [BrokerDecider.SeekStep]
-    if execute {
-      plan = try broker.commit { state, _ in
-        let decision = try BrokerDecider.seek(state, topic: topic, group: group, to: target, partition: only)
-        return (decision.events, decision.plan)
+  /// `--to` as given: a seek target, or a time written relative to now.
+  enum Target {
+    case fixed(BrokerDecider.SeekTarget)
+    case ago(milliseconds: Int64)
+  }
+
+  /// Parses `--to`; times share `--at`'s parser (`@RFC3339`, `@-DURATION`).
+  static func target(_ text: String) throws(UsageError) -> Target {
+    switch text {
+    case "earliest": return .fixed(.earliest)
+    case "latest": return .fixed(.latest)
+    default:
+      if text.hasPrefix("@") {
+        switch try LogPosition.parse(text, option: "to", command: spec.path) {
+        case .time(let time): return .fixed(.time(time))
+        case .ago(let ms): return .ago(milliseconds: ms)
+        case .lsn: break
+        }
       }
-    } else {
-      plan = try BrokerDecider.seek(broker.state, topic: topic, group: group, to: target, partition: only).plan
+      guard let offset = Int64(text), offset >= 0 else {
+        throw UsageError("invalid value \"\(text)\" for --to: expected earliest, latest, an offset, @RFC3339 or @-DURATION", command: spec.path)
+      }
+      return .fixed(.offset(offset))
     }
+  }
+
+  func run(in context: CommandContext) throws -> ExitStatus {
+    let resolved: BrokerDecider.SeekTarget
+    switch target {
+    case .fixed(let t): resolved = t
+    case .ago(let ms): resolved = .time(context.clock().adding(milliseconds: -ms))
+    }
+    let plan = try BrokerFace.open(globals, context).seek(
+      SeekRequest(topic: topic, group: group, target: resolved, partition: only, execute: execute))
     switch globals.output {
     case .text:
       var table = TableRenderer(["PARTITION", "FROM", "TO", "DISCARDED_LEASES"])

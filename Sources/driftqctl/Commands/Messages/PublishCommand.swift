@@ -37,14 +37,14 @@ struct PublishCommand: Command {
   let batch: Bool
   let maximumGroup: Int
 
-  enum ValueSource { case text(String), file(String) }
+  enum ValueSource { case text([UInt8]), file(String) }
 
   init(_ args: inout ParsedArguments, globals: GlobalOptions) throws(UsageError) {
     self.globals = globals
     batch = args.flag(.batch)
     topic = args.value(Self.topicOption)
-    keyBytes = Array((args.value(Self.key) ?? "").utf8)
-    let text = args.value(Self.value)
+    keyBytes = ArgumentBytes.bytes(of: args.value(Self.key) ?? "")
+    let text = args.value(Self.value).map(ArgumentBytes.bytes(of:))
     let file = args.value(Self.valueFile)
     if text != nil && file != nil { throw UsageError("give --value or --value-file, not both", command: Self.spec.path) }
     valueSource = text.map { .text($0) } ?? file.map { .file($0) }
@@ -64,97 +64,37 @@ struct PublishCommand: Command {
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
-    let remote = try globals.remote().map { RemoteBroker(client: $0, globals: globals, context: context) }
-    if batch {
-      if let remote { return try runBatch(remote, context) }
-      return try runBatch(try LocalBackend.open(globals, context: context), context)
-    }
+    if batch { return try runBatch(try BrokerFace.open(globals, context), context) }
     let value: [UInt8]
     switch valueSource {
-    case .text(let text): value = Array(text.utf8)
+    case .text(let text): value = text
     case .file(let path): value = try Self.readValueFile(path)
     case nil: value = []
     }
-    if let remote {
-      let topic = self.topic ?? ""
-      context.stdout.line(try remote.publish(try RemoteBroker.produceBody(topic: topic, key: keyBytes, value: value, envelope: envelope), requested: topic))
-      return .success
-    }
-    return try runOne(try LocalBackend.open(globals, context: context), value: value, context)
-  }
-
-  /// `--batch` against a server: each group of lines is sent pipelined on one connection.
-  private func runBatch(_ remote: RemoteBroker, _ context: CommandContext) throws -> ExitStatus {
-    var overloaded = false
-    var reader = BatchReader()
-    while !reader.finished {
-      var items: [(Item, JSONValue)] = []
-      for item in try reader.group(of: min(maximumGroup, 256), self, context) {
-        do {
-          items.append((item, try RemoteBroker.produceBody(topic: item.topic, key: item.key, value: item.value, envelope: item.envelope)))
-        } catch {
-          reader.failures += 1
-          context.stderr.line("driftqctl: error: line \(item.line): \(ErrorPresenter.classify(error).1)")
-        }
-      }
-      guard !items.isEmpty else { continue }
-      for ((item, _), response) in zip(items, try remote.publish(batch: items.map(\.1))) {
-        if response.status == 200 {
-          context.stdout.line(remote.render(response, requested: item.topic))
-        } else {
-          reader.failures += 1
-          if response.status == 429 { overloaded = true }
-          context.stderr.line("driftqctl: error: line \(item.line): \(HTTPClient.failure(response, action: "publish").message)")
-        }
-      }
-      context.stdout.flush()
-      context.stderr.flush()
-      if context.stdout.isBroken { break }
-    }
-    return overloaded ? .unavailable : reader.failures == 0 ? .success : .failure
-  }
-
-  private func runOne(_ broker: LocalBackend, value: [UInt8], _ context: CommandContext) throws -> ExitStatus {
     let topic = self.topic ?? ""
-    let outcome = try broker.commit { state, now in
-      var pending = BrokerDecider.Pending()
-      let outcome = try BrokerDecider.publish(state, topic: topic, key: keyBytes, value: value, envelope: envelope, now: now, pending: &pending).get()
-      if case .published(let message) = outcome { return ([.messagePublished(message)], outcome) }
-      return ([], outcome)
-    }
-    context.stdout.line(Self.render(outcome, requested: topic, format: globals.output))
+    let broker = try BrokerFace.open(globals, context)
+    let outcome = try broker.publish([PublishRequest(topic: topic, key: keyBytes, value: value, envelope: envelope)])[0].get()
+    context.stdout.line(Self.render(outcome, format: globals.output))
     return .success
   }
 
   /// One line from stdin, parsed.
   struct Item {
     var line: Int
-    var topic: String
-    var key: [UInt8]
-    var value: [UInt8]
-    var envelope: Envelope
+    var request: PublishRequest
   }
 
-  private func runBatch(_ broker: LocalBackend, _ context: CommandContext) throws -> ExitStatus {
+  /// `--batch`: groups of lines, each group decided and made durable together (one
+  /// fdatasync locally; pipelined requests over HTTP), each line printed once it is.
+  private func runBatch(_ broker: any Broker, _ context: CommandContext) throws -> ExitStatus {
     var overloaded = false
     var reader = BatchReader()
     while !reader.finished {
       let items = try reader.group(of: maximumGroup, self, context)
       guard !items.isEmpty else { continue }
-      let outcomes = try broker.commit { state, now in
-        var pending = BrokerDecider.Pending()
-        var events: [BrokerEvent] = []
-        var outcomes: [Result<BrokerDecider.Publication, BrokerRejection>] = []
-        for item in items {
-          let decision = BrokerDecider.publish(state, topic: item.topic, key: item.key, value: item.value, envelope: item.envelope, now: now, pending: &pending)
-          if case .success(.published(let message)) = decision { events.append(.messagePublished(message)) }
-          outcomes.append(decision)
-        }
-        return (events, outcomes)
-      }
-      for (item, outcome) in zip(items, outcomes) {
+      for (item, outcome) in zip(items, try broker.publish(items.map(\.request))) {
         switch outcome {
-        case .success(let publication): context.stdout.line(Self.render(publication, requested: item.topic, format: globals.output))
+        case .success(let receipt): context.stdout.line(Self.render(receipt, format: globals.output))
         case .failure(let rejection):
           reader.failures += 1
           if rejection.code == .resourceExhausted { overloaded = true }
@@ -185,7 +125,7 @@ struct PublishCommand: Command {
         if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
         do {
           let item = try command.parseLine(line, number: lineNumber)
-          bytes += item.value.count + item.key.count
+          bytes += item.request.value.count + item.request.key.count
           items.append(item)
         } catch {
           failures += 1
@@ -206,8 +146,9 @@ struct PublishCommand: Command {
     let json: JSONValue
     do { json = try JSONParser.parse(bytes: line) } catch { throw InputError(error.description) }
     guard case .object(let members) = json else { throw InputError("expected a JSON object") }
-    var item = Item(line: number, topic: topic ?? "", key: [], value: [], envelope: envelope)
+    var item = PublishRequest(topic: topic ?? "", key: [], value: [], envelope: envelope)
     var base64 = false
+    var keyBase64 = false
     var valueText: String?
     for (name, value) in members {
       switch name {
@@ -217,6 +158,9 @@ struct PublishCommand: Command {
       case "key":
         guard let text = value.stringValue else { throw InputError("key must be a string") }
         item.key = Array(text.utf8)
+      case "key_encoding":
+        guard value.stringValue == "base64" || value.stringValue == "utf8" else { throw InputError("key_encoding must be \"base64\" or \"utf8\"") }
+        keyBase64 = value.stringValue == "base64"
       case "value":
         guard let text = value.stringValue else { throw InputError("value must be a string (JSON-encode structured payloads), got \(value.typeName)") }
         valueText = text
@@ -236,26 +180,28 @@ struct PublishCommand: Command {
     } else {
       item.value = Array(valueText.utf8)
     }
+    if keyBase64 {
+      guard let bytes = Base64.decode(String(decoding: item.key, as: UTF8.self)) else { throw InputError("key is not valid base64") }
+      item.key = bytes
+    }
     if item.topic.isEmpty { throw InputError("no topic: give --topic or a \"topic\" field") }
-    return item
+    return Item(line: number, request: item)
   }
 
   /// One output line: where the message landed, or, for a duplicate, where the original is.
-  static func render(_ publication: BrokerDecider.Publication, requested: String, format: OutputFormat) -> String {
-    let place: MessageOrigin
-    let duplicate: Bool
-    switch publication {
-    case .published(let message): place = MessageOrigin(topic: message.topic, partition: message.partition, offset: message.offset); duplicate = false
-    case .duplicate(let original): place = original; duplicate = true
+  static func render(_ receipt: PublishReceipt, format: OutputFormat) -> String {
+    guard let place = receipt.place else {
+      // DriftQ-Core does not say where a message went.
+      return format == .text ? "topic=\(receipt.requestedTopic) status=produced" : "{\"status\":\"produced\",\"topic\":\(JSONWriter.encode(.string(receipt.requestedTopic)))}"
     }
     switch format {
     case .text:
-      return "topic=\(place.topic) partition=\(place.partition) offset=\(place.offset)" + (duplicate ? " duplicate" : "")
+      return "topic=\(place.topic) partition=\(place.partition) offset=\(place.offset)" + (receipt.duplicate ? " duplicate" : "")
     case .json, .ndjson:
       var w = JSONWriter(capacity: 96)
       w.raw("{\"status\":\"produced\",\"topic\":")
-      w.string(requested)
-      if requested != place.topic {
+      w.string(receipt.requestedTopic)
+      if receipt.requestedTopic != place.topic {
         w.raw(",\"target_topic\":")
         w.string(place.topic)
       }
@@ -263,7 +209,7 @@ struct PublishCommand: Command {
       w.integer(place.partition)
       w.raw(",\"offset\":")
       w.integer(place.offset)
-      if duplicate { w.raw(",\"duplicate\":true") }
+      if receipt.duplicate { w.raw(",\"duplicate\":true") }
       w.raw("}")
       return w.text
     }

@@ -5,10 +5,12 @@ import ReplayEngine
 enum TopicPeek {
   static let maximum = 100
 
-  /// Where the first `limit` messages of `topic` (or of one partition) are, oldest first;
-  /// nil when there is no such topic.
-  static func oldest(_ state: BrokerState, topic: String, partition: Int?, limit: Int) -> [StoredMessage]? {
-    guard let topicState = state.topics[topic] else { return nil }
+  /// Where the first `limit` messages of `topic` (or of one partition) are, oldest first.
+  static func oldest(_ state: BrokerState, topic: String, partition: Int?, limit: Int) throws(BrokerRejection) -> [StoredMessage] {
+    guard let topicState = state.topics[topic] else { throw BrokerRejection(.topicNotFound, "topic not found: \(topic)") }
+    if let partition, partition >= topicState.partitionCount {
+      throw BrokerRejection(.invalidArgument, "partition \(partition) is out of range: topic \(topic) has \(topicState.partitionCount) partition\(topicState.partitionCount == 1 ? "" : "s")")
+    }
     var candidates: [StoredMessage] = []
     for (index, messages) in topicState.partitions.enumerated() where partition == nil || partition == index {
       // Each partition is already in log order: its first `limit` are its candidates.

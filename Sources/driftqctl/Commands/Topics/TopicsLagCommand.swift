@@ -4,7 +4,7 @@ import ReplayEngine
 struct TopicsLagCommand: Command {
   static let spec = CommandSpec(
     ["topics", "lag"], abstract: "The Go driftqctl's TOPIC PART HEAD COMMIT INFLIGHT LAG table for a group.",
-    discussion: "Tab-separated, sorted by topic then partition, or (no lag rows). -o json prints DriftQ's\n/debug/topics/lag document.",
+    discussion: "Tab-separated, sorted by topic then partition, or (no lag rows) for a group with none. A --topic that\ndoes not exist is exit 1. -o json prints DriftQ's /debug/topics/lag document.",
     options: LagQuery.options)
 
   static let worksRemotely = true
@@ -17,7 +17,7 @@ struct TopicsLagCommand: Command {
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
-    let rows = try query.remoteRows(globals, context) ?? query.rows(globals, context).1
+    let rows = try BrokerFace.open(globals, context, asOf: query.at).lag(group: query.group, topic: query.topic).rows
     switch globals.output {
     case .text:
       guard !rows.isEmpty else { context.stdout.line("(no lag rows)"); return .success }

@@ -1,6 +1,6 @@
 import ReplayEngine
 
-/// `topics list`: the topics of the directory, sorted by name.
+/// `topics list`: the topics, sorted by name.
 struct TopicsListCommand: Command {
   static let spec = CommandSpec(
     ["topics", "list"], abstract: "List topics (names in text mode; partitions and message counts in JSON).",
@@ -16,19 +16,7 @@ struct TopicsListCommand: Command {
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
-    if at == nil, let client = try globals.remote() {
-      let names = try RemoteBroker(client: client, globals: globals, context: context).listTopics()
-      switch globals.output {
-      case .text:
-        if names.isEmpty { context.stdout.line("(no topics)") }
-        for name in names { context.stdout.line(name) }
-      case .json: context.stdout.line(JSONWriter.encode(.object([("topics", .array(names.map { .object([("name", .string($0))]) }))])))
-      case .ndjson: for name in names { context.stdout.line(JSONWriter.encode(.object([("name", .string(name))]))) }
-      }
-      return .success
-    }
-    let broker = try AsOf.open(at, globals, context)
-    let topics = broker.state.topicNames.compactMap { broker.state.topics[$0] }
+    let topics = try BrokerFace.open(globals, context, asOf: at).topics()
     switch globals.output {
     case .text:
       if topics.isEmpty { context.stdout.line("(no topics)") }
@@ -41,8 +29,11 @@ struct TopicsListCommand: Command {
     return .success
   }
 
-  /// A topic as `topics list` and `wal inspect` print it in JSON.
-  static func row(_ topic: TopicState) -> JSONValue {
-    .object([("name", .string(topic.name)), ("partitions", .int(topic.partitionCount)), ("messages", .int(topic.messageCount))])
+  /// A topic as `topics list` and `wal inspect` print it in JSON (counts where known).
+  static func row(_ topic: TopicSummary) -> JSONValue {
+    var members: [(String, JSONValue)] = [("name", .string(topic.name))]
+    if let partitions = topic.partitions { members.append(("partitions", .int(partitions))) }
+    if let messages = topic.messages { members.append(("messages", .int(messages))) }
+    return .object(members)
   }
 }

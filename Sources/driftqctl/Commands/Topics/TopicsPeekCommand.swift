@@ -24,14 +24,14 @@ struct TopicsPeekCommand: Command {
   init(_ args: inout ParsedArguments, globals: GlobalOptions) throws(UsageError) {
     self.globals = globals
     topic = try args.name(.topic)
-    let p = try args.integer(Self.partition, in: -1...Int64(NameRules.maximumPartitions))
+    let p = try args.integer(Self.partition, in: -1...Int64(NameRules.maximumPartitions - 1))
     onlyPartition = p.flatMap { $0 < 0 ? nil : Int($0) }
     limit = Int(try args.integer(Self.count, in: 1...Int64(TopicPeek.maximum)) ?? 5)
     prettyPrinted = args.flag(Self.pretty)
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
-    let items = try globals.remote().map(remoteItems) ?? localItems(context)
+    let items = try BrokerFace.open(globals, context).peek(topic: topic, partition: onlyPartition, limit: limit)
     if globals.output == .json {
       context.stdout.line(TopicPeek.document(topic: topic, limit: limit, items: items))
       return .success
@@ -42,27 +42,5 @@ struct TopicsPeekCommand: Command {
       context.stdout.line(JSONWriter.encodePretty(json))
     }
     return .success
-  }
-
-  private func localItems(_ context: CommandContext) throws -> [String] {
-    let backend = try LocalBackend.open(globals, context: context)
-    guard let stored = TopicPeek.oldest(backend.state, topic: topic, partition: onlyPartition, limit: limit) else {
-      throw CommandFailure(.notFound, "topic not found: \(topic)")
-    }
-    return try stored.map { PayloadRendering.consumeItem(try backend.message(at: $0.position), attempts: 0, lastError: "") }
-  }
-
-  /// `/debug/topics/peek`. DriftQ-Core answers 501 there: peeking it would mean leasing its
-  /// messages, which this command never does.
-  private func remoteItems(_ client: HTTPClient) throws -> [String] {
-    var query = [("topic", topic), ("limit", String(limit))]
-    if let onlyPartition { query.append(("partition", String(onlyPartition))) }
-    let response = try client.send("GET", "/debug/topics/peek", query: query)
-    if response.status == 501 {
-      throw CommandFailure(.unavailable, "this server cannot peek without leasing (501 \(response.text.trimmingTrailingWhitespace())); 'consume --group _peek' leases instead")
-    }
-    if response.status == 404 { throw CommandFailure(.notFound, "topic not found: \(topic)") }
-    guard response.status == 200, case .array(let messages)? = response.json?["messages"] else { throw HTTPClient.failure(response, action: "topics peek") }
-    return messages.map { JSONWriter.encode($0) }
   }
 }

@@ -26,7 +26,7 @@ struct WALInspectCommand: Command {
     do { state = try AsOf.open(at, globals, context).state } catch {
       foldError = ErrorPresenter.classify(error).1
     }
-    let topics = state.map { s in s.topicNames.compactMap { s.topics[$0] } } ?? []
+    let topics = state.map(BrokerCommands.topics) ?? []
     let groups = state.map { s in s.groups.keys.sorted().compactMap { key in s.groups[key].map { (key, $0, s.topics[key.topic]) } } } ?? []
     switch globals.output {
     case .text:
@@ -47,7 +47,7 @@ struct WALInspectCommand: Command {
         text += "topics and groups: unavailable (\(foldError))\n"
       } else {
         var topicTable = TableRenderer(["TOPIC", "PARTITIONS", "MESSAGES"])
-        for t in topics { topicTable.add([t.name, String(t.partitionCount), String(t.messageCount)]) }
+        for t in topics { topicTable.add([t.name, String(t.partitions ?? 0), String(t.messages ?? 0)]) }
         text += (topics.isEmpty ? "(no topics)\n" : topicTable.render()) + "\n"
         var groupTable = TableRenderer(["GROUP", "TOPIC", "ACKED", "INFLIGHT", "LAG"])
         for (key, group, topic) in groups {

@@ -1,0 +1,153 @@
+import ReplayEngine
+import WALFormat
+
+/// The broker on a WAL directory opened in this process: decide (under the writer lock, on
+/// the state caught up with every other writer) -> append + fdatasync -> apply.
+final class LocalBroker: Broker {
+  private let globals: GlobalOptions
+  private let context: CommandContext
+  private let asOf: LogPosition?
+  private var opened: LocalBackend?
+
+  init(globals: GlobalOptions, context: CommandContext, asOf: LogPosition?) {
+    self.globals = globals
+    self.context = context
+    self.asOf = asOf
+  }
+
+  /// The directory, opened on first use; only `topics create` may create it.
+  func backend(creating: Bool = false) throws -> LocalBackend {
+    if let opened { return opened }
+    let backend = try LocalBackend.open(globals, context: context, creating: creating, asOf: asOf)
+    opened = backend
+    return backend
+  }
+
+  /// The time a state answers for: the `--at` time, the last folded record's for an LSN,
+  /// else now (leases are live or expired as of that moment).
+  private func answerTime(_ backend: LocalBackend) -> WALTimestamp {
+    switch backend.asOf {
+    case .time(let t)?: return t
+    case .lsn?: return backend.state.lastTime ?? context.clock()
+    default: return context.clock()
+    }
+  }
+
+  func topics() throws -> [TopicSummary] { BrokerCommands.topics(try backend().state) }
+
+  func createTopic(name: String, partitions: Int, limits: ProducerLimits) throws -> TopicCreation {
+    try backend(creating: true).commit { state, _ in
+      let (events, outcome) = try BrokerCommands.createTopic(state, name: name, partitions: partitions, limits: limits)
+      return (events, outcome)
+    }
+  }
+
+  func publish(_ requests: [PublishRequest]) throws -> [Result<PublishReceipt, BrokerRejection>] {
+    try backend().commit { state, now in
+      var batch = BrokerCommands.Batch()
+      let (events, outcomes) = BrokerCommands.publish(state, requests, now: now, batch: &batch)
+      return (events, outcomes)
+    }
+  }
+
+  func settle(_ requests: [SettleRequest]) throws -> [Result<SettleReceipt, BrokerRejection>] {
+    let backend = try backend()
+    return try backend.commit { state, now in
+      var batch = BrokerCommands.Batch()
+      let (events, outcomes) = BrokerCommands.settle(state, requests, now: now, batch: &batch, loader: backend.loader)
+      return (events, outcomes)
+    }
+  }
+
+  func consume(_ request: ConsumeRequest, deliver: (ConsumeLine) -> Bool) throws -> ConsumeSummary {
+    let backend = try backend()
+    let start = context.clock()
+    let deadline = request.waitMs.map { start.adding(milliseconds: $0) }
+    let watcher = request.follow ? DirectoryWatcher(path: backend.directory.walPath) : nil
+    var summary = ConsumeSummary()
+    while true {
+      let room = min(request.limit.map { $0 - summary.delivered } ?? Int.max, 1024)
+      let decision = try backend.commit { state, now in
+        let decision = try BrokerDecider.deliveries(
+          state, topic: request.topic, group: request.group, owner: request.owner, leaseMs: request.leaseMs, now: now,
+          limit: room, maxInflight: request.maxInflight, ownLeasesSince: request.follow ? nil : start, loader: backend.loader)
+        return (decision.events, decision)
+      }
+      summary.deadLettered += decision.deadLettered
+      for lease in decision.leases {
+        summary.delivered += 1
+        guard deliver(try line(lease, request, backend)) else { return summary }
+      }
+      if let limit = request.limit, summary.delivered >= limit { return summary }
+      let now = context.clock()
+      if let deadline, now >= deadline { return summary }
+      guard decision.events.isEmpty else { continue }
+      guard let watcher else {
+        summary.heldByInflightCap = decision.heldByInflightCap
+        return summary
+      }
+      // Sleep until the log changes, a lease expires, or the deadline: whichever is first.
+      var wake = now.adding(milliseconds: 1000)
+      if let due = BrokerDecider.nextWakeTime(backend.state, topic: request.topic, group: request.group, after: now) {
+        wake = min(wake, due)
+      }
+      if let deadline { wake = min(wake, deadline) }
+      watcher.wait(milliseconds: Int((wake.nanoseconds - now.nanoseconds) / 1_000_000) + 1)
+    }
+  }
+
+  private func line(_ lease: MessageDelivered, _ request: ConsumeRequest, _ backend: LocalBackend) throws -> ConsumeLine {
+    let state = backend.state
+    guard let stored = state.topics[request.topic]?.partitions[safe: lease.partition]?[safe: lease.offset] else {
+      throw CommandFailure(.failure, "leased message \(request.topic)/\(lease.partition)@\(lease.offset) is missing from state")
+    }
+    let message = try backend.message(at: stored.position)
+    let lastError = state.cursor(topic: request.topic, group: request.group, partition: lease.partition).inflight[lease.offset]?.lastError ?? ""
+    return ConsumeLine(
+      text: PayloadRendering.consumeItem(message, attempts: lease.attempt, lastError: lastError),
+      partition: lease.partition, offset: lease.offset)
+  }
+
+  func lag(group: String, topic: String?) throws -> LagAnswer {
+    let backend = try backend()
+    return try BrokerCommands.lag(backend.state, group: group, topic: topic, now: answerTime(backend))
+  }
+
+  func groups() throws -> [GroupSummary] {
+    let backend = try backend()
+    return BrokerCommands.groups(backend.state, now: answerTime(backend))
+  }
+
+  func seek(_ request: SeekRequest) throws -> [BrokerDecider.SeekStep] {
+    let backend = try backend()
+    guard request.execute else {
+      return try BrokerDecider.seek(backend.state, topic: request.topic, group: request.group, to: request.target, partition: request.partition).plan
+    }
+    return try backend.commit { state, _ in
+      let decision = try BrokerDecider.seek(state, topic: request.topic, group: request.group, to: request.target, partition: request.partition)
+      return (decision.events, decision.plan)
+    }
+  }
+
+  func deadLetters(topic: String) throws -> [DeadLetterEntry] {
+    try BrokerCommands.deadLetters(try backend().state, topic: topic)
+  }
+
+  func redrive(_ request: RedriveRequest) throws -> RedriveOutcome {
+    let backend = try backend()
+    guard !request.dryRun else {
+      return try BrokerCommands.redrive(backend.state, request, now: context.clock(), loader: backend.loader).outcome
+    }
+    return try backend.commit { state, now in
+      let (events, outcome) = try BrokerCommands.redrive(state, request, now: now, loader: backend.loader)
+      return (events, outcome)
+    }
+  }
+
+  func peek(topic: String, partition: Int?, limit: Int) throws -> [String] {
+    let backend = try backend()
+    return try TopicPeek.oldest(backend.state, topic: topic, partition: partition, limit: limit).map {
+      PayloadRendering.consumeItem(try backend.message(at: $0.position), attempts: 0, lastError: "")
+    }
+  }
+}

@@ -1,0 +1,70 @@
+import ReplayEngine
+import WALFormat
+
+/// driftqctl's `/debug` extensions for the broker commands DriftQ's API has no endpoint for:
+/// `groups list`, `groups seek`, `dlq list` and `dlq redrive`. Each parses a request into the
+/// same command value the local face builds, runs it through `BrokerCommands`, and answers
+/// with `BrokerWire`'s shape; errors are plain text, as DriftQ's `/debug` routes.
+struct DebugBrokerAPI {
+  let service: BrokerService
+
+  func groups() throws -> HTTPResponse {
+    let groups = try service.read { broker, _ in BrokerCommands.groups(broker, now: WALTimestamp.now()) }
+    return .json(200, BrokerWire.groups(groups))
+  }
+
+  func seek(_ request: HTTPRequest) throws -> HTTPResponse {
+    let seek: SeekRequest
+    do { seek = try BrokerWire.seekRequest(try body(request)) } catch { return .text(400, "\(error)") }
+    do {
+      let plan: [BrokerDecider.SeekStep]
+      if seek.execute {
+        plan = try service.commit { broker, _, _, _ in
+          let decision = try BrokerDecider.seek(broker, topic: seek.topic, group: seek.group, to: seek.target, partition: seek.partition)
+          return (decision.events.map { .broker($0) }, decision.plan)
+        }
+      } else {
+        plan = try service.read { broker, _ in
+          try BrokerDecider.seek(broker, topic: seek.topic, group: seek.group, to: seek.target, partition: seek.partition).plan
+        }
+      }
+      return .json(200, BrokerWire.seekPlan(plan))
+    } catch let rejection as BrokerRejection {
+      return RejectionWire.plainResponse(rejection)
+    }
+  }
+
+  func deadLetters(_ request: HTTPRequest) throws -> HTTPResponse {
+    guard let topic = request.query["topic"], !topic.isEmpty else { return .text(400, "missing topic") }
+    do {
+      let entries = try service.read { broker, _ in try BrokerCommands.deadLetters(broker, topic: topic) }
+      return .json(200, BrokerWire.deadLetters(entries))
+    } catch let rejection as BrokerRejection {
+      return RejectionWire.plainResponse(rejection)
+    }
+  }
+
+  func redrive(_ request: HTTPRequest) throws -> HTTPResponse {
+    let redrive: RedriveRequest
+    do { redrive = try BrokerWire.redriveRequest(try body(request)) } catch { return .text(400, "\(error)") }
+    do {
+      let loader = service.loader
+      let outcome: RedriveOutcome
+      if redrive.dryRun {
+        outcome = try service.read { broker, _ in try BrokerCommands.redrive(broker, redrive, now: WALTimestamp.now(), loader: loader).outcome }
+      } else {
+        outcome = try service.commit { broker, _, now, _ in
+          let (events, outcome) = try BrokerCommands.redrive(broker, redrive, now: now, loader: loader)
+          return (events.map { .broker($0) }, outcome)
+        }
+      }
+      return .json(200, BrokerWire.redriveOutcome(outcome))
+    } catch let rejection as BrokerRejection {
+      return RejectionWire.plainResponse(rejection)
+    }
+  }
+
+  private func body(_ request: HTTPRequest) throws -> JSONValue {
+    do { return try JSONParser.parse(bytes: request.body) } catch { throw BrokerWire.Malformed(what: "the body is not JSON: \(error)") }
+  }
+}
