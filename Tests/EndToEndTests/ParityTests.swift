@@ -5,53 +5,44 @@ import TestSupport
 /// One engine, two faces: the same command sequence gives the same output locally and over
 /// HTTP against `driftqctl serve`.
 @Suite struct ParityTests {
-  static let scenario: [[String]] = [
-    ["topics", "create", "--name", "jobs", "--partitions", "2"],
-    ["topics", "create", "--name", "jobs", "--partitions", "2"],
-    ["publish", "--topic", "jobs", "--key", "k1", "--value", "v1", "--retry-max-attempts", "1", "--run-id", "r1"],
-    ["publish", "--topic", "jobs", "--key", "k2", "--value", "<v2 & more>", "-o", "json"],
-    ["publish", "--topic", "jobs", "--key", "k3", "--value", "v3", "--idempotency-key", "same"],
-    ["publish", "--topic", "jobs", "--key", "k3", "--value", "v3", "--idempotency-key", "same"],
-    ["topics", "peek", "--topic", "jobs", "--n", "2"],
-    ["consume", "--topic", "jobs", "--group", "g", "--owner", "w", "--lease-ms", "60000"],
-    ["nack", "--topic", "jobs", "--group", "g", "--owner", "w", "--partition", "PART_k1", "--offset", "0", "--reason", "boom"],
-    ["ack", "--topic", "jobs", "--group", "g", "--owner", "w", "--partition", "PART_k2", "--offset", "OFF_k2"],
-    ["ack", "--topic", "jobs", "--group", "g", "--owner", "intruder", "--partition", "PART_k3", "--offset", "OFF_k3"],
-    ["topics", "lag", "--group", "g"],
-    ["consume", "--topic", "dlq.jobs", "--group", "audit", "--owner", "a"],
-    ["topics", "list"],
-  ]
+
 
   /// Runs the scenario; `place` fills in where each key landed (from the publish output).
-  func run(_ cli: CLIProcess, extra: [String]) throws -> [String] {
+  func run(_ cli: CLIProcess, extra: [String], binary: String) throws -> [String] {
     var outputs: [String] = []
     var places: [String: (String, String)] = [:]
-    for step in Self.scenario {
+    for step in ParityScenarios.broker {
       let arguments = step.map { word -> String in
         if word.hasPrefix("PART_") { return places[String(word.dropFirst(5))]?.0 ?? "0" }
         if word.hasPrefix("OFF_") { return places[String(word.dropFirst(4))]?.1 ?? "0" }
-        return word
+        return word == "BINARY" ? binary : word
       }
-      let result = try cli.run(extra + arguments)
+      let input = step.contains("--batch") ? ParityScenarios.batchInput[step[0]] ?? "" : ""
+      let result = try cli.run(extra + arguments, input: input)
       if step[0] == "publish", let key = step.firstIndex(of: "--key").map({ step[$0 + 1] }) {
         let text = result.stdout
         let partition = text.components(separatedBy: "partition").dropFirst().first?.drop { !$0.isNumber }.prefix { $0.isNumber }
         let offset = text.components(separatedBy: "offset").dropFirst().first?.drop { !$0.isNumber }.prefix { $0.isNumber }
         places[key] = (String(partition ?? "0"), String(offset ?? "0"))
       }
-      // routed_at_ms is a time: the two runs differ there and only there.
-      let normalized = result.stdout.replacingOccurrences(of: #""routed_at_ms":\d+"#, with: "\"routed_at_ms\":T", options: .regularExpression)
-      outputs.append("\(arguments.joined(separator: " ")) -> \(result.status)\n\(normalized)")
+      // Times differ between the two runs, and only they.
+      let normalized = Self.normalized(result.stdout.replacingOccurrences(of: #""routed_at_ms":\d+"#, with: "\"routed_at_ms\":T", options: .regularExpression))
+      // What stderr says about where a consume stopped belongs to the answer too.
+      let notes = result.stderr.split(separator: "\n").filter { $0.hasPrefix("driftqctl: stopped at") }.map { "stderr: " + $0 }
+      outputs.append("\(step.joined(separator: " ")) -> \(result.status)\n\(normalized)" + notes.joined(separator: "\n"))
     }
     return outputs
   }
 
   @Test func localAndHTTPGiveTheSameAnswers() throws {
-    let local = try run(CLIProcess(TemporaryDirectory("parity-local")), extra: [])
+    let files = TemporaryDirectory("parity-files")
+    let binary = files.appending("value.bin")
+    try Data([0xff, 0xfe, 0x00, 0x80]).write(to: URL(fileURLWithPath: binary))
+    let local = try run(CLIProcess(TemporaryDirectory("parity-local")), extra: [], binary: binary)
     let servedDir = TemporaryDirectory("parity-http")
     let cli = CLIProcess(servedDir)
     let server = try ServeProcess(cli)
-    let remote = try run(cli, extra: ["--base-url", "http://127.0.0.1:\(server.port)"])
+    let remote = try run(cli, extra: ["--base-url", "http://127.0.0.1:\(server.port)"], binary: binary)
     #expect(server.stop() == 0)
     #expect(local.count == remote.count)
     for (l, r) in zip(local, remote) { #expect(l == r) }
@@ -61,25 +52,29 @@ import TestSupport
     #expect(local.first { $0.hasPrefix("consume --topic jobs --group g") }?.components(separatedBy: "\"attempts\":1").count == 4)
     // What serve wrote is a normal directory: local commands read it.
     #expect(try cli.run(["dlq", "list", "--topic", "jobs"]).stdout.contains("max_attempts_reached"))
+    // Each of these once answered differently (or wrongly) over HTTP.
+    func answer(_ prefix: String) -> String { local.first { $0.hasPrefix(prefix + " -> ") } ?? "missing step \(prefix)" }
+    #expect(answer("topics list -o json").contains(#""name":"jobs","partitions":2,"messages":3"#))
+    #expect(answer("topics create --name jobs --partitions 3").hasPrefix("topics create --name jobs --partitions 3 -> 1"))
+    #expect(answer("topics lag --group g --topic nope").contains("-> 1"))
+    #expect(answer("topics lag --group nobody").contains("-> 0\n(no lag rows)"))
+    #expect(answer("groups describe --group nobody").contains("-> 4"))
+    #expect(answer("topics peek --topic jobs --partition 7").contains("-> 1"))
+    #expect(answer("topics peek --topic nope").contains("-> 1"))
+    #expect(answer("dlq redrive --topic dlq.jobs").contains("-> 1"))
+    #expect(answer("dlq redrive --topic jobs --key other").contains("redriven=0 skipped=0 remaining=1"))
+    #expect(answer("dlq redrive --topic jobs --max 1 --rate 100/s -o ndjson").contains(#""status":"redriven""#))
+    #expect(answer("groups seek --group g --topic jobs --to @-1h -o json").contains("-> 0"))
+    #expect(answer("groups seek --group g --topic jobs --to 99").contains("-> 1"))
+    // `--max 1` leases exactly one message: the group holds one lease, not all of them.
+    #expect(answer("topics lag --group h").contains("\t1\t") && !answer("topics lag --group h").contains("\t2\t"))
+    // Bytes that are not UTF-8 round-trip through the server.
+    #expect(answer("publish --batch --topic jobs -o ndjson").contains(#""status":"produced""#))
+    #expect(answer("topics peek --topic jobs --n 100").contains(#""value":"//4AgA==","last_error":"","value_encoding":"base64""#))
+    // A one-shot consume that the in-flight cap stops short says so, on both faces.
+    #expect(answer("consume --topic jobs --group i --owner w --max 5 --max-inflight 1").contains("stderr: driftqctl: stopped at 2 of 5"))
   }
 
-  static let runsScenario: [[String]] = [
-    ["runs", "start", "--workflow", "SPEC", "--run-id", "r1", "--input", #"{"q":1}"#],
-    ["runs", "replay", "--run-id", "r1", "--from-step", "B"],
-    ["runs", "status", "--run-id", "r1"],
-    ["runs", "step", "--run-id", "r1", "--node-id", "B"],
-    ["runs", "diff", "--run-id", "r1", "--node-id", "B"],
-    ["runs", "state", "--run-id", "r1", "-o", "json"],
-    ["runs", "timeline", "--run-id", "r1"],
-    ["runs", "demo"],
-    ["runs", "artifacts", "--run-id", "DEMO"],
-    ["runs", "promote", "--run-id", "r1", "--version", "v1"],
-    ["runs", "active-index"],
-    ["runs", "rollback", "--version", "v0"],
-    ["runs", "cancel", "--run-id", "r1"],
-    ["runs", "status", "--run-id", "missing"],
-    ["runs", "list"],
-  ]
 
   /// Times (and so table widths), durations and the demo's generated id differ between two
   /// runs, and only they.
@@ -88,6 +83,7 @@ import TestSupport
     for (pattern, replacement) in [
       (#"\d{4}-\d\d-\d\dT[0-9:.]+Z?"#, "TIME"), (#"demo-\d{8}T[0-9.]+Z"#, "DEMO"),
       (#"\d+(\.\d+)?(ns|µs|ms|s)\b"#, "DUR"), (#""(wall_clock_ms|worker_ms)":\d+"#, "\"$1\":N"),
+      (#""(oldest_lease_age_ms|lease_expires_at_ms|lease_expires_at_ns|last_delivered_at_ms)":\d+"#, "\"$1\":N"),
       (#"(?m)^(\d+\t\w+\t\w+\t\d+\t\d+\t)\d+"#, "$1N"), ("TIME {2,}", "TIME  "),
     ] {
       s = s.replacingOccurrences(of: pattern, with: replacement, options: .regularExpression)
@@ -98,10 +94,15 @@ import TestSupport
   func runRuns(_ cli: CLIProcess, spec: String, extra: [String]) throws -> [String] {
     var outputs: [String] = []
     var demo = ""
-    for step in Self.runsScenario {
-      let arguments = step.map { $0 == "SPEC" ? spec : $0 == "DEMO" ? demo : $0 }
+    var artifact = ""
+    for step in ParityScenarios.runs {
+      let arguments = step.map { $0 == "SPEC" ? spec : $0 == "DEMO" ? demo : $0 == "ARTIFACT" ? artifact : $0 }
       let result = try cli.run(extra + arguments)
       if step == ["runs", "demo"] { demo = result.stdout.prefix { $0 != "\n" }.replacingOccurrences(of: "run_id=", with: "") }
+      if step.starts(with: ["runs", "artifacts"]) {
+        // The first 64-hex-digit id in the listing.
+        artifact = result.stdout.split(whereSeparator: { !$0.isHexDigit }).first { $0.count == 64 }.map(String.init) ?? "none"
+      }
       outputs.append("\(step.joined(separator: " ")) -> \(result.status)\n\(Self.normalized(result.stdout))")
     }
     return outputs

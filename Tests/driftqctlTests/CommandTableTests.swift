@@ -1,5 +1,6 @@
 @testable import driftqctl
 import Testing
+import TestSupport
 
 @Suite struct CommandTableTests {
   @Test func pathsAndOptionNamesAreUnique() {
@@ -94,4 +95,15 @@ import Testing
       for option in type.spec.options { #expect(help.contains("--\(option.name)"), "\(type.spec.name) help lacks --\(option.name)") }
     }
   }
+
+  /// Parity covers every command with two faces: each appears in a scenario. A new command
+  /// that works remotely fails this test until a scenario runs it on both faces.
+  @Test func everyCommandWithTwoFacesIsInAParityScenario() {
+    let steps = ParityScenarios.broker + ParityScenarios.runs
+    for type in CommandTable.all where type.worksRemotely {
+      let path = type.spec.path
+      #expect(steps.contains { Array($0.prefix(path.count)) == path }, "no parity scenario runs '\(path.joined(separator: " "))'")
+    }
+  }
+
 }
