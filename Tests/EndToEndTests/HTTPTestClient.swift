@@ -86,7 +86,8 @@ final class ServeProcess {
   let client: HTTPTestClient
 
   init(_ cli: CLIProcess, arguments: [String] = []) throws {
-    let (process, stdin, stdout) = try cli.start(["serve", "--addr", "127.0.0.1:0"] + arguments)
+    let address = arguments.contains("--addr") ? [] : ["--addr", "127.0.0.1:0"]
+    let (process, stdin, stdout) = try cli.start(["serve"] + address + arguments)
     self.process = process
     try stdin.close()
     let line = CLIProcess.readLines(stdout, atLeast: 1).first ?? ""

@@ -7,6 +7,16 @@ import WALFormat
 struct RemoteRuns {
   let client: HTTPClient
 
+  /// One request to the runs API. A server without one (DriftQ-Core built without its
+  /// engine answers every `/debug/run*` route with its catch-all 404) is exit 5, named.
+  private func send(_ method: String, _ path: String, query: [(String, String)] = [], json: JSONValue? = nil, waitForRun: Bool = false) throws -> HTTPClient.Response {
+    let response = try client.send(method, path, query: query, json: json, waitForRun: waitForRun)
+    if response.status == 404, response.text.contains("use /v1/* endpoints") || response.text.hasPrefix("404 page not found") {
+      throw CommandFailure(.unavailable, "\(client.base) has no runs API (\(path) answered 404 \(response.text.trimmingTrailingWhitespace().prefix(80)))")
+    }
+    return response
+  }
+
   private func ok(_ response: HTTPClient.Response, _ action: String) throws -> HTTPClient.Response {
     guard (200..<300).contains(response.status) else { throw HTTPClient.failure(response, action: action) }
     return response
@@ -19,7 +29,7 @@ struct RemoteRuns {
 
   /// The run, or exit 4 `run not found`.
   func run(_ id: String) throws -> WorkflowRun {
-    let response = try client.send("GET", "/debug/run-state", query: [("run_id", id)])
+    let response = try send("GET", "/debug/run-state", query: [("run_id", id)])
     if response.status == 404 { throw CommandFailure(.notFound, "run not found: \(id)") }
     return try Self.fold(try document(response, "runs"))
   }
@@ -54,7 +64,7 @@ struct RemoteRuns {
   }
 
   func list(limit: Int) throws -> [String] {
-    let json = try document(client.send("GET", "/debug/runs", query: [("limit", String(limit))]), "runs list")
+    let json = try document(send("GET", "/debug/runs", query: [("limit", String(limit))]), "runs list")
     guard case .array(let ids)? = json["runs"] else { return [] }
     return ids.compactMap(\.stringValue)
   }
@@ -62,49 +72,49 @@ struct RemoteRuns {
   /// A run-starting call (`run-demo`, `run-spec`, `run-replay`): DriftQ answers when the run
   /// ends, so it is not cut short by the request timeout unless `--timeout` was given.
   func start(_ path: String, body: JSONValue?, action: String) throws -> JSONValue {
-    let response = try client.send("POST", path, json: body, waitForRun: true)
+    let response = try send("POST", path, json: body, waitForRun: true)
     // A failed run is still a run: its state says how it ended.
     if response.status == 400 && response.text.contains("node failed") { return .object([("ok", .bool(false))]) }
     return try document(response, action)
   }
 
   func cancel(_ id: String, reason: String) throws {
-    let response = try client.send("POST", "/debug/run-cancel", json: .object([("run_id", .string(id)), ("reason", .string(reason))]))
+    let response = try send("POST", "/debug/run-cancel", json: .object([("run_id", .string(id)), ("reason", .string(reason))]))
     if response.status == 404 { throw CommandFailure(.notFound, "run not found: \(id)") }
     _ = try ok(response, "runs cancel")
   }
 
   func artifacts(_ id: String) throws -> [ArtifactMeta] {
-    let response = try client.send("GET", "/debug/run-artifacts", query: [("run_id", id), ("limit", "10000")])
+    let response = try send("GET", "/debug/run-artifacts", query: [("run_id", id), ("limit", "10000")])
     if response.status == 404 { throw CommandFailure(.notFound, "run not found: \(id)") }
     guard case .array(let items)? = try document(response, "runs artifacts")["artifacts"] else { return [] }
     return items.compactMap(ArtifactMeta.init(json:))
   }
 
   func artifactMeta(_ id: String) throws -> JSONValue {
-    let response = try client.send("GET", "/debug/artifact-meta", query: [("artifact_id", id)])
+    let response = try send("GET", "/debug/artifact-meta", query: [("artifact_id", id)])
     if response.status == 404 { throw CommandFailure(.notFound, "artifact not found: \(id)") }
     return try document(response, "runs artifact-meta")["meta"] ?? .null
   }
 
   /// An artifact's bytes, and the content type the server sends them with (its meta's).
   func artifact(_ id: String) throws -> (bytes: [UInt8], contentType: String?) {
-    let response = try client.send("GET", "/debug/artifact-get", query: [("artifact_id", id)])
+    let response = try send("GET", "/debug/artifact-get", query: [("artifact_id", id)])
     if response.status == 404 { throw CommandFailure(.notFound, "artifact not found: \(id)") }
     return (try ok(response, "runs artifact-get").body, response.headers["content-type"])
   }
 
   func activeIndex() throws -> String {
-    try document(client.send("GET", "/debug/index/active"), "runs active-index")["active_version"]?.stringValue ?? ""
+    try document(send("GET", "/debug/index/active"), "runs active-index")["active_version"]?.stringValue ?? ""
   }
 
   func promote(runID: String, version: String) throws -> String {
-    let response = try client.send("POST", "/debug/index/promote", json: .object([("run_id", .string(runID)), ("version", .string(version))]))
+    let response = try send("POST", "/debug/index/promote", json: .object([("run_id", .string(runID)), ("version", .string(version))]))
     return try document(response, "runs promote")["active_version"]?.stringValue ?? version
   }
 
   func rollback(version: String) throws -> String {
-    let response = try client.send("POST", "/debug/index/rollback", json: .object([("version", .string(version))]))
+    let response = try send("POST", "/debug/index/rollback", json: .object([("version", .string(version))]))
     return try document(response, "runs rollback")["active_version"]?.stringValue ?? version
   }
 }
