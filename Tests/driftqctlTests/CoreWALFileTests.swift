@@ -98,6 +98,15 @@ import WALFormat
     #expect(imported.stdout.contains("imported 3 topics, 305 messages, 5 committed offsets (305 messages settled)"))
     #expect(imported.stdout.contains("verified:"))
     #expect(first.run(["topics", "lag", "--group", "billing"]).stdout.split(separator: "\n").dropFirst().allSatisfy { $0.hasSuffix("\t0") })
+    // DriftQ-Core's dead letters are listed with what it recorded, their sources renumbered
+    // like every other offset (DriftQ-Core offset 20 of s.jobs is 0@20 here), and redriven.
+    let dead = first.run(["dlq", "list", "--topic", "s.jobs", "-o", "json"])
+    #expect(dead.status == 0 && dead.stdout.split(separator: "dlq_offset").count == 6)
+    #expect(dead.stdout.contains(#""original_offset":20,"attempts":2,"last_error":"poison attempt 1 | poison attempt 2""#))
+    #expect(dead.stdout.contains(#""reason":"max_attempts_reached""#))
+    let redriven = first.run(["dlq", "redrive", "--topic", "s.jobs", "--max", "2"])
+    #expect(redriven.stdout == "redriven=2 skipped=0 remaining=3\n")
+    #expect(first.run(["wal", "verify"]).status == 0)
     // Into a directory that already holds a log: refused, nothing written.
     let again = first.run(["wal", "import", "--from", Self.fixtures + "/wal2-sample-300msgs.wal"])
     #expect(again.status == 1 && again.stderr.contains("already holds a log"))

@@ -182,6 +182,8 @@ public enum EventCodec {
     var offset: Int64 = 0
     var bytes = 0
     var envelope = Envelope()
+    /// The key, read only for a message that carries DLQ metadata (an imported DLQ copy).
+    var deadLetterKey: [UInt8] = []
   }
 
   static func decodeSummary(ofPublication payload: [UInt8]) throws(ReplayError) -> PublicationSummary {
@@ -195,6 +197,12 @@ public enum EventCodec {
       case 4, 5: if case .bytes(let b) = v { summary.bytes += b.count }
       case 6: summary.envelope = try decodeEnvelope(try v.data())
       default: break
+      }
+    }
+    if summary.envelope.dlq != nil {
+      var again = FieldReader(payload)
+      while let (tag, v) = try again.next() {
+        if tag == 4, case .bytes(let b) = v { summary.deadLetterKey = Array(b) }
       }
     }
     return summary

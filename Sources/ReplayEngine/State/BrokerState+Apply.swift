@@ -8,6 +8,7 @@ extension BrokerState {
       if record.kind == .messagePublished {
         let summary = try EventCodec.decodeSummary(ofPublication: record.payload)
         try state.appendMessage(summary, lsn: record.lsn, time: record.timestamp, position: position, registerKey: true)
+        state.registerImportedDeadLetter(summary)
       } else if let event = try EventCodec.decode(kind: record.kind, payload: record.payload) {
         try state.apply(event, lsn: record.lsn, time: record.timestamp, position: position)
       } else {
@@ -39,7 +40,12 @@ extension BrokerState {
       try createTopic(e.name, partitions: e.partitions, limits: e.limits, time: time)
 
     case .messagePublished(let e):
-      try appendMessage(summary(of: e), lsn: lsn, time: time, position: position, registerKey: true)
+      var published = summary(of: e)
+      try appendMessage(published, lsn: lsn, time: time, position: position, registerKey: true)
+      if e.envelope.dlq != nil {
+        published.deadLetterKey = e.key
+        registerImportedDeadLetter(published)
+      }
 
     case .messageDelivered(let e):
       let tag = try message(e.topic, e.partition, e.offset).idempotency
@@ -164,6 +170,17 @@ extension BrokerState {
       throw ReplayError(.inconsistent, "topic \(name) has \(partitions) partitions")
     }
     topics[name] = TopicState(name: name, partitions: Array(repeating: PartitionLog(), count: partitions), createdAt: time, limits: limits)
+  }
+
+  /// A published message that carries DLQ metadata is a DLQ copy that `wal import` brought
+  /// from DriftQ-Core (our own publishes never carry it: the decider strips it): it is listed
+  /// and redriven like one our consumers dead-lettered.
+  mutating func registerImportedDeadLetter(_ e: EventCodec.PublicationSummary) {
+    guard let info = e.envelope.dlq else { return }
+    let copy = MessageOrigin(topic: e.topic, partition: e.partition, offset: e.offset)
+    guard deadLetterIndex[copy] == nil else { return }
+    deadLetters[info.originalTopic, default: []].append(DeadLetterEntry(copy: copy, info: info, key: e.deadLetterKey))
+    deadLetterIndex[copy] = (info.originalTopic, deadLetters[info.originalTopic, default: []].count - 1)
   }
 
   private func summary(of e: MessagePublished) -> EventCodec.PublicationSummary {

@@ -49,6 +49,7 @@ struct CoreImport {
       var copy = message
       copy.partition = place.partition
       copy.offset = place.offset
+      copy.envelope = envelope(of: message)
       events.append(.messagePublished(copy))
       summary.messages += 1
     }
@@ -87,6 +88,21 @@ struct CoreImport {
     return (events, summary)
   }
 
+  /// A message's envelope as imported. DriftQ-Core's DLQ copy names its source by its
+  /// per-topic offset, which is renumbered per partition like every other offset, and it
+  /// records no reason: its only one is `max_attempts_reached`.
+  func envelope(of message: MessagePublished) -> Envelope {
+    var envelope = message.envelope
+    guard var dlq = envelope.dlq else { return envelope }
+    if let source = places[dlq.originalTopic]?[dlq.originalOffset] {
+      dlq.originalPartition = source.partition
+      dlq.originalOffset = source.offset
+    }
+    if dlq.reason.isEmpty { dlq.reason = "max_attempts_reached" }
+    envelope.dlq = dlq
+    return envelope
+  }
+
   /// Differences between DriftQ-Core's folded state and the imported directory's; empty when
   /// they hold the same topics, messages (keys, values, envelopes) and group positions.
   func differences(from imported: BrokerState, load: (RecordPosition) throws -> MessagePublished) throws -> [String] {
@@ -103,7 +119,7 @@ struct CoreImport {
         }
         for (index, message) in messages.enumerated() {
           let copy = try load(stored[stored.startOffset + Int64(index)].position)
-          if copy.key != message.key || copy.value != message.value || copy.envelope != message.envelope {
+          if copy.key != message.key || copy.value != message.value || copy.envelope != envelope(of: message) {
             found.append("\(topic)/\(partition)@\(index) differs from DriftQ-Core offset \(message.offset)")
           }
         }

@@ -26,7 +26,7 @@ struct DLQListCommand: Command {
       var table = TableRenderer(["DLQ_MESSAGE", "ORIGINAL", "GROUP", "ATTEMPTS", "REASON", "ROUTED_AT", "REDRIVEN_TO", "LAST_ERROR"])
       for e in entries {
         table.add([
-          place(e.copy), "\(e.info.originalTopic)/\(e.info.originalPartition)@\(e.info.originalOffset)", e.info.group,
+          place(e.copy), "\(e.info.originalTopic)/\(e.info.originalPartition)@\(e.info.originalOffset)", e.info.group.isEmpty ? "-" : e.info.group,
           String(e.info.attempts), e.info.reason, RFC3339.format(e.info.routedAt), e.redrivenTo.map(place) ?? "-",
           e.info.lastError.isEmpty ? "-" : e.info.lastError,
         ])
