@@ -43,6 +43,8 @@ import TestSupport
     (["--token=", "--base-url", "http://localhost:1", "topics", "list"], "the token is empty"),
     (["consume", "--topic", "t", "--group", "g", "--owner", "o", "--follow", "--timeout", "5s"], "use --wait DURATION"),
     (["groups", "seek", "--group", "g", "--topic", "t", "--to", "@yesterday"], "expected @RFC3339 time"),
+    (["topics", "list", "--at", "@2262-04-11T23:47:16.9Z"], "expected @RFC3339 time"),
+    (["wal", "dump", "--from", "10", "--to", "5"], "--from is after --to"),
   ] as [([String], String)])
   func usageErrorsExitTwoWithOneLine(arguments: [String], message: String) throws {
     let result = try CLIProcess(TemporaryDirectory("e2e")).run(arguments)
@@ -50,6 +52,18 @@ import TestSupport
     #expect(result.stdout.isEmpty)
     #expect(result.stderr.hasPrefix("driftqctl: error: "))
     #expect(result.stderr.contains(message), "\(result.stderr)")
+  }
+
+  @Test func atMustNameAPointTheLogHasReached() throws {
+    let cli = CLIProcess(TemporaryDirectory("e2e-at"))
+    try cli.run(["topics", "create", "--name", "a"])
+    try cli.run(["publish", "--topic", "a", "--value", "x"])
+    let past = try cli.run(["topics", "list", "--at", "999"])
+    #expect(past.status == 2 && past.stderr.contains("--at 999 is past the end of the log (its last LSN is 2)"))
+    let future = try cli.run(["topics", "list", "--at", "@2099-01-01T00:00:00Z"])
+    #expect(future.status == 2 && future.stderr.contains("is in the future"))
+    #expect(try cli.run(["topics", "list", "--at", "2"]).stdout == "a\n")
+    #expect(try cli.run(["topics", "list", "--at", "@-1m"]).status == 0)
   }
 
   @Test func globalOptionsWorkBeforeAndAfterTheCommandAndFromTheEnvironment() throws {

@@ -68,9 +68,12 @@ public enum RFC3339 {
     guard i == b.count else { return nil }
     let days = days(fromCivil: year, month, day)
     let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
+    // Times past what nanoseconds since 1970 in an Int64 can hold (2262-04-11) are refused.
     let (ns, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
     guard !overflow else { return nil }
-    return WALTimestamp(nanoseconds: ns + fraction)
+    let (total, past) = ns.addingReportingOverflow(fraction)
+    guard !past else { return nil }
+    return WALTimestamp(nanoseconds: total)
   }
 
   private static func pad(_ value: Int64, _ width: Int) -> String {

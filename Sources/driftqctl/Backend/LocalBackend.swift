@@ -28,6 +28,10 @@ final class LocalBackend {
   private var bytesSinceCheckpoint = 0
   /// Where the last folded record is (a checkpoint resumes after it).
   private var lastPosition: RecordPosition?
+  /// The LSN of the last record folded (a checkpoint's, when the log after it is empty).
+  private var lastFoldedLSN: UInt64 = 0
+  /// Whether a fold `--at` stopped at a record after the point (so the point is in the log).
+  private var stoppedAtPoint = false
   /// Checkpoints that could not be used: the next writer replaces and removes them.
   private var ignoredCheckpoints: [String] = []
 
@@ -62,6 +66,7 @@ final class LocalBackend {
     broker.asOf = point?.resolved(now: context.clock())
     try broker.loadCheckpoint()
     try broker.catchUp()
+    try broker.checkPointIsInTheLog(now: context.clock())
     return broker
   }
 
@@ -89,6 +94,7 @@ final class LocalBackend {
       state = checkpoint.broker
       runs = checkpoint.runs
       lastPosition = checkpoint.lastPosition
+      lastFoldedLSN = checkpoint.lsn
       return
     }
   }
@@ -118,7 +124,10 @@ final class LocalBackend {
       do {
         if try log.isSuperseded() { refoldFromStart() }
         while let logged = try log.next() {
-          if let asOf, asOf.isPassed(by: logged.record) { return }
+          if let asOf, asOf.isPassed(by: logged.record) {
+            stoppedAtPoint = true
+            return
+          }
           try fold(logged)
         }
         return
@@ -133,6 +142,7 @@ final class LocalBackend {
     runs = RunsState()
     bytesSinceCheckpoint = 0
     lastPosition = nil
+    lastFoldedLSN = 0
     log.restart()
     fetcher = RecordFetcher(directory: directory)
   }
@@ -142,9 +152,22 @@ final class LocalBackend {
     counted(logged)
   }
 
+  /// `--at` must name a point the log has reached: an LSN it holds, a time not in the future.
+  private func checkPointIsInTheLog(now: WALTimestamp) throws {
+    switch asOf {
+    case .lsn(let lsn)? where !stoppedAtPoint && lsn > lastFoldedLSN:
+      throw CommandFailure(.usage, "--at \(lsn) is past the end of the log (its last LSN is \(lastFoldedLSN))")
+    case .time(let time)? where time > now:
+      throw CommandFailure(.usage, "--at @\(RFC3339.format(time)) is in the future")
+    default:
+      return
+    }
+  }
+
   private func counted(_ logged: LoggedRecord) {
     bytesSinceCheckpoint += RecordFrame.frameLength(payloadLength: logged.record.payload.count)
     lastPosition = logged.position
+    lastFoldedLSN = logged.record.lsn
   }
 
   /// Writes a checkpoint of the state now (`wal checkpoint`), under the writer lock.

@@ -26,6 +26,16 @@ enum LogPosition: Sendable {
     return .lsn(lsn)
   }
 
+  /// Whether `a` comes after `b`, when both are of a kind that compares without the log
+  /// (two LSNs, or two times; a relative time against an absolute one is resolved now).
+  static func isLater(_ a: LogPosition, than b: LogPosition, now: WALTimestamp = .now()) -> Bool? {
+    switch (a.resolved(now: now), b.resolved(now: now)) {
+    case (.lsn(let x), .lsn(let y)): return x > y
+    case (.time(let x), .time(let y)): return x > y
+    default: return nil
+    }
+  }
+
   /// A relative time made absolute.
   func resolved(now: WALTimestamp) -> LogPosition {
     if case .ago(let ms) = self { return .time(now.adding(milliseconds: -ms)) }

@@ -25,6 +25,9 @@ struct WALDumpCommand: Command {
     self.globals = globals
     start = try args.value(Self.from).map { text throws(UsageError) in try LogPosition.parse(text, option: "from", command: Self.spec.path) }
     end = try args.value(Self.to).map { text throws(UsageError) in try LogPosition.parse(text, option: "to", command: Self.spec.path) }
+    if let start, let end, let later = LogPosition.isLater(start, than: end), later {
+      throw UsageError("--from is after --to: nothing lies between them", command: Self.spec.path)
+    }
     kindText = args.value(Self.kind)
     kindFilter = kindText.flatMap { RecordKind(name: $0) }
     topicFilter = args.value(Self.topic)
