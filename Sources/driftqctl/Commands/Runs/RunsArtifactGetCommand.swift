@@ -21,15 +21,7 @@ struct RunsArtifactGetCommand: Command {
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
-    let bytes: [UInt8]
-    let contentType: String?
-    if let client = try globals.remote() {
-      (bytes, contentType) = try RemoteRuns(client: client).artifact(id)
-    } else {
-      let store = ArtifactStore(directory: try WALDirectory.open(globals.walDirectory).path)
-      bytes = try store.bytes(id)
-      contentType = (try? store.meta(id))?.contentType
-    }
+    let (bytes, contentType) = try RunsFace.open(globals, context).artifact(id)
     if path == "-" {
       context.stdout.write(bytes: bytes)
       return .success

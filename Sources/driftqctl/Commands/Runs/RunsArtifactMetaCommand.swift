@@ -16,12 +16,7 @@ struct RunsArtifactMetaCommand: Command {
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
-    let meta: JSONValue
-    if let client = try globals.remote() {
-      meta = try RemoteRuns(client: client).artifactMeta(id)
-    } else {
-      meta = try ArtifactStore(directory: try WALDirectory.open(globals.walDirectory).path).meta(id).json
-    }
+    let meta = try RunsFace.open(globals, context).artifactMeta(id)
     let document = JSONValue.object([("ok", .bool(true)), ("artifact_id", .string(id)), ("meta", meta)])
     context.stdout.line(globals.output == .text ? JSONWriter.encodePretty(document) : JSONWriter.encode(document))
     return .success

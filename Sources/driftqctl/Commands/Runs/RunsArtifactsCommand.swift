@@ -21,15 +21,7 @@ struct RunsArtifactsCommand: Command {
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
-    var metas: [ArtifactMeta]
-    if let client = try globals.remote() {
-      // Filtered and ordered here, as the Go tool does with the server's list.
-      metas = RunArtifacts.ordered(try RemoteRuns(client: client).artifacts(runID).filter { node == nil || $0.nodeID == node })
-    } else {
-      let backend = try LocalBackend.open(globals, context: context)
-      metas = RunArtifacts.list(try RunsSupport.run(runID, in: backend), store: ArtifactStore(directory: backend.directory.path), node: node)
-    }
-    metas = Array(metas.prefix(count))
+    let metas = Array(try RunsFace.open(globals, context).artifacts(runID: runID, node: node).prefix(count))
     switch globals.output {
     case .text:
       if metas.isEmpty { context.stdout.line("(no artifacts found)"); return .success }

@@ -22,22 +22,8 @@ struct RunsCancelCommand: Command {
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
-    if let client = try globals.remote() {
-      // DriftQ answers canceled:true even for a finished run: the run's status says.
-      let remote = RemoteRuns(client: client)
-      let before = try remote.run(runID)
-      try remote.cancel(runID, reason: why)
-      let after = try remote.run(runID)
-      report(changed: !before.status.isTerminal && after.status == .canceled, status: after.status.rawValue, context)
-      return .success
-    }
-    let backend = try LocalBackend.open(globals, context: context)
-    let changed = try backend.commitAll { _, runs, _ in
-      let run = try RunsSupport.run(runID, in: runs)
-      guard let event = RunDecider.cancel(run, reason: why) else { return ([LogEvent](), false) }
-      return ([.run(event)], true)
-    }
-    report(changed: changed, status: backend.runs.runs[runID]?.status.rawValue ?? "?", context)
+    let (changed, status) = try RunsFace.open(globals, context).cancel(runID, reason: why)
+    report(changed: changed, status: status, context)
     return .success
   }
 

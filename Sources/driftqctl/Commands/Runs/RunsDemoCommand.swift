@@ -51,7 +51,7 @@ struct RunsDemoCommand: Command {
     if let client = try globals.remote() {
       // A server runs DriftQ's demo only; the starter and ai-news demos drive a directory.
       guard name == "demo" else { throw CommandFailure(.usage, "runs demo --workflow \(name) works on a local WAL directory only (drop --base-url / DRIFTQ_URL)") }
-      let (run, status) = try RunsSupport.startRemotely(RemoteRuns(client: client), "/debug/run-demo", body: nil, runID: nil, action: "runs demo", context: context)
+      let (run, status) = try RunsSupport.startRemotely(HTTPRuns(client: client), "/debug/run-demo", body: nil, runID: nil, action: "runs demo", context: context)
       RunsSupport.printStarted(run.runID, context, format: globals.output, status: globals.output == .text ? nil : run.status.rawValue)
       return status
     }

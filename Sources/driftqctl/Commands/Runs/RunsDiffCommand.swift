@@ -23,7 +23,8 @@ struct RunsDiffCommand: Command {
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
-    let (run, directory) = try RunsSupport.load(runID, globals: globals, context: context)
+    let runs = try RunsFace.open(globals, context)
+    let run = try runs.run(runID)
     let attempts = run.executions(of: nodeID).sorted { $0.attempt < $1.attempt }
     guard attempts.count >= 2 else {
       throw CommandFailure(.failure, "runs diff: need at least 2 attempts for node=\(GoQuote.quote(nodeID)) (have \(attempts.count))")
@@ -45,8 +46,8 @@ struct RunsDiffCommand: Command {
       a = previous
     case (let f?, let t?): (a, b) = (try find(f), try find(t))
     }
-    let outA = try RunsSupport.output(of: a, directory: directory, globals: globals)
-    let outB = try RunsSupport.output(of: b, directory: directory, globals: globals)
+    let outA = try runs.output(of: a)
+    let outB = try runs.output(of: b)
     switch globals.output {
     case .text:
       context.stdout.line("run_id=\(runID) node_id=\(nodeID) attempts=\(a.attempt)->\(b.attempt)")

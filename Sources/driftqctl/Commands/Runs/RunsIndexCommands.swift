@@ -19,15 +19,7 @@ struct RunsPromoteCommand: Command {
 
   func run(in context: CommandContext) throws -> ExitStatus {
     let version = value ?? runID
-    if let client = try globals.remote() {
-      IndexOutput.print("promoted", try RemoteRuns(client: client).promote(runID: runID, version: version), context, globals.output)
-      return .success
-    }
-    let backend = try LocalBackend.open(globals, context: context)
-    try backend.commitAll { _, runs, _ in
-      (try RunsSupport.promotion(of: try RunsSupport.run(runID, in: runs), as: version), ())
-    }
-    IndexOutput.print("promoted", version, context, globals.output)
+    IndexOutput.print("promoted", try RunsFace.open(globals, context).promote(runID: runID, version: version), context, globals.output)
     return .success
   }
 }
@@ -47,13 +39,7 @@ struct RunsRollbackCommand: Command {
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
-    if let client = try globals.remote() {
-      IndexOutput.print("rolled back", try RemoteRuns(client: client).rollback(version: version), context, globals.output)
-      return .success
-    }
-    let backend = try LocalBackend.open(globals, context: context)
-    try backend.commitAll { _, _, _ in ([.indexPointer(version: version, runID: "")], ()) }
-    IndexOutput.print("rolled back", version, context, globals.output)
+    IndexOutput.print("rolled back", try RunsFace.open(globals, context).rollback(version: version), context, globals.output)
     return .success
   }
 }
@@ -70,13 +56,7 @@ struct RunsActiveIndexCommand: Command {
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
-    let version: String?
-    if let client = try globals.remote() {
-      let active = try RemoteRuns(client: client).activeIndex()
-      version = active.isEmpty ? nil : active
-    } else {
-      version = try LocalBackend.open(globals, context: context).runs.activeIndexVersion
-    }
+    let version = try RunsFace.open(globals, context).activeIndex()
     switch globals.output {
     case .text: context.stdout.line(version.map { "active_index_version=\($0)" } ?? "(no active index version set)")
     case .json, .ndjson: context.stdout.line(JSONWriter.encode(.object([("ok", .bool(true)), ("active_version", .string(version ?? ""))])))

@@ -18,19 +18,7 @@ struct RunsListCommand: Command {
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
-    if at == nil, let client = try globals.remote() {
-      let ids = try RemoteRuns(client: client).list(limit: count)
-      switch globals.output {
-      case .text:
-        if ids.isEmpty { context.stdout.line("(no runs)") }
-        for id in ids { context.stdout.line(id) }
-      case .json: context.stdout.line(JSONWriter.encode(.object([("ok", .bool(true)), ("count", .int(ids.count)), ("runs", .array(ids.map { .string($0) }))])))
-      case .ndjson: for id in ids { context.stdout.line(JSONWriter.encode(.object([("run_id", .string(id))]))) }
-      }
-      return .success
-    }
-    let backend = try AsOf.open(at, globals, context)
-    let runs = Array(backend.runs.newestFirst.prefix(count))
+    let runs = try RunsFace.open(globals, context, asOf: at).list(limit: count)
     switch globals.output {
     case .text:
       if runs.isEmpty { context.stdout.line("(no runs)") }
@@ -39,7 +27,10 @@ struct RunsListCommand: Command {
       context.stdout.line(JSONWriter.encode(.object([("ok", .bool(true)), ("count", .int(runs.count)), ("runs", .array(runs.map { .string($0.runID) }))])))
     case .ndjson:
       for run in runs {
-        context.stdout.line(JSONWriter.encode(.object([("run_id", .string(run.runID)), ("workflow_id", .string(run.workflowID)), ("status", .string(RunRendering.displayStatus(run, directory: backend.directory.path)))])))
+        var members: [(String, JSONValue)] = [("run_id", .string(run.runID))]
+        if let workflow = run.workflowID { members.append(("workflow_id", .string(workflow))) }
+        if let status = run.status { members.append(("status", .string(status))) }
+        context.stdout.line(JSONWriter.encode(.object(members)))
       }
     }
     return .success

@@ -54,7 +54,7 @@ struct RunsReplayCommand: Command {
   func run(in context: CommandContext) throws -> ExitStatus {
     let newSpec = try specPath.map(RunsSupport.loadSpec)
     if let client = try globals.remote() {
-      let remote = RemoteRuns(client: client)
+      let remote = HTTPRuns(client: client)
       let before = try remote.run(runID)
       var body: [(String, JSONValue)] = [("run_id", .string(runID)), ("from_step", .string(from ?? "")), ("mode", .string(replayMode))]
       if let newSpec { body.append(("spec", newSpec.json)) }

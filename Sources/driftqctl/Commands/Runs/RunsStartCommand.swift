@@ -42,7 +42,7 @@ struct RunsStartCommand: Command {
       guard !detached else { throw CommandFailure(.usage, "runs start --detach works on a local WAL directory only (a server runs it to its end)") }
       let runID = requestedID ?? RunsSupport.newRunID(prefix: "spec", now: context.clock())
       let body = JSONValue.object([("run_id", .string(runID)), ("spec", spec.json), ("input", input)])
-      let (run, status) = try RunsSupport.startRemotely(RemoteRuns(client: client), "/debug/run-spec", body: body, runID: runID, action: "runs start", context: context)
+      let (run, status) = try RunsSupport.startRemotely(HTTPRuns(client: client), "/debug/run-spec", body: body, runID: runID, action: "runs start", context: context)
       RunsSupport.printStarted(runID, context, format: globals.output, status: run.status.rawValue)
       return status
     }

@@ -41,23 +41,14 @@ enum RunsSupport {
     return run
   }
 
-  /// The run from the chosen backend, and its directory when local (for `interrupted`).
+  /// The run from the chosen face, and its directory when local (for `interrupted`).
   static func load(_ id: String, globals: GlobalOptions, context: CommandContext, asOf: LogPosition? = nil) throws -> (run: WorkflowRun, directory: String?) {
-    if asOf == nil, let client = try globals.remote() { return (try RemoteRuns(client: client).run(id), nil) }
-    let backend = try AsOf.open(asOf, globals, context)
-    return (try run(id, in: backend), backend.directory.path)
-  }
-
-  /// An attempt's output, read from its artifact when it spilled: from the directory, or
-  /// from the server.
-  static func output(of execution: NodeExecution, directory: String?, globals: GlobalOptions) throws -> JSONValue? {
-    if let directory { return try StepOutput.load(execution, read: ArtifactStore(directory: directory).bytes) }
-    guard let client = try globals.remote() else { return nil }
-    return try StepOutput.load(execution) { try RemoteRuns(client: client).artifact($0).bytes }
+    let runs = try RunsFace.open(globals, context, asOf: asOf)
+    return (try runs.run(id), runs.directory)
   }
 
   /// Starts a run on the server (DriftQ answers when it ends), then reads how it ended.
-  static func startRemotely(_ remote: RemoteRuns, _ path: String, body: JSONValue?, runID: String?, action: String, context: CommandContext) throws -> (WorkflowRun, ExitStatus) {
+  static func startRemotely(_ remote: HTTPRuns, _ path: String, body: JSONValue?, runID: String?, action: String, context: CommandContext) throws -> (WorkflowRun, ExitStatus) {
     let answer = try remote.start(path, body: body, action: action)
     guard let id = answer["run_id"]?.stringValue ?? runID else {
       throw CommandFailure(.failure, "\(action): the server did not say which run it started: \(JSONWriter.encode(answer))")

@@ -29,26 +29,10 @@ struct RunsTimelineCommand: Command {
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
-    if at == nil, let client = try globals.remote() {
-      let remote = RemoteRuns(client: client)
-      let run = try remote.run(runID)
-      guard following else { return try printAll(run, context) }
-      // A server's run is polled: DriftQ's API has no event stream.
-      return try follow(run, context) { _ in
-        usleep(250_000)
-        return (try remote.run(runID), interrupted: false)
-      }
-    }
-    let backend = try AsOf.open(at, globals, context)
-    let run = try RunsSupport.run(runID, in: backend)
+    let runs = try RunsFace.open(globals, context, asOf: at)
+    let run = try runs.run(runID)
     guard following else { return try printAll(run, context) }
-    let watcher = DirectoryWatcher(path: backend.directory.walPath)
-    return try follow(run, context) {
-      if $0.status != .queued && !RunLocks.isHeld(directory: backend.directory.path, runID: runID) { return ($0, interrupted: true) }
-      watcher.wait(milliseconds: 1000)
-      try backend.catchUp()
-      return (try RunsSupport.run(runID, in: backend), interrupted: false)
-    }
+    return try follow(run, context) { try runs.next(after: $0) }
   }
 
   private func printAll(_ run: WorkflowRun, _ context: CommandContext) throws -> ExitStatus {

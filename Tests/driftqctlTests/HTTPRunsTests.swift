@@ -4,7 +4,7 @@ import Testing
 
 /// Reading a run from a DriftQ-Core `/debug/run-state` answer, whose events carry less than
 /// ours (contract §4.1: `run_created` has no payload, `node_started` no input).
-@Suite struct RemoteRunsTests {
+@Suite struct HTTPRunsTests {
   static let driftqRunState = """
     {"ok":true,
      "run":{"run_id":"demo-1","workflow_id":"wf_demo","status":"succeeded","started_at":"2026-01-05T10:15:00.1Z",
@@ -24,7 +24,7 @@ import Testing
     """
 
   @Test func aDriftQRunStateFoldsIntoTheSameRunModel() throws {
-    let run = try RemoteRuns.fold(try JSONParser.parse(bytes: Array(Self.driftqRunState.utf8)))
+    let run = try HTTPRuns.fold(try JSONParser.parse(bytes: Array(Self.driftqRunState.utf8)))
     #expect(run.runID == "demo-1" && run.workflowID == "wf_demo")
     #expect(run.status == .failed && run.failedNode == "B")
     #expect(run.input == .object([("x", .int(1))]))
@@ -36,8 +36,8 @@ import Testing
   }
 
   @Test func aRunStateWithoutEventsIsAClearError() {
-    #expect(throws: CommandFailure.self) { try RemoteRuns.fold(.object([("ok", .bool(true))])) }
+    #expect(throws: CommandFailure.self) { try HTTPRuns.fold(.object([("ok", .bool(true))])) }
     let noCreate = #"{"run":{"run_id":"r"},"events":[{"type":"run_started","at":"2026-01-05T10:15:00Z"}]}"#
-    #expect(throws: CommandFailure.self) { try RemoteRuns.fold(try JSONParser.parse(bytes: Array(noCreate.utf8))) }
+    #expect(throws: CommandFailure.self) { try HTTPRuns.fold(try JSONParser.parse(bytes: Array(noCreate.utf8))) }
   }
 }

@@ -1,10 +1,12 @@
 import ReplayEngine
 import WALFormat
 
-/// The runs commands over HTTP, through DriftQ's `/debug` runs API. A run is read from
+/// The runs over HTTP, through DriftQ's `/debug` runs API. A run is read from
 /// `/debug/run-state` and its events folded by the same `RunsState` a directory is, so every
 /// runs view prints the same from either backend.
-struct RemoteRuns {
+final class HTTPRuns {
+  init(client: HTTPClient) { self.client = client }
+
   let client: HTTPClient
 
   /// One request to the runs API. A server without one (DriftQ-Core built without its
@@ -63,7 +65,7 @@ struct RemoteRuns {
     return StandInSpec.json(workflowID: document["run"]?["workflow_id"]?.stringValue ?? "", nodeIDs: ids)
   }
 
-  func list(limit: Int) throws -> [String] {
+  func listIDs(limit: Int) throws -> [String] {
     let json = try document(send("GET", "/debug/runs", query: [("limit", String(limit))]), "runs list")
     guard case .array(let ids)? = json["runs"] else { return [] }
     return ids.compactMap(\.stringValue)
@@ -78,13 +80,13 @@ struct RemoteRuns {
     return try document(response, action)
   }
 
-  func cancel(_ id: String, reason: String) throws {
+  func requestCancel(_ id: String, reason: String) throws {
     let response = try send("POST", "/debug/run-cancel", json: .object([("run_id", .string(id)), ("reason", .string(reason))]))
     if response.status == 404 { throw CommandFailure(.notFound, "run not found: \(id)") }
     _ = try ok(response, "runs cancel")
   }
 
-  func artifacts(_ id: String) throws -> [ArtifactMeta] {
+  func artifactList(_ id: String) throws -> [ArtifactMeta] {
     let response = try send("GET", "/debug/run-artifacts", query: [("run_id", id), ("limit", "10000")])
     if response.status == 404 { throw CommandFailure(.notFound, "run not found: \(id)") }
     guard case .array(let items)? = try document(response, "runs artifacts")["artifacts"] else { return [] }
@@ -104,7 +106,7 @@ struct RemoteRuns {
     return (try ok(response, "runs artifact-get").body, response.headers["content-type"])
   }
 
-  func activeIndex() throws -> String {
+  func activeIndexVersion() throws -> String {
     try document(send("GET", "/debug/index/active"), "runs active-index")["active_version"]?.stringValue ?? ""
   }
 
