@@ -75,6 +75,7 @@ public enum ParityScenarios {
     ["runs", "rollback", "--version", "v0"],
     ["runs", "cancel", "--run-id", "r1"],
     ["runs", "status", "--run-id", "missing"],
+    ["runs", "start", "--workflow", "SPEC", "--run-id", "r2", "--detach"],
     ["runs", "list"],
   ]
 }

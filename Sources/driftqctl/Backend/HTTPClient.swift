@@ -22,6 +22,8 @@ final class HTTPClient {
   private var buffer: [UInt8] = []
   /// Whether any byte of an answer to the request being sent has arrived.
   private var answered = false
+  /// What `/v1/version` lists in `extensions`, once asked.
+  private var extensions: Set<String>?
 
   struct Response: Error {
     var status: Int
@@ -127,6 +129,20 @@ final class HTTPClient {
       }
     }
     throw unreachable("connection closed")
+  }
+
+  /// Whether the server advertises driftqctl's extension `name` in `/v1/version` (asked
+  /// once per client; DriftQ-Core lists none).
+  func advertises(_ name: String) throws -> Bool {
+    if extensions == nil {
+      let response = try send("GET", "/v1/version")
+      var names: Set<String> = []
+      if response.status == 200, case .array(let items)? = response.json?["extensions"] {
+        names = Set(items.compactMap(\.stringValue))
+      }
+      extensions = names
+    }
+    return extensions?.contains(name) ?? false
   }
 
   /// Sends several requests before reading any answer (HTTP/1.1 pipelining), for batches.

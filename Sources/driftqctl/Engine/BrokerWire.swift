@@ -13,6 +13,9 @@ enum BrokerWire {
     case binaryValues = "binary-values"
     case groups = "groups"
     case deadLetters = "dlq"
+    /// `/debug/run-spec` takes `"detach": true`: the run is created and started, and the
+    /// answer comes at once.
+    case runsDetach = "runs-detach"
   }
 
   struct Malformed: Error, CustomStringConvertible {

@@ -10,8 +10,6 @@ import WALFormat
 final class HTTPBroker: Broker {
   private let client: HTTPClient
   private let context: CommandContext
-  private var advertised: Set<String>?
-
   init(client: HTTPClient, context: CommandContext) {
     self.client = client
     self.context = context
@@ -19,18 +17,7 @@ final class HTTPBroker: Broker {
 
   // MARK: - What the server can do
 
-  /// Whether the server advertises `feature` (asked once per invocation).
-  private func has(_ feature: BrokerWire.Extension) throws -> Bool {
-    if advertised == nil {
-      let response = try client.send("GET", "/v1/version")
-      var names: Set<String> = []
-      if response.status == 200, case .array(let items)? = response.json?["extensions"] {
-        names = Set(items.compactMap(\.stringValue))
-      }
-      advertised = names
-    }
-    return advertised?.contains(feature.rawValue) ?? false
-  }
+  private func has(_ feature: BrokerWire.Extension) throws -> Bool { try client.advertises(feature.rawValue) }
 
   private func require(_ feature: BrokerWire.Extension, _ what: String) throws {
     guard try has(feature) else {

@@ -54,13 +54,18 @@ struct DebugRunsAPI {
   }
 
   /// Creates a run and executes it; DriftQ's `run-demo` and `run-spec`.
-  private func start(_ request: HTTPRequest, runID: String, spec: WorkflowSpec, input: JSONValue) throws -> HTTPResponse {
+  private func start(_ request: HTTPRequest, runID: String, spec: WorkflowSpec, input: JSONValue, detach: Bool = false) throws -> HTTPResponse {
     do {
       try RunsSupport.checkRunID(runID)
     } catch let failure as CommandFailure { return .text(400, failure.message) }
     do {
       try service.commit { _, runs, _, _ in (try RunsSupport.creation(runID: runID, spec: spec, input: input, in: runs), ()) }
     } catch let failure as CommandFailure { return .text(400, failure.message) }
+    if detach {
+      // Ours: started in its own process group, answered at once (`runs start --detach`).
+      try RunChild.detach(runID: runID, directory: service.directory, sync: sync)
+      return .json(200, .object([("ok", .bool(true)), ("run_id", .string(runID)), ("detached", .bool(true)), ("trace_id", .string(traceID(request)))]))
+    }
     return try finish(request, runID)
   }
 
@@ -94,13 +99,13 @@ struct DebugRunsAPI {
 
   func spec(_ request: HTTPRequest) throws -> HTTPResponse {
     guard let json = body(request), case .object(let members) = json else { return .text(400, "run failed: bad json") }
-    let allowed: Set<String> = ["run_id", "spec", "input", "tenant_id", "principal", "policy_mode"]
+    let allowed: Set<String> = ["run_id", "spec", "input", "tenant_id", "principal", "policy_mode", "detach"]
     if let unknown = members.first(where: { !allowed.contains($0.0) }) { return .text(400, "bad json: json: unknown field \"\(unknown.0)\"") }
     guard let specJSON = json["spec"] else { return .text(400, "run failed: spec id is required") }
     let spec: WorkflowSpec
     do { spec = try WorkflowSpec(json: specJSON) } catch { return .text(400, "run failed: \(error.message)") }
     let runID = json["run_id"]?.stringValue ?? RunsSupport.newRunID(prefix: "spec", now: .now())
-    return try start(request, runID: runID, spec: spec, input: json["input"] ?? .object([]))
+    return try start(request, runID: runID, spec: spec, input: json["input"] ?? .object([]), detach: json["detach"] == .bool(true))
   }
 
   func replay(_ request: HTTPRequest) throws -> HTTPResponse {

@@ -39,8 +39,16 @@ struct RunsStartCommand: Command {
     let input = try RunsSupport.parseInput(inputText)
     if let requestedID { try RunsSupport.checkRunID(requestedID) }
     if let client = try globals.remote() {
-      guard !detached else { throw CommandFailure(.usage, "runs start --detach works on a local WAL directory only (a server runs it to its end)") }
       let runID = requestedID ?? RunsSupport.newRunID(prefix: "spec", now: context.clock())
+      if detached {
+        guard try client.advertises(BrokerWire.Extension.runsDetach.rawValue) else {
+          throw CommandFailure(.unavailable, "\(client.base) cannot start a run detached (DriftQ-Core runs it to its end; 'driftqctl serve' can)")
+        }
+        let body = JSONValue.object([("run_id", .string(runID)), ("spec", spec.json), ("input", input), ("detach", .bool(true))])
+        _ = try HTTPRuns(client: client).start("/debug/run-spec", body: body, action: "runs start")
+        RunsSupport.printStarted(runID, context, format: globals.output, status: "running")
+        return .success
+      }
       let body = JSONValue.object([("run_id", .string(runID)), ("spec", spec.json), ("input", input)])
       let (run, status) = try RunsSupport.startRemotely(HTTPRuns(client: client), "/debug/run-spec", body: body, runID: runID, action: "runs start", context: context)
       RunsSupport.printStarted(runID, context, format: globals.output, status: run.status.rawValue)
