@@ -185,8 +185,10 @@ final class HTTPBroker: Broker {
   func settle(_ requests: [SettleRequest]) throws -> [Result<SettleReceipt, BrokerRejection>] {
     var outcomes: [Result<SettleReceipt, BrokerRejection>] = []
     var start = 0
+    // Acks are small: a whole batch goes out pipelined at once, so the server decides it in
+    // as few group commits as it can.
     while start < requests.count {
-      let chunk = requests[start..<min(start + 256, requests.count)]
+      let chunk = requests[start..<min(start + 8192, requests.count)]
       let calls = chunk.map { r -> (method: String, path: String, json: JSONValue) in
         var members: [(String, JSONValue)] = [
           ("topic", .string(r.topic)), ("group", .string(r.group)), ("owner", .string(r.owner)),
@@ -251,14 +253,13 @@ final class HTTPBroker: Broker {
       let end: HTTPClient.StreamEnd
       do {
         end = try client.stream("/v1/consume", query: stream, deadline: idle) { text in
-          guard let json = try? JSONParser.parse(bytes: Array(text.utf8)) else { return true }
-          if let reason = json["stream_end"]?.stringValue {
-            if reason == "inflight_cap" { summary.heldByInflightCap = true }
+          if text.utf8.starts(with: #"{"stream_end""#.utf8), let json = try? JSONParser.parse(bytes: Array(text.utf8)) {
+            if json["stream_end"]?.stringValue == "inflight_cap" { summary.heldByInflightCap = true }
             summary.deadLettered += Int(json["dead_lettered"]?.int64Value ?? 0)
             return false
           }
-          let partition = json["partition"]?.int64Value ?? -1, offset = json["offset"]?.int64Value ?? -1
-          guard printed.insert([partition, offset, json["attempts"]?.int64Value ?? 0]).inserted else { return true }
+          let (partition, offset, attempts) = Self.place(of: text)
+          guard printed.insert([partition, offset, attempts]).inserted else { return true }
           sawItem = true
           summary.delivered += 1
           guard deliver(ConsumeLine(text: text, partition: Int(partition), offset: offset)) else { stopped = true; return false }
@@ -286,6 +287,26 @@ final class HTTPBroker: Broker {
         backoffMs = min(backoffMs * 2, 2000)
       }
     }
+  }
+
+  /// A ConsumeItem's partition, offset and attempts. DriftQ writes them first, in that order
+  /// (`{"partition":P,"offset":O,"attempts":A,…`), so they are read without parsing the
+  /// whole line; any other line is parsed (-1 where a member is missing).
+  static func place(of line: String) -> (partition: Int64, offset: Int64, attempts: Int64) {
+    var bytes = Substring(line).utf8[...]
+    func number(after key: String) -> Int64? {
+      guard bytes.starts(with: key.utf8) else { return nil }
+      bytes = bytes.dropFirst(key.utf8.count)
+      let digits = bytes.prefix { $0 >= 48 && $0 <= 57 }
+      guard !digits.isEmpty, digits.count < 19 else { return nil }
+      bytes = bytes.dropFirst(digits.count)
+      return digits.reduce(0) { $0 * 10 + Int64($1 - 48) }
+    }
+    if let p = number(after: #"{"partition":"#), let o = number(after: #","offset":"#), let a = number(after: #","attempts":"#) {
+      return (p, o, a)
+    }
+    let json = try? JSONParser.parse(bytes: Array(line.utf8))
+    return (json?["partition"]?.int64Value ?? -1, json?["offset"]?.int64Value ?? -1, json?["attempts"]?.int64Value ?? -1)
   }
 
   // MARK: - Groups and dead letters (driftqctl extensions)
