@@ -78,6 +78,14 @@ import TestSupport
     #expect(server.stop() == 0)
   }
 
+  @Test func anIPv6LoopbackURLWorks() throws {
+    let cli = CLIProcess(TemporaryDirectory("faces-ipv6"))
+    let server = try ServeProcess(cli, arguments: ["--addr", "[::1]:0"])
+    let created = try cli.run(["--base-url", "http://[::1]:\(server.port)", "topics", "create", "--name", "t"])
+    #expect(created.status == 0 && created.stdout.hasPrefix("created topic"), "\(created.stderr)")
+    #expect(server.stop() == 0)
+  }
+
   @Test func anExplicitDirectoryBeatsAnEnvironmentURL() throws {
     let cli = CLIProcess(TemporaryDirectory("faces-precedence"))
     let result = try cli.run(["topics", "create", "--name", "t"], environment: ["DRIFTQ_URL": "http://127.0.0.1:1"])

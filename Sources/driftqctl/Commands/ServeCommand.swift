@@ -51,7 +51,8 @@ struct ServeCommand: Command {
     let backend = try LocalBackend.open(globals, context: context, creating: true)
     let service = BrokerService(backend: backend)
     let (listener, port) = try Socket.listen(address)
-    let host = address.split(separator: ":").dropLast().joined(separator: ":")
+    // Everything before the last colon: "127.0.0.1", "[::1]", or "" for every address.
+    let host = address.lastIndex(of: ":").map { String(address[..<$0]) } ?? ""
     let configuration = JSONValue.object([
       ("addr", .string(address)), ("wal_path", .string(backend.directory.path)), ("access_log", .bool(false)),
       ("engine_store", .string("file")), ("engine_wal", .string(backend.directory.walPath)),

@@ -15,7 +15,6 @@ struct ServerURL: Equatable {
 
   init(_ given: String) throws(Invalid) {
     var url = given
-    while url.hasSuffix("/") { url.removeLast() }
     guard let schemeEnd = url.firstRange(of: "://") else {
       throw Invalid(description: "--base-url \"\(given)\" has no scheme: write it as http://HOST:PORT")
     }
@@ -26,7 +25,9 @@ struct ServerURL: Equatable {
       }
       throw Invalid(description: "--base-url \"\(given)\": unsupported scheme \"\(scheme)\" (expected http://)")
     }
-    let rest = url[schemeEnd.upperBound...]
+    var rest = url[schemeEnd.upperBound...]
+    while rest.hasSuffix("/") { rest.removeLast() }
+    url = String(url[..<schemeEnd.upperBound]) + rest
     let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
     guard !authority.contains("@") else {
       throw Invalid(description: "--base-url must not carry user info (\"user@\"): give a token with --token or DRIFTQ_TOKEN")
