@@ -5,7 +5,13 @@ import WALFormat
 /// `/debug/run-state` and its events folded by the same `RunsState` a directory is, so every
 /// runs view prints the same from either backend.
 final class HTTPRuns {
-  init(client: HTTPClient) { self.client = client }
+  /// Where a run's verdict (why it failed) is written.
+  let context: CommandContext
+
+  init(client: HTTPClient, context: CommandContext) {
+    self.client = client
+    self.context = context
+  }
 
   let client: HTTPClient
 

@@ -6,8 +6,8 @@ import WALFormat
 
 /// The runs as a command sees them, on either face: a local WAL directory (`LocalRuns`) or a
 /// DriftQ server's `/debug` runs API (`HTTPRuns`). Chosen once per invocation by
-/// `RunsFace.open`. Starting and replaying a run (`runs start|replay|demo`) still choose
-/// between executing here and asking the server in their own files.
+/// `RunsFace.open`. Locally a run executes in this process (or a detached child); over HTTP
+/// the server executes it and answers when it ends.
 protocol Runs: AnyObject {
   /// The directory runs execute in, when local: a run whose executor is gone shows as
   /// `interrupted` there (a server's runs never do).
@@ -26,6 +26,20 @@ protocol Runs: AnyObject {
   func artifacts(runID: String, node: String?) throws -> [ArtifactMeta]
   func artifactMeta(_ id: String) throws -> JSONValue
   func artifact(_ id: String) throws -> (bytes: [UInt8], contentType: String?)
+  /// Creates `runID` and runs it to its end; detached, starts it and returns at once (nil).
+  func start(spec: WorkflowSpec, input: JSONValue, runID: String, detach: Bool) throws -> (run: WorkflowRun?, status: ExitStatus)
+  /// Replays a run: how it was before, how it ended, and (locally) why each step ran or not.
+  func replay(_ id: String, from: String?, mode: String, newSpec: WorkflowSpec?) throws -> RunReplay
+  /// DriftQ's demo workflow (`wf_demo`) with input `{"x":1}`, run to its end.
+  func demo() throws -> (run: WorkflowRun, status: ExitStatus)
+}
+
+/// What a replay did.
+struct RunReplay {
+  var before: WorkflowRun
+  var run: WorkflowRun
+  var status: ExitStatus
+  var explanations: [(node: String, reason: String)]
 }
 
 /// A run as `runs list` shows it (the workflow and status where the face says them).
@@ -45,19 +59,26 @@ extension Runs {
 enum RunsFace {
   /// The runs of `globals`: the server's with a URL, else the directory's (folded up to
   /// `asOf` when given, which is local only).
-  static func open(_ globals: GlobalOptions, _ context: CommandContext, asOf point: LogPosition? = nil) throws -> any Runs {
+  /// `creating`: the commands that start runs create a missing directory.
+  static func open(_ globals: GlobalOptions, _ context: CommandContext, asOf point: LogPosition? = nil, creating: Bool = false) throws -> any Runs {
     if point != nil { try globals.requireLocal("--at") }
-    if let client = try globals.remote() { return HTTPRuns(client: client) }
-    return LocalRuns(backend: try LocalBackend.open(globals, context: context, asOf: point))
+    if let client = try globals.remote() { return HTTPRuns(client: client, context: context) }
+    return LocalRuns(backend: try LocalBackend.open(globals, context: context, creating: creating, asOf: point), globals: globals, context: context)
   }
 }
 
 /// The runs of a WAL directory opened in this process.
 final class LocalRuns: Runs {
   let backend: LocalBackend
+  private let globals: GlobalOptions
+  private let context: CommandContext
   private lazy var watcher = DirectoryWatcher(path: backend.directory.walPath)
 
-  init(backend: LocalBackend) { self.backend = backend }
+  init(backend: LocalBackend, globals: GlobalOptions, context: CommandContext) {
+    self.backend = backend
+    self.globals = globals
+    self.context = context
+  }
 
   var directory: String? { backend.directory.path }
   private var store: ArtifactStore { ArtifactStore(directory: backend.directory.path) }
@@ -109,10 +130,55 @@ final class LocalRuns: Runs {
   func artifact(_ id: String) throws -> (bytes: [UInt8], contentType: String?) {
     (try store.bytes(id), (try? store.meta(id))?.contentType)
   }
+
+  func start(spec: WorkflowSpec, input: JSONValue, runID: String, detach: Bool) throws -> (run: WorkflowRun?, status: ExitStatus) {
+    try RunsSupport.create(backend, spec: spec, input: input, runID: runID)
+    if detach {
+      try RunChild.detach(runID: runID, directory: backend.directory.path, sync: globals.walOptions.sync)
+      return (nil, .success)
+    }
+    let (run, status, _) = try RunsSupport.execute(backend, runID: runID, context: context)
+    return (run, status)
+  }
+
+  func replay(_ id: String, from: String?, mode: String, newSpec: WorkflowSpec?) throws -> RunReplay {
+    let before = try run(id)
+    if RunLocks.isHeld(directory: backend.directory.path, runID: id) {
+      throw CommandFailure(.unavailable, "run \(id) is being executed by another process")
+    }
+    try backend.commitAll { _, runs, _ in
+      let run = try RunsSupport.run(id, in: runs)
+      do {
+        return ([.run(try RunDecider.replay(run, fromStep: from, mode: mode, newSpec: newSpec))], ())
+      } catch let error as SpecError {
+        throw CommandFailure(.failure, error.message)
+      }
+    }
+    let (run, status, explanations) = try RunsSupport.execute(backend, runID: id, context: context)
+    return RunReplay(before: before, run: run, status: status, explanations: explanations)
+  }
+
+  func demo() throws -> (run: WorkflowRun, status: ExitStatus) {
+    let runID = RunsSupport.newRunID(prefix: "demo", now: context.clock())
+    try RunsSupport.create(backend, spec: try DemoWorkflows.demo(), input: .object([("x", .int(1))]), runID: runID)
+    let (run, status, _) = try RunsSupport.execute(backend, runID: runID, context: context)
+    return (run, status)
+  }
 }
 
 extension HTTPRuns: Runs {
   var directory: String? { nil }
+
+  /// Starts a run on the server (DriftQ answers when it ends), then reads how it ended.
+  func runToEnd(_ path: String, body: JSONValue?, runID: String?, action: String) throws -> (run: WorkflowRun, status: ExitStatus) {
+    let answer = try start(path, body: body, action: action)
+    guard let id = answer["run_id"]?.stringValue ?? runID else {
+      throw CommandFailure(.failure, "\(action): the server did not say which run it started: \(JSONWriter.encode(answer))")
+    }
+    let run = try run(id)
+    return (run, RunsSupport.verdict(run, context: context))
+  }
+
 
   func next(after run: WorkflowRun) throws -> (run: WorkflowRun, interrupted: Bool) {
     // DriftQ's API has no event stream: a server's run is polled.
@@ -140,5 +206,32 @@ extension HTTPRuns: Runs {
   func artifacts(runID: String, node: String?) throws -> [ArtifactMeta] {
     // Filtered and ordered here, as the Go tool does with the server's list.
     RunArtifacts.ordered(try artifactList(runID).filter { node == nil || $0.nodeID == node })
+  }
+
+  func start(spec: WorkflowSpec, input: JSONValue, runID: String, detach: Bool) throws -> (run: WorkflowRun?, status: ExitStatus) {
+    var body: [(String, JSONValue)] = [("run_id", .string(runID)), ("spec", spec.json), ("input", input)]
+    guard detach else {
+      let (run, status) = try runToEnd("/debug/run-spec", body: .object(body), runID: runID, action: "runs start")
+      return (run, status)
+    }
+    guard try client.advertises(BrokerWire.Extension.runsDetach.rawValue) else {
+      throw CommandFailure(.unavailable, "\(client.base) cannot start a run detached (DriftQ-Core runs it to its end; 'driftqctl serve' can)")
+    }
+    body.append(("detach", .bool(true)))
+    _ = try start("/debug/run-spec", body: .object(body), action: "runs start")
+    return (nil, .success)
+  }
+
+  func replay(_ id: String, from: String?, mode: String, newSpec: WorkflowSpec?) throws -> RunReplay {
+    let before = try run(id)
+    var body: [(String, JSONValue)] = [("run_id", .string(id)), ("from_step", .string(from ?? "")), ("mode", .string(mode))]
+    if let newSpec { body.append(("spec", newSpec.json)) }
+    let (run, status) = try runToEnd("/debug/run-replay", body: .object(body), runID: id, action: "runs replay")
+    // The server's executor keeps its reasons: --explain has none to print here.
+    return RunReplay(before: before, run: run, status: status, explanations: [])
+  }
+
+  func demo() throws -> (run: WorkflowRun, status: ExitStatus) {
+    try runToEnd("/debug/run-demo", body: nil, runID: nil, action: "runs demo")
   }
 }

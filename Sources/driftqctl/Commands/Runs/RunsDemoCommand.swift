@@ -48,24 +48,17 @@ struct RunsDemoCommand: Command {
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
-    if let client = try globals.remote() {
-      // A server runs DriftQ's demo only; the starter and ai-news demos drive a directory.
-      guard name == "demo" else { throw CommandFailure(.usage, "runs demo --workflow \(name) works on a local WAL directory only (drop --base-url / DRIFTQ_URL)") }
-      let (run, status) = try RunsSupport.startRemotely(HTTPRuns(client: client), "/debug/run-demo", body: nil, runID: nil, action: "runs demo", context: context)
+    let runs = try RunsFace.open(globals, context, creating: true)
+    guard name != "demo" else {
+      let (run, status) = try runs.demo()
       RunsSupport.printStarted(run.runID, context, format: globals.output, status: globals.output == .text ? nil : run.status.rawValue)
       return status
     }
-    let backend = try LocalBackend.open(globals, context: context, creating: true)
-    switch name {
-    case "starter": return try runStarter(backend, context)
-    case "ai-news": return try runNews(backend, context)
-    default:
-      let runID = RunsSupport.newRunID(prefix: "demo", now: context.clock())
-      try RunsSupport.create(backend, spec: try DemoWorkflows.demo(), input: .object([("x", .int(1))]), runID: runID)
-      let (run, status, _) = try RunsSupport.execute(backend, runID: runID, context: context)
-      RunsSupport.printStarted(runID, context, format: globals.output, status: globals.output == .text ? nil : run.status.rawValue)
-      return status
+    // The starter and ai-news demos drive a directory (they publish, consume and replay).
+    guard let local = runs as? LocalRuns else {
+      throw CommandFailure(.usage, "runs demo --workflow \(name) works on a local WAL directory only (a server runs DriftQ's demo)")
     }
+    return name == "starter" ? try runStarter(local.backend, context) : try runNews(local.backend, context)
   }
 
   private func runStarter(_ backend: LocalBackend, _ context: CommandContext) throws -> ExitStatus {

@@ -53,31 +53,11 @@ struct RunsReplayCommand: Command {
 
   func run(in context: CommandContext) throws -> ExitStatus {
     let newSpec = try specPath.map(RunsSupport.loadSpec)
-    if let client = try globals.remote() {
-      let remote = HTTPRuns(client: client)
-      let before = try remote.run(runID)
-      var body: [(String, JSONValue)] = [("run_id", .string(runID)), ("from_step", .string(from ?? "")), ("mode", .string(replayMode))]
-      if let newSpec { body.append(("spec", newSpec.json)) }
-      let (run, status) = try RunsSupport.startRemotely(remote, "/debug/run-replay", body: .object(body), runID: runID, action: "runs replay", context: context)
-      Self.report(run: run, before: before, explanations: [], mode: replayMode, from: from, context: context, format: globals.output)
-      return status
-    }
-    let backend = try LocalBackend.open(globals, context: context)
-    let before = try RunsSupport.run(runID, in: backend)
-    if RunLocks.isHeld(directory: backend.directory.path, runID: runID) {
-      throw CommandFailure(.unavailable, "run \(runID) is being executed by another process")
-    }
-    try backend.commitAll { _, runs, _ in
-      let run = try RunsSupport.run(runID, in: runs)
-      do {
-        return ([.run(try RunDecider.replay(run, fromStep: from, mode: replayMode, newSpec: newSpec))], ())
-      } catch let error as SpecError {
-        throw CommandFailure(.failure, error.message)
-      }
-    }
-    let (run, status, explanations) = try RunsSupport.execute(backend, runID: runID, context: context)
-    Self.report(run: run, before: before, explanations: explaining ? explanations : [], mode: replayMode, from: from, context: context, format: globals.output)
-    return status
+    let replay = try RunsFace.open(globals, context).replay(runID, from: from, mode: replayMode, newSpec: newSpec)
+    Self.report(
+      run: replay.run, before: replay.before, explanations: explaining ? replay.explanations : [], mode: replayMode, from: from,
+      context: context, format: globals.output)
+    return replay.status
   }
 
   /// The Go tool's three lines (or one JSON object), after any `--explain` lines.

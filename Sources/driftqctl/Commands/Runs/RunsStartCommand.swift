@@ -38,32 +38,9 @@ struct RunsStartCommand: Command {
     let spec = try RunsSupport.loadSpec(specPath)
     let input = try RunsSupport.parseInput(inputText)
     if let requestedID { try RunsSupport.checkRunID(requestedID) }
-    if let client = try globals.remote() {
-      let runID = requestedID ?? RunsSupport.newRunID(prefix: "spec", now: context.clock())
-      if detached {
-        guard try client.advertises(BrokerWire.Extension.runsDetach.rawValue) else {
-          throw CommandFailure(.unavailable, "\(client.base) cannot start a run detached (DriftQ-Core runs it to its end; 'driftqctl serve' can)")
-        }
-        let body = JSONValue.object([("run_id", .string(runID)), ("spec", spec.json), ("input", input), ("detach", .bool(true))])
-        _ = try HTTPRuns(client: client).start("/debug/run-spec", body: body, action: "runs start")
-        RunsSupport.printStarted(runID, context, format: globals.output, status: "running")
-        return .success
-      }
-      let body = JSONValue.object([("run_id", .string(runID)), ("spec", spec.json), ("input", input)])
-      let (run, status) = try RunsSupport.startRemotely(HTTPRuns(client: client), "/debug/run-spec", body: body, runID: runID, action: "runs start", context: context)
-      RunsSupport.printStarted(runID, context, format: globals.output, status: run.status.rawValue)
-      return status
-    }
-    let backend = try LocalBackend.open(globals, context: context, creating: true)
     let runID = requestedID ?? RunsSupport.newRunID(prefix: "spec", now: context.clock())
-    try RunsSupport.create(backend, spec: spec, input: input, runID: runID)
-    if detached {
-      try RunChild.detach(runID: runID, directory: backend.directory.path, sync: globals.walOptions.sync)
-      RunsSupport.printStarted(runID, context, format: globals.output, status: "running")
-      return .success
-    }
-    let (run, status, _) = try RunsSupport.execute(backend, runID: runID, context: context)
-    RunsSupport.printStarted(runID, context, format: globals.output, status: run.status.rawValue)
+    let (run, status) = try RunsFace.open(globals, context, creating: true).start(spec: spec, input: input, runID: runID, detach: detached)
+    RunsSupport.printStarted(runID, context, format: globals.output, status: run?.status.rawValue ?? "running")
     return status
   }
 }

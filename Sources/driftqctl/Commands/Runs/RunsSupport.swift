@@ -47,16 +47,6 @@ enum RunsSupport {
     return (try runs.run(id), runs.directory)
   }
 
-  /// Starts a run on the server (DriftQ answers when it ends), then reads how it ended.
-  static func startRemotely(_ remote: HTTPRuns, _ path: String, body: JSONValue?, runID: String?, action: String, context: CommandContext) throws -> (WorkflowRun, ExitStatus) {
-    let answer = try remote.start(path, body: body, action: action)
-    guard let id = answer["run_id"]?.stringValue ?? runID else {
-      throw CommandFailure(.failure, "\(action): the server did not say which run it started: \(JSONWriter.encode(answer))")
-    }
-    let run = try remote.run(id)
-    return (run, verdict(run, context: context))
-  }
-
   /// Run ids become file names (run locks): letters, digits and `._:-`, not starting with a dot.
   static func checkRunID(_ id: String) throws {
     guard !id.isEmpty, id.utf8.count <= 200, !id.hasPrefix("."),
