@@ -35,8 +35,16 @@ struct ConsumeRequest {
   var follow: Bool
   /// Stop after this long (nil: no limit).
   var waitMs: Int64?
-  /// Live leases allowed per partition for this group (nil: no cap).
-  var maxInflight: Int?
+  /// Live leases allowed per partition for this group.
+  var maxInflight: InflightCap
+}
+
+/// The in-flight cap a consume asks for.
+enum InflightCap {
+  /// The face's own: 32 locally (suits shell pipelines), the server's over HTTP.
+  case faceDefault
+  case none
+  case limit(Int)
 }
 
 /// One leased message: DriftQ's ConsumeItem line, and where it is.

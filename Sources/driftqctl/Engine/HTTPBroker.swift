@@ -234,7 +234,10 @@ final class HTTPBroker: Broker {
     let limits = try has(.consumeLimits)
     var query = [("topic", request.topic), ("group", request.group), ("owner", request.owner), ("lease_ms", String(request.leaseMs))]
     if limits {
-      if let cap = request.maxInflight { query.append(("max_inflight", String(cap))) }
+      switch request.maxInflight {
+      case .faceDefault, .none: break  // a stream may lower the server's cap, never lift it
+      case .limit(let n): query.append(("max_inflight", String(n)))
+      }
       if !request.follow { query.append(("until_idle", "1")) }
     } else if request.limit != nil {
       summary.serverMayHoldMore = true

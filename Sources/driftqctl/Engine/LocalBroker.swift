@@ -65,12 +65,18 @@ final class LocalBroker: Broker {
     let deadline = request.waitMs.map { start.adding(milliseconds: $0) }
     let watcher = request.follow ? DirectoryWatcher(path: backend.directory.walPath) : nil
     var summary = ConsumeSummary()
+    let cap: Int?
+    switch request.maxInflight {
+    case .faceDefault: cap = BrokerDecider.defaultMaxInflight
+    case .none: cap = nil
+    case .limit(let n): cap = n
+    }
     while true {
       let room = min(request.limit.map { $0 - summary.delivered } ?? Int.max, 1024)
       let decision = try backend.commit { state, now in
         let decision = try BrokerDecider.deliveries(
           state, topic: request.topic, group: request.group, owner: request.owner, leaseMs: request.leaseMs, now: now,
-          limit: room, maxInflight: request.maxInflight, ownLeasesSince: request.follow ? nil : start, loader: backend.loader)
+          limit: room, maxInflight: cap, ownLeasesSince: request.follow ? nil : start, loader: backend.loader)
         return (decision.events, decision)
       }
       summary.deadLettered += decision.deadLettered

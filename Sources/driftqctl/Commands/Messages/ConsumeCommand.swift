@@ -37,8 +37,7 @@ struct ConsumeCommand: Command {
   let limit: Int?
   let keepFollowing: Bool
   let timeoutMs: Int64?
-  let inflightCap: Int?
-  let capGiven: Bool
+  let inflightCap: InflightCap
 
   init(_ args: inout ParsedArguments, globals: GlobalOptions) throws(UsageError) {
     self.globals = globals
@@ -54,18 +53,19 @@ struct ConsumeCommand: Command {
       // says so would now follow forever. Refuse it loudly instead.
       throw UsageError("--timeout bounds each answer of a server, not a stream: use --wait DURATION to stop consuming after a while", command: Self.spec.path)
     }
-    let cap = try args.integer(Self.maxInflight, in: 0...1_000_000)
     // Locally the shell-pipeline default; a server applies its own unless one is given.
-    capGiven = cap != nil
-    inflightCap = (cap ?? Int64(BrokerDecider.defaultMaxInflight)) == 0 ? nil : Int(cap ?? Int64(BrokerDecider.defaultMaxInflight))
+    switch try args.integer(Self.maxInflight, in: 0...1_000_000) {
+    case nil: inflightCap = .faceDefault
+    case 0?: inflightCap = .none
+    case let n?: inflightCap = .limit(Int(n))
+    }
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
     let broker = try BrokerFace.open(globals, context)
-    let local = broker is LocalBroker
     let request = ConsumeRequest(
       topic: topic, group: group, owner: owner, leaseMs: lease, limit: limit, follow: keepFollowing, waitMs: timeoutMs,
-      maxInflight: local || capGiven ? inflightCap : nil)
+      maxInflight: inflightCap)
     let summary = try broker.consume(request) { line in
       context.stdout.line(line.text)
       context.stdout.flush()
@@ -75,7 +75,7 @@ struct ConsumeCommand: Command {
       context.note("moved \(summary.deadLettered) message\(summary.deadLettered == 1 ? "" : "s") to \(BrokerDecider.deadLetterTopic(of: topic)) (see 'driftqctl dlq list --topic \(topic)')")
     }
     if let limit, summary.delivered < limit, summary.heldByInflightCap {
-      context.note("stopped at \(summary.delivered) of \(limit): the in-flight cap (--max-inflight \(inflightCap ?? 0) per partition) holds the rest until these are acked")
+      context.note("stopped at \(summary.delivered) of \(limit): the in-flight cap (--max-inflight per partition) holds the rest until these are acked")
     }
     if summary.serverMayHoldMore {
       context.warn("this server cannot lease exactly --max messages: it may have leased more to \(owner) than were printed; they go back to the group when their \(lease) ms lease expires")
