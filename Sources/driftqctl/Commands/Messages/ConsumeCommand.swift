@@ -30,58 +30,49 @@ struct ConsumeCommand: Command {
 
   static let worksRemotely = true
   let globals: GlobalOptions
-  let topic: String
-  let group: String
-  let owner: String
-  let lease: Int64
-  let limit: Int?
-  let keepFollowing: Bool
-  let timeoutMs: Int64?
-  let inflightCap: InflightCap
+  let request: ConsumeRequest
 
   init(_ args: inout ParsedArguments, globals: GlobalOptions) throws(UsageError) {
     self.globals = globals
-    topic = try args.name(.topic)
-    group = try args.name(.group)
-    owner = try args.name(.owner)
-    lease = try args.integer(Self.leaseMs, in: 1...86_400_000) ?? 2000
-    limit = try args.integer(Self.max, in: 1...Int64(Int32.max)).map { Int($0) }
-    keepFollowing = args.flag(Self.follow)
-    timeoutMs = try args.duration(Self.wait)
-    if keepFollowing && timeoutMs == nil && args.isGiven(.timeout) {
+    let topic = try args.name(.topic), group = try args.name(.group), owner = try args.name(.owner)
+    let lease = try args.integer(Self.leaseMs, in: 1...86_400_000) ?? 2000
+    let limit = try args.integer(Self.max, in: 1...Int64(Int32.max)).map { Int($0) }
+    let keepFollowing = args.flag(Self.follow)
+    let waitMs = try args.duration(Self.wait)
+    if keepFollowing && waitMs == nil && args.isGiven(.timeout) {
       // Before --wait existed, consume's own --timeout ended a stream: a script that still
       // says so would now follow forever. Refuse it loudly instead.
       throw UsageError("--timeout bounds each answer of a server, not a stream: use --wait DURATION to stop consuming after a while", command: Self.spec.path)
     }
     // Locally the shell-pipeline default; a server applies its own unless one is given.
+    let cap: InflightCap
     switch try args.integer(Self.maxInflight, in: 0...1_000_000) {
-    case nil: inflightCap = .faceDefault
-    case 0?: inflightCap = .none
-    case let n?: inflightCap = .limit(Int(n))
+    case nil: cap = .faceDefault
+    case 0?: cap = .none
+    case let n?: cap = .limit(Int(n))
     }
+    request = ConsumeRequest(
+      topic: topic, group: group, owner: owner, leaseMs: lease, limit: limit, follow: keepFollowing, waitMs: waitMs, maxInflight: cap)
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
     let broker = try BrokerFace.open(globals, context)
-    let request = ConsumeRequest(
-      topic: topic, group: group, owner: owner, leaseMs: lease, limit: limit, follow: keepFollowing, waitMs: timeoutMs,
-      maxInflight: inflightCap)
     let summary = try broker.consume(request) { line in
       context.stdout.line(line.text)
       context.stdout.flush()
       return !context.stdout.isBroken
     }
     if summary.deadLettered > 0 {
-      context.note("moved \(summary.deadLettered) message\(summary.deadLettered == 1 ? "" : "s") to \(BrokerDecider.deadLetterTopic(of: topic)) (see 'driftqctl dlq list --topic \(topic)')")
+      context.note("moved \(summary.deadLettered) message\(summary.deadLettered == 1 ? "" : "s") to \(BrokerDecider.deadLetterTopic(of: request.topic)) (see 'driftqctl dlq list --topic \(request.topic)')")
     }
-    if let limit, summary.delivered < limit, summary.heldByInflightCap {
+    if let limit = request.limit, summary.delivered < limit, summary.heldByInflightCap {
       context.note("stopped at \(summary.delivered) of \(limit): the in-flight cap (--max-inflight per partition) holds the rest until these are acked")
     }
     if summary.serverMayHoldMore {
-      context.warn("this server cannot lease exactly --max messages: it may have leased more to \(owner) than were printed; they go back to the group when their \(lease) ms lease expires")
+      context.warn("this server cannot lease exactly --max messages: it may have leased more to \(request.owner) than were printed; they go back to the group when their \(request.leaseMs) ms lease expires")
     }
-    if keepFollowing, let limit, summary.delivered < limit, timeoutMs != nil {
-      throw CommandFailure(.unavailable, "timed out after \(timeoutMs ?? 0) ms with \(summary.delivered) of \(limit) messages")
+    if request.follow, let limit = request.limit, let waitMs = request.waitMs, summary.delivered < limit {
+      throw CommandFailure(.unavailable, "timed out after \(waitMs) ms with \(summary.delivered) of \(limit) messages")
     }
     return .success
   }
