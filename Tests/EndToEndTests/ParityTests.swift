@@ -122,6 +122,8 @@ import TestSupport
     let joined = local.joined()
     #expect(joined.contains("runs start --workflow SPEC --run-id r1 --input {\"q\":1} -> 1\nrun_id=r1 status=failed"))
     #expect(joined.contains("replay started run_id=r1 from_step=B mode=time_travel"))
+    // --explain gives each step's reason on both faces: it is recorded with the step's events.
+    #expect(joined.contains("runs replay --run-id r1 --auto --explain -> 0\nA: reused\nB: reused\n"))
     #expect(joined.contains("A.output.json") && joined.contains("active_index_version=v1"))
   }
 

@@ -60,6 +60,7 @@ public enum ParityScenarios {
   public static let runs: [[String]] = [
     ["runs", "start", "--workflow", "SPEC", "--run-id", "r1", "--input", #"{"q":1}"#],
     ["runs", "replay", "--run-id", "r1", "--from-step", "B"],
+    ["runs", "replay", "--run-id", "r1", "--auto", "--explain"],
     ["runs", "status", "--run-id", "r1"],
     ["runs", "step", "--run-id", "r1", "--node-id", "B"],
     ["runs", "diff", "--run-id", "r1", "--node-id", "B"],

@@ -107,10 +107,13 @@ public enum RunDecider {
     for node in ready where capacity > 0 {
       let input = try resolvedInput(node, run, output: output)
       let hashes = keys(node, input)
+      let explained = step.explanations.count
       if let reused = reuse(node, run, hashes: hashes, explanations: &step.explanations) {
         step.events.append(cachedFinish(run, node: node, original: reused, input: input, hashes: hashes, now: now))
         continue
       }
+      // Why a replay re-runs the step is recorded with it, so every face can say (--explain).
+      let reason = step.explanations.count > explained ? step.explanations.last?.reason : nil
       if run.spec.budget.maxAttempts > 0 && attempts + 1 > run.spec.budget.maxAttempts {
         step.events += budgetExceeded(run, reason: "max_attempts", limit: .object([("max_attempts", .int(run.spec.budget.maxAttempts))]), used: .object([("attempts", .int(attempts))]))
         return step
@@ -122,6 +125,7 @@ public enum RunDecider {
       var payload: [(String, JSONValue)] = []
       if text.utf8.count <= inlineLimit { payload.append(("input", input)) }
       payload += [("input_bytes", .int(text.utf8.count)), ("key", .string(hashes.key)), ("definition_hash", .string(hashes.definition)), ("input_hash", .string(hashes.input))]
+      if let reason { payload.append(("replay_reason", .string(reason))) }
       step.events.append(RunEvent(runID: id, type: RunEventType.nodeStarted, nodeID: node.id, attempt: attempt, payload: .object(payload)))
       step.start.append(Start(node: node, attempt: attempt, input: input, hashes: hashes))
     }
@@ -220,6 +224,7 @@ public enum RunDecider {
       ("used_cached_output", .bool(true)), ("cached_attempt", .int(original.attempt)),
       ("started_at", .string(RFC3339.format(now))), ("ended_at", .string(RFC3339.format(now))), ("worker_ms", .int(0)),
       ("usage", Usage().json), ("key", .string(hashes.key)), ("definition_hash", .string(hashes.definition)), ("input_hash", .string(hashes.input)),
+      ("replay_reason", .string("reused")),
     ]
     return RunEvent(runID: run.runID, type: RunEventType.nodeFinished, nodeID: node.id, attempt: run.nextAttempt(of: node.id), payload: .object(payload))
   }

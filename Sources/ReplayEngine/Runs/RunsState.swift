@@ -56,6 +56,7 @@ public struct RunsState: Sendable {
       execution.input = payload?["input"]
       execution.inputBytes = payload?["input_bytes"]?.int64Value.map { Int($0) }
       execution.key = payload?["key"]?.stringValue
+      execution.replayReason = payload?["replay_reason"]?.stringValue
       run.executions.append(execution)
 
     case RunEventType.nodeFinished:
@@ -78,6 +79,7 @@ public struct RunsState: Sendable {
       execution.definitionHash = payload?["definition_hash"]?.stringValue
       execution.inputHash = payload?["input_hash"]?.stringValue
       execution.usedCachedOutput = cached
+      execution.replayReason = payload?["replay_reason"]?.stringValue ?? execution.replayReason
       if cached {
         execution.input = payload?["input"]
         execution.inputBytes = payload?["input_bytes"]?.int64Value.map { Int($0) }

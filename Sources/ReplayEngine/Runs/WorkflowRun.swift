@@ -37,6 +37,18 @@ public enum StepOutput: Sendable, Equatable {
 }
 
 /// One attempt of one node (DriftQ's NodeExecution).
+extension WorkflowRun {
+  /// Why the replay since `before` reused or re-ran each step, in topological order: the
+  /// latest reason each step's new attempts recorded (`runs replay --explain`).
+  public func replayReasons(since before: WorkflowRun) -> [(node: String, reason: String)] {
+    spec.topologicalOrder.compactMap { node in
+      let first = before.nextAttempt(of: node.id)
+      return executions(of: node.id).last { $0.attempt >= first && $0.replayReason != nil }
+        .flatMap { execution in execution.replayReason.map { (node.id, $0) } }
+    }
+  }
+}
+
 public struct NodeExecution: Sendable, Equatable {
   public var nodeID: String
   public var attempt: Int
@@ -57,6 +69,9 @@ public struct NodeExecution: Sendable, Equatable {
   public var definitionHash: String?
   public var inputHash: String?
   public var usedCachedOutput = false
+  /// Why a replay reused or re-ran this step ("reused", "re-run: definition changed", …), as
+  /// recorded in its event; nil outside replays.
+  public var replayReason: String?
   /// What producing this output cost when it was first made (a reused output keeps the cost
   /// of the execution that made it), so every reuse counts what it saved.
   public var costBasis = Usage()

@@ -39,7 +39,8 @@ struct RunReplay {
   var before: WorkflowRun
   var run: WorkflowRun
   var status: ExitStatus
-  var explanations: [(node: String, reason: String)]
+  /// Why each step was reused or re-run, as its events recorded (the same on both faces).
+  var explanations: [(node: String, reason: String)] { run.replayReasons(since: before) }
 }
 
 /// A run as `runs list` shows it (the workflow and status where the face says them).
@@ -137,8 +138,7 @@ final class LocalRuns: Runs {
       try RunChild.detach(runID: runID, directory: backend.directory.path, sync: globals.walOptions.sync)
       return (nil, .success)
     }
-    let (run, status, _) = try RunsSupport.execute(backend, runID: runID, context: context)
-    return (run, status)
+    return try RunsSupport.execute(backend, runID: runID, context: context)
   }
 
   func replay(_ id: String, from: String?, mode: String, newSpec: WorkflowSpec?) throws -> RunReplay {
@@ -154,15 +154,14 @@ final class LocalRuns: Runs {
         throw CommandFailure(.failure, error.message)
       }
     }
-    let (run, status, explanations) = try RunsSupport.execute(backend, runID: id, context: context)
-    return RunReplay(before: before, run: run, status: status, explanations: explanations)
+    let (run, status) = try RunsSupport.execute(backend, runID: id, context: context)
+    return RunReplay(before: before, run: run, status: status)
   }
 
   func demo() throws -> (run: WorkflowRun, status: ExitStatus) {
     let runID = RunsSupport.newRunID(prefix: "demo", now: context.clock())
     try RunsSupport.create(backend, spec: try DemoWorkflows.demo(), input: .object([("x", .int(1))]), runID: runID)
-    let (run, status, _) = try RunsSupport.execute(backend, runID: runID, context: context)
-    return (run, status)
+    return try RunsSupport.execute(backend, runID: runID, context: context)
   }
 }
 
@@ -227,8 +226,7 @@ extension HTTPRuns: Runs {
     var body: [(String, JSONValue)] = [("run_id", .string(id)), ("from_step", .string(from ?? "")), ("mode", .string(mode))]
     if let newSpec { body.append(("spec", newSpec.json)) }
     let (run, status) = try runToEnd("/debug/run-replay", body: .object(body), runID: id, action: "runs replay")
-    // The server's executor keeps its reasons: --explain has none to print here.
-    return RunReplay(before: before, run: run, status: status, explanations: [])
+    return RunReplay(before: before, run: run, status: status)
   }
 
   func demo() throws -> (run: WorkflowRun, status: ExitStatus) {

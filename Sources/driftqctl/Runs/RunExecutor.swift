@@ -16,8 +16,6 @@ final class RunExecutor {
   private let artifacts: ArtifactStore
   private var lockFD: Int32 = -1
   private var active: [String: Active] = [:]
-  /// Why each node was reused or re-run, for `--explain` (the latest word per node).
-  private(set) var explanations: [(node: String, reason: String)] = []
 
   private struct Active {
     var start: RunDecider.Start
@@ -74,10 +72,6 @@ final class RunExecutor {
         let run = try RunsSupport.run(runID, in: runs)
         let step = try RunDecider.next(run, now: now, runningHere: Set(active.keys), output: loadOutput)
         return (step.events.map { .run($0) }, step)
-      }
-      for (node, reason) in step.explanations {
-        explanations.removeAll { $0.node == node }
-        explanations.append((node, reason))
       }
       guard let run = backend.runs.runs[runID] else { throw CommandFailure(.notFound, "run not found: \(runID)") }
       if run.status.isTerminal {

@@ -64,7 +64,7 @@ struct RunsDemoCommand: Command {
   private func runStarter(_ backend: LocalBackend, _ context: CommandContext) throws -> ExitStatus {
     let runID = RunsSupport.newRunID(prefix: "starter", now: context.clock())
     try RunsSupport.create(backend, spec: try DemoWorkflows.starter(failing: failing), input: .object([("request", .string("demo"))]), runID: runID)
-    let (first, firstStatus, _) = try RunsSupport.execute(backend, runID: runID, context: context, quiet: true)
+    let (first, firstStatus) = try RunsSupport.execute(backend, runID: runID, context: context, quiet: true)
     guard first.status == .failed, let node = first.failedNode else {
       RunsSupport.printStarted(runID, context, format: globals.output, status: first.status.rawValue)
       return firstStatus
@@ -83,8 +83,8 @@ struct RunsDemoCommand: Command {
       let run = try RunsSupport.run(runID, in: runs)
       return ([.run(try RunDecider.replay(run, fromStep: nil, mode: "auto", newSpec: try DemoWorkflows.starter(failing: "none")))], ())
     }
-    let (run, status, explanations) = try RunsSupport.execute(backend, runID: runID, context: context)
-    RunsReplayCommand.report(run: run, before: before, explanations: explanations, mode: "auto", from: nil, context: context, format: globals.output)
+    let (run, status) = try RunsSupport.execute(backend, runID: runID, context: context)
+    RunsReplayCommand.report(run: run, before: before, explanations: run.replayReasons(since: before), mode: "auto", from: nil, context: context, format: globals.output)
     return status
   }
 
@@ -97,14 +97,14 @@ struct RunsDemoCommand: Command {
         let run = try RunsSupport.run(existing, in: runs)
         return ([.run(try RunDecider.replay(run, fromStep: nil, mode: "auto", newSpec: spec))], ())
       }
-      let (run, status, explanations) = try RunsSupport.execute(backend, runID: existing, context: context)
-      RunsReplayCommand.report(run: run, before: before, explanations: explanations, mode: "auto", from: nil, context: context, format: globals.output)
+      let (run, status) = try RunsSupport.execute(backend, runID: existing, context: context)
+      RunsReplayCommand.report(run: run, before: before, explanations: run.replayReasons(since: before), mode: "auto", from: nil, context: context, format: globals.output)
       if globals.output == .text { context.stdout.line("total: dollars=\(Money.text(run.usage.dollars)) saved_dollars=\(Money.text(run.saved.dollars))") }
       return status
     }
     let runID = RunsSupport.newRunID(prefix: "ai-news", now: context.clock())
     try RunsSupport.create(backend, spec: spec, input: DemoWorkflows.newsInput, runID: runID)
-    let (run, status, _) = try RunsSupport.execute(backend, runID: runID, context: context)
+    let (run, status) = try RunsSupport.execute(backend, runID: runID, context: context)
     switch globals.output {
     case .text:
       context.stdout.line("run_id=\(runID) status=\(run.status.rawValue) tokens=\(run.usage.tokens) dollars=\(Money.text(run.usage.dollars)) (simulated model)")

@@ -64,7 +64,7 @@ struct RunsReplayCommand: Command {
   static func report(run: WorkflowRun, before: WorkflowRun, explanations: [(node: String, reason: String)], mode: String, from: String?, context: CommandContext, format: OutputFormat) {
     let spent = run.usage.dollars - before.usage.dollars
     let saved = run.saved.dollars - before.saved.dollars
-    let ordered = run.spec.topologicalOrder.compactMap { node in explanations.first { $0.node == node.id } }
+    let ordered = explanations
     switch format {
     case .text:
       for (node, reason) in ordered { context.stdout.line("\(node): \(reason)") }

@@ -15,7 +15,7 @@ struct RunsResumeCommand: RunIDCommand {
   func run(in context: CommandContext) throws -> ExitStatus {
     let backend = try LocalBackend.open(globals, context: context)
     _ = try RunsSupport.run(runID, in: backend)
-    let (run, status, _) = try RunsSupport.execute(backend, runID: runID, context: context)
+    let (run, status) = try RunsSupport.execute(backend, runID: runID, context: context)
     RunsSupport.printStarted(runID, context, format: globals.output, status: run.status.rawValue)
     return status
   }

@@ -106,11 +106,11 @@ enum RunsSupport {
   }
 
   /// Runs `runID` in this process until it ends; the exit status says how it ended.
-  static func execute(_ backend: LocalBackend, runID: String, context: CommandContext, explain: Bool = false, quiet: Bool = false) throws -> (WorkflowRun, ExitStatus, [(node: String, reason: String)]) {
+  static func execute(_ backend: LocalBackend, runID: String, context: CommandContext, quiet: Bool = false) throws -> (run: WorkflowRun, status: ExitStatus) {
     let executor = RunExecutor(backend: backend, context: context, runID: runID)
     try executor.lockRun()
     let run = try executor.run()
-    return (run, verdict(run, context: context, quiet: quiet), executor.explanations)
+    return (run, verdict(run, context: context, quiet: quiet))
   }
 
   /// Exit 0 for a succeeded run; otherwise 1, and why on standard error unless `quiet`.
