@@ -74,6 +74,7 @@ public enum ParityScenarios {
     ["runs", "promote", "--run-id", "r1", "--version", "v1"],
     ["runs", "active-index"],
     ["runs", "rollback", "--version", "v0"],
+    ["runs", "resume", "--run-id", "r1"],
     ["runs", "cancel", "--run-id", "r1"],
     ["runs", "status", "--run-id", "missing"],
     ["runs", "start", "--workflow", "SPEC", "--run-id", "r2", "--detach"],

@@ -16,6 +16,8 @@ enum BrokerWire {
     /// `/debug/run-spec` takes `"detach": true`: the run is created and started, and the
     /// answer comes at once.
     case runsDetach = "runs-detach"
+    /// `POST /debug/run-resume {"run_id"}` finishes an interrupted run, answering when it ends.
+    case runsResume = "runs-resume"
   }
 
   struct Malformed: Error, CustomStringConvertible {

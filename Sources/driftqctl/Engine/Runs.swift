@@ -32,6 +32,8 @@ protocol Runs: AnyObject {
   func replay(_ id: String, from: String?, mode: String, newSpec: WorkflowSpec?) throws -> RunReplay
   /// DriftQ's demo workflow (`wf_demo`) with input `{"x":1}`, run to its end.
   func demo() throws -> (run: WorkflowRun, status: ExitStatus)
+  /// Finishes an interrupted (or waiting) run; steps that succeeded are not run again.
+  func resume(_ id: String) throws -> (run: WorkflowRun, status: ExitStatus)
 }
 
 /// What a replay did.
@@ -163,6 +165,11 @@ final class LocalRuns: Runs {
     try RunsSupport.create(backend, spec: try DemoWorkflows.demo(), input: .object([("x", .int(1))]), runID: runID)
     return try RunsSupport.execute(backend, runID: runID, context: context)
   }
+
+  func resume(_ id: String) throws -> (run: WorkflowRun, status: ExitStatus) {
+    _ = try run(id)
+    return try RunsSupport.execute(backend, runID: id, context: context)
+  }
 }
 
 extension HTTPRuns: Runs {
@@ -231,5 +238,13 @@ extension HTTPRuns: Runs {
 
   func demo() throws -> (run: WorkflowRun, status: ExitStatus) {
     try runToEnd("/debug/run-demo", body: nil, runID: nil, action: "runs demo")
+  }
+
+  func resume(_ id: String) throws -> (run: WorkflowRun, status: ExitStatus) {
+    guard try client.advertises(BrokerWire.Extension.runsResume.rawValue) else {
+      throw CommandFailure(.unavailable, "\(client.base) has no run-resume API (a driftqctl extension that 'driftqctl serve' offers and DriftQ-Core does not)")
+    }
+    _ = try run(id)
+    return try runToEnd("/debug/run-resume", body: .object([("run_id", .string(id))]), runID: id, action: "runs resume")
   }
 }

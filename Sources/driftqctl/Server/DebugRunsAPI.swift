@@ -131,6 +131,14 @@ struct DebugRunsAPI {
     return response.status == 400 ? .text(400, "replay failed: node failed") : response
   }
 
+  /// Ours (`runs resume` over HTTP): finishes an interrupted or waiting run in a child, and
+  /// answers as a run-starting call does when it ends.
+  func resume(_ request: HTTPRequest) throws -> HTTPResponse {
+    guard let json = body(request), let runID = json["run_id"]?.stringValue, !runID.isEmpty else { return .text(400, "run_id is required") }
+    if case .answer(let response) = try run(runID) { return response }
+    return try finish(request, runID)
+  }
+
   func cancel(_ request: HTTPRequest) throws -> HTTPResponse {
     guard let json = body(request), let runID = json["run_id"]?.stringValue, !runID.isEmpty else { return .text(400, "run_id is required") }
     if case .answer(let response) = try run(runID) { return response }

@@ -8,14 +8,12 @@ struct RunsResumeCommand: RunIDCommand {
     discussion: "Steps that were running when the run's process stopped are recorded as interrupted (this does not\nuse up a retry) and run again; due timers fire. Exit 5 if another process is executing the run.",
     options: [.runID])
 
+  static let worksRemotely = true
   let globals: GlobalOptions
   let runID: String
 
-
   func run(in context: CommandContext) throws -> ExitStatus {
-    let backend = try LocalBackend.open(globals, context: context)
-    _ = try RunsSupport.run(runID, in: backend)
-    let (run, status) = try RunsSupport.execute(backend, runID: runID, context: context)
+    let (run, status) = try RunsFace.open(globals, context).resume(runID)
     RunsSupport.printStarted(runID, context, format: globals.output, status: run.status.rawValue)
     return status
   }
