@@ -75,6 +75,32 @@ import WALFormat
     #expect(readme.contains("swift test"))
   }
 
+  /// Each line of the README's command list names options its command really has (or global
+  /// ones): `consume ... [--timeout D]` after the option became `--wait` fails here.
+  @Test func theReadmeCommandListNamesRealOptions() {
+    let readme = read("README.md")
+    guard let start = readme.range(of: "## Commands\n"), let end = readme[start.upperBound...].range(of: "global options (") else {
+      Issue.record("README.md lacks its command list")
+      return
+    }
+    let globalNames = Set(OptionSpec.globals.flatMap { [$0.name] + $0.aliases })
+    var current: (any Command.Type)?
+    for line in readme[start.upperBound..<end.lowerBound].split(separator: "\n") {
+      let words = line.split(separator: " ").map(String.init)
+      if line.hasPrefix("  "), !line.hasPrefix("   "), let first = words.first {
+        current = CommandTable.command(for: [first]) ?? (words.count > 1 ? CommandTable.command(for: [first, words[1]]) : nil)
+      }
+      guard let current else { continue }
+      let names = Set(current.spec.options.flatMap { [$0.name] + $0.aliases }).union(globalNames)
+      for word in words where word.contains("--") {
+        guard let dashes = word.firstRange(of: "--") else { continue }
+        let name = word[dashes.upperBound...].prefix { $0.isLetter || $0.isNumber || $0 == "-" }
+        if name.isEmpty || name == "batch" && current.spec.options.contains(where: { $0.name == "batch" }) { continue }
+        #expect(names.contains(String(name)), "README.md lists --\(name) for '\(current.spec.name)', which it does not have")
+      }
+    }
+  }
+
   @Test func theFormatPageAgreesWithTheEncoder() {
     let page = read("man/driftq-wal.5")
     #expect(page.contains("The segment header is \(SegmentHeader.size) bytes."))
