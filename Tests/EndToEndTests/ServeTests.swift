@@ -90,6 +90,17 @@ import TestSupport
     let chunked = c.raw("POST /v1/topics HTTP/1.1\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n7\r\n{\"name\"\r\n8\r\n:\"chunk\"\r\n1\r\n}\r\n0\r\n\r\n")
     #expect(chunked?.status == 201 && chunked?.body.contains("\"name\":\"chunk\"") == true)
     #expect(c.raw("POST /v1/topics HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n")?.status == 501)
+    // Numbers from outside are range-checked: none of these may trap (each once killed serve).
+    #expect(c.raw("POST /v1/topics HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n7fffffffffffffff\r\n")?.status == 400)
+    #expect(c.raw("POST /v1/topics HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n-5\r\n")?.status == 400)
+    #expect(c.raw("POST /v1/topics HTTP/1.1\r\nContent-Length: +5\r\n\r\nhello")?.status == 400)
+    #expect(c.raw("POST /v1/topics HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n\r\n")?.status == 400)
+    _ = c.request("POST", "/v1/topics?name=t")
+    #expect(c.request("POST", "/v1/produce?topic=t&value=x&deadline_ms=9223372036854775807")?.status == 400)
+    #expect(c.request("POST", "/v1/produce?topic=t&value=x&deadline_rfc3339=2262-04-11T23:47:16.9Z")?.status == 400)
+    // A request id with a line break is not echoed: no header can be injected.
+    let injected = c.raw("GET /v1/healthz HTTP/1.1\r\nX-Request-Id: a\rSet-Cookie: x=1\r\nConnection: close\r\n\r\n")
+    #expect(injected?.status == 200 && injected?.headers["set-cookie"] == nil && injected?.headers["x-request-id"]?.hasPrefix("a") == false)
     #expect(c.request("GET", "/v1/healthz")?.status == 200)
     #expect(server.stop() == 0)
   }
@@ -100,6 +111,10 @@ import TestSupport
     #expect(server.client.request("GET", "/v1/healthz")?.status == 401)
     #expect(server.client.request("GET", "/v1/healthz", headers: ["Authorization": "Bearer wrong"])?.status == 401)
     #expect(server.client.request("GET", "/v1/healthz", headers: ["Authorization": "Bearer s3cret"])?.status == 200)
+    // The scheme is case-insensitive (RFC 7235); a prefix or an extension of the token is not it.
+    #expect(server.client.request("GET", "/v1/healthz", headers: ["Authorization": "bearer s3cret"])?.status == 200)
+    #expect(server.client.request("GET", "/v1/healthz", headers: ["Authorization": "Bearer s3cre"])?.status == 401)
+    #expect(server.client.request("GET", "/v1/healthz", headers: ["Authorization": "Bearer s3cretX"])?.status == 401)
     #expect(server.stop() == 0)
   }
 

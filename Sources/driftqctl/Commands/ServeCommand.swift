@@ -42,6 +42,13 @@ struct ServeCommand: Command {
     limits.maxBodyBytes = try args.byteSize(Self.maxBodyBytes) ?? limits.maxBodyBytes
     limits.readTimeoutMs = Int32(clamping: try args.duration(Self.readTimeout) ?? 10_000)
     limits.idleTimeoutMs = Int32(clamping: try args.duration(Self.idleTimeout) ?? 60_000)
+    // Settings that would leave a server unable to answer anyone are mistakes, not choices.
+    for (option, value) in [(Self.maxHeaderBytes, limits.maxHeaderBytes), (Self.maxBodyBytes, limits.maxBodyBytes)] where value < 1024 {
+      throw UsageError("--\(option.name) must be at least 1KiB (got \(value) bytes): no request would fit", command: Self.spec.path)
+    }
+    for (option, value) in [(Self.readTimeout, limits.readTimeoutMs), (Self.idleTimeout, limits.idleTimeoutMs)] where value < 100 {
+      throw UsageError("--\(option.name) must be at least 100ms (got \(value) ms)", command: Self.spec.path)
+    }
     self.limits = limits
     let cap = try args.integer(Self.maxInflight, in: 0...1_000_000) ?? 32
     inflight = cap == 0 ? nil : Int(cap)

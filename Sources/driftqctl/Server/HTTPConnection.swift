@@ -93,7 +93,9 @@ final class HTTPConnection {
       request.body = try readChunked()
       request.hasBody = true
     } else if let text = lengths.first {
-      guard Set(lengths).count == 1, let length = Int(text), length >= 0 else { throw .reject(status: 400, message: "invalid Content-Length") }
+      // Digits only (no sign, no spaces), at most 18 of them: Int cannot overflow.
+      guard Set(lengths).count == 1, !text.isEmpty, text.utf8.count <= 18, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let length = Int(text)
+      else { throw .reject(status: 400, message: "invalid Content-Length") }
       guard length <= limits.maxBodyBytes else { throw .reject(status: 413, message: "request body larger than \(limits.maxBodyBytes) bytes") }
       while buffer.count < length { try fill(waitMs: limits.readTimeoutMs) }
       request.body = Array(buffer[0..<length])
@@ -149,12 +151,14 @@ final class HTTPConnection {
     while true {
       let sizeLine = try readLine()
       let sizeText = sizeLine.split(separator: ";").first.map(String.init) ?? ""
-      guard let size = Int(sizeText, radix: 16), size >= 0 else { throw .reject(status: 400, message: "malformed chunk size") }
+      // Hex digits only, at most 15 of them (no sign; no Int overflow in what follows).
+      guard !sizeText.isEmpty, sizeText.utf8.count <= 15, sizeText.allSatisfy(\.isHexDigit), let size = Int(sizeText, radix: 16)
+      else { throw .reject(status: 400, message: "malformed chunk size") }
       if size == 0 {
         while try !readLine().isEmpty {}  // trailers
         return body
       }
-      guard body.count + size <= limits.maxBodyBytes else { throw .reject(status: 413, message: "request body larger than \(limits.maxBodyBytes) bytes") }
+      guard size <= limits.maxBodyBytes - body.count else { throw .reject(status: 413, message: "request body larger than \(limits.maxBodyBytes) bytes") }
       while buffer.count < size + 2 { try fill(waitMs: limits.readTimeoutMs) }
       body += buffer[0..<size]
       buffer.removeFirst(size + 2)

@@ -80,7 +80,10 @@ final class HTTPServer: @unchecked Sendable {
       let routed = decideAll(requests)
       var bytes: [UInt8] = []
       for (request, (route, outcome)) in zip(requests, routed) {
-        let requestID = request.header("x-request-id").flatMap { $0.isEmpty || $0.utf8.count > 128 ? nil : $0 } ?? Self.requestID()
+        // Echoed in a header: visible ASCII only, so no CR or LF can split the answer.
+        let requestID = request.header("x-request-id").flatMap { id in
+          id.isEmpty || id.utf8.count > 128 || !id.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) ? nil : id
+        } ?? Self.requestID()
         switch outcome {
         case .respond(let response):
           router.service.metrics.recordRequest(route: route, status: response.status)

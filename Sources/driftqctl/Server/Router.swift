@@ -20,7 +20,7 @@ struct Router {
   /// Routes a request; a produce, ack or nack is only queued for the next write (see
   /// `Prepared`), so a client's pipelined requests can all be queued before any is waited for.
   func prepare(_ request: HTTPRequest) -> (route: String, prepared: Prepared) {
-    if let token, request.header("authorization") != "Bearer \(token)" {
+    if let token, !Self.authorized(request.header("authorization"), token: token) {
       return ("auth", .answer(.error(401, "UNAUTHENTICATED", "missing or invalid bearer token")))
     }
     // `/debug/*` errors are plain text, as DriftQ's; `/v1/*` errors are JSON.
@@ -81,6 +81,16 @@ struct Router {
       }
       return ("other", .answer(.error(404, "NOT_FOUND", "use /v1/* endpoints")))
     }
+  }
+
+  /// `Authorization: Bearer TOKEN`, the scheme in any case, the token compared in time that
+  /// does not depend on where it first differs.
+  static func authorized(_ header: String?, token: String) -> Bool {
+    guard let header, header.utf8.count > 7, header.prefix(7).lowercased() == "bearer " else { return false }
+    let given = Array(header.utf8.dropFirst(7)), expected = Array(token.utf8)
+    var difference = UInt8(given.count == expected.count ? 0 : 1)
+    for i in 0..<expected.count { difference |= expected[i] ^ (i < given.count ? given[i] : 0) }
+    return difference == 0
   }
 
   /// DriftQ's `/debug/topics`: names with message counts.

@@ -152,7 +152,8 @@ struct V1API {
       guard let time = RFC3339.parse(text) else { throw RequestInput.BadBody(message: "invalid deadline_rfc3339: \(text)") }
       e.deadline = time
     } else if let text = input.query["deadline_ms"], !text.isEmpty {
-      guard let ms = Int64(text) else { throw RequestInput.BadBody(message: "invalid deadline_ms: \(text)") }
+      // Milliseconds that fit in nanoseconds since 1970 (until 2262).
+      guard let ms = Int64(text), abs(ms) <= Int64.max / 1_000_000 else { throw RequestInput.BadBody(message: "invalid deadline_ms: \(text)") }
       e.deadline = WALTimestamp(milliseconds: ms)
     }
     func nonNegative(_ key: String) throws(RequestInput.BadBody) -> Int64? {
