@@ -46,6 +46,7 @@ import TestSupport
     (["topics", "list", "--at", "@2262-04-11T23:47:16.9Z"], "expected @RFC3339 time"),
     (["wal", "dump", "--from", "10", "--to", "5"], "--from is after --to"),
     (["serve", "--idle-timeout", "0s"], "--idle-timeout must be at least 100ms"),
+    (["serve", "--addr", "0.0.0.0:0"], "beyond loopback, needs --token"),
     (["serve", "--max-header-bytes", "0"], "--max-header-bytes must be at least 1KiB"),
   ] as [([String], String)])
   func usageErrorsExitTwoWithOneLine(arguments: [String], message: String) throws {

@@ -105,6 +105,18 @@ import TestSupport
     #expect(server.stop() == 0)
   }
 
+  @Test func commandStepsFromClientsRunOnlyWhenTheServerAllowsThem() throws {
+    let spec = #"{"run_id":"c1","spec":{"id":"wf","nodes":[{"id":"a","run":["echo","{}"]}]}}"#
+    let cli = CLIProcess(TemporaryDirectory("e2e-commands"))
+    let server = try ServeProcess(cli)
+    let refused = server.client.request("POST", "/debug/run-spec", body: spec)
+    #expect(refused?.status == 403 && refused?.body.contains("--allow-command-steps") == true)
+    #expect(server.stop() == 0)
+    let allowing = try ServeProcess(cli, arguments: ["--allow-command-steps"])
+    #expect(allowing.client.request("POST", "/debug/run-spec", body: spec)?.status == 200)
+    #expect(allowing.stop() == 0)
+  }
+
   @Test func aTokenIsRequiredWhenSet() throws {
     let cli = CLIProcess(TemporaryDirectory("e2e-token"))
     let server = try ServeProcess(cli, arguments: ["--token", "s3cret"])

@@ -10,6 +10,8 @@ struct ServeCommand: Command {
   static let maxBodyBytes = OptionSpec("max-body-bytes", placeholder: "BYTES", help: "Largest request body; larger gets 413.", default: "16MiB")
   static let readTimeout = OptionSpec("read-timeout", placeholder: "DURATION", help: "Time to receive a whole request once it began; slower gets 408.", default: "10s")
   static let idleTimeout = OptionSpec("idle-timeout", placeholder: "DURATION", help: "Keep-alive connections idle this long are closed.", default: "60s")
+  static let allowCommandSteps = OptionSpec.flag(
+    "allow-command-steps", help: "Run workflow steps with a \"run\" command that clients send (/debug/run-spec, run-replay); off by default.")
   static let maxInflight = OptionSpec("max-inflight", placeholder: "N", help: "Unacked leases per group and partition for consume streams (0: no cap).", default: "32")
 
   static let spec = CommandSpec(
@@ -21,7 +23,7 @@ struct ServeCommand: Command {
       Local commands may use the same directory at the same time. SIGINT/SIGTERM: stop accepting,
       finish the requests in flight, exit 0.
       """,
-    options: [addr, token, maxConnections, maxHeaderBytes, maxBodyBytes, readTimeout, idleTimeout, maxInflight],
+    options: [addr, token, maxConnections, maxHeaderBytes, maxBodyBytes, readTimeout, idleTimeout, maxInflight, allowCommandSteps],
     examples: ["driftqctl serve --addr 127.0.0.1:8080 --wal-dir /var/lib/driftq"])
 
   let globals: GlobalOptions
@@ -30,12 +32,17 @@ struct ServeCommand: Command {
   let connections: Int
   let limits: HTTPConnection.Limits
   let inflight: Int?
+  let commandSteps: Bool
 
   init(_ args: inout ParsedArguments, globals: GlobalOptions) throws(UsageError) {
     self.globals = globals
     address = args.value(Self.addr) ?? "127.0.0.1:8080"
     _ = args.value(Self.token)
     bearer = globals.token  // --token, --token-file or DRIFTQ_TOKEN, read once for both faces
+    commandSteps = args.flag(Self.allowCommandSteps)
+    if bearer == nil && !Self.isLoopback(address) {
+      throw UsageError("serving on \(address), beyond loopback, needs --token: anyone who can reach it could publish, ack and start runs", command: Self.spec.path)
+    }
     connections = Int(try args.integer(Self.maxConnections, in: 1...100_000) ?? 256)
     var limits = HTTPConnection.Limits()
     limits.maxHeaderBytes = try args.byteSize(Self.maxHeaderBytes) ?? limits.maxHeaderBytes
@@ -54,6 +61,12 @@ struct ServeCommand: Command {
     inflight = cap == 0 ? nil : Int(cap)
   }
 
+  /// Whether `HOST:PORT` listens on loopback only (127.0.0.0/8, ::1, localhost).
+  static func isLoopback(_ address: String) -> Bool {
+    let host = address.lastIndex(of: ":").map { String(address[..<$0]) } ?? address
+    return host == "localhost" || host == "[::1]" || host == "::1" || host.hasPrefix("127.")
+  }
+
   func run(in context: CommandContext) throws -> ExitStatus {
     let backend = try LocalBackend.open(globals, context: context, creating: true)
     let service = BrokerService(backend: backend)
@@ -69,7 +82,7 @@ struct ServeCommand: Command {
     ])
     var server: HTTPServer?
     let consume = ConsumeStream(service: service, maxInflight: inflight, isStopping: { server?.isStopping ?? false })
-    let router = Router(v1: V1API(service: service, configuration: configuration), consume: consume, token: bearer, service: service, runs: DebugRunsAPI(service: service, sync: globals.walOptions.sync))
+    let router = Router(v1: V1API(service: service, configuration: configuration), consume: consume, token: bearer, service: service, runs: DebugRunsAPI(service: service, sync: globals.walOptions.sync, commandSteps: commandSteps))
     server = HTTPServer(router: router, limits: limits, maxConnections: connections)
     context.stdout.line("listening on \(host.isEmpty ? "0.0.0.0" : host):\(port)")
     context.stdout.flush()

@@ -13,6 +13,15 @@ struct DebugRunsAPI {
 
   let service: BrokerService
   let sync: SyncPolicy
+  /// Whether specs that clients send may hold steps that run commands (`--allow-command-steps`).
+  let commandSteps: Bool
+
+  /// A client's spec with command steps, refused unless the server allows them: such a step
+  /// runs a program on the server's machine.
+  private func refusal(_ spec: WorkflowSpec) -> HTTPResponse? {
+    guard !commandSteps, let node = spec.nodes.first(where: { $0.run != nil }) else { return nil }
+    return .text(403, "step \(node.id) runs a command: this server runs only built-in handlers for specs sent over HTTP (start it with --allow-command-steps)")
+  }
 
   /// The caller's `X-Trace-Id`, else a new one (DriftQ's rule).
   private func traceID(_ request: HTTPRequest) -> String {
@@ -104,6 +113,7 @@ struct DebugRunsAPI {
     guard let specJSON = json["spec"] else { return .text(400, "run failed: spec id is required") }
     let spec: WorkflowSpec
     do { spec = try WorkflowSpec(json: specJSON) } catch { return .text(400, "run failed: \(error.message)") }
+    if let refused = refusal(spec) { return refused }
     let runID = json["run_id"]?.stringValue ?? RunsSupport.newRunID(prefix: "spec", now: .now())
     return try start(request, runID: runID, spec: spec, input: json["input"] ?? .object([]), detach: json["detach"] == .bool(true))
   }
@@ -117,6 +127,7 @@ struct DebugRunsAPI {
     var newSpec: WorkflowSpec?
     if let specJSON = json["spec"] {
       do { newSpec = try WorkflowSpec(json: specJSON) } catch { return .text(400, "replay failed: \(error.message)") }
+      if let newSpec, let refused = refusal(newSpec) { return refused }
     }
     if case .answer(let response) = try run(runID) { return response }
     do {
