@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import WALFormat
 
 /// Reads requests from one client connection, with every length and wait bounded.
 final class HTTPConnection {
@@ -13,6 +14,8 @@ final class HTTPConnection {
     /// The request is malformed (400), its headers too large (431), its body too large (413),
     /// or its framing unsupported (501).
     case reject(status: Int, message: String)
+    /// The request lacks the server's token (401); its body was not read.
+    case unauthorized
   }
 
   struct Limits {
@@ -24,30 +27,49 @@ final class HTTPConnection {
 
   let fd: Int32
   let limits: Limits
+  /// Whether a request's headers carry what the server requires (its token); checked before
+  /// any of its body is read, so an unauthenticated client cannot make the server hold one.
+  private let authorize: (HTTPRequest) -> Bool
   private var buffer: [UInt8] = []
+  /// When the request being read must have arrived whole: `--read-timeout` after its first
+  /// byte, however slowly the rest trickles in.
+  private var deadline: WALTimestamp?
 
-  init(fd: Int32, limits: Limits) {
+  init(fd: Int32, limits: Limits, authorize: @escaping (HTTPRequest) -> Bool = { _ in true }) {
     self.fd = fd
     self.limits = limits
+    self.authorize = authorize
   }
 
-  private func fill(waitMs: Int32) throws(Failure) {
+  /// Reads more bytes: within the idle limit while no request has begun, then within what is
+  /// left of the request's deadline.
+  private func fill() throws(Failure) {
+    let waitMs: Int32
+    if let deadline {
+      let left = (deadline.nanoseconds - WALTimestamp.now().nanoseconds) / 1_000_000
+      guard left > 0 else { throw .timedOut }
+      waitMs = Int32(clamping: left)
+    } else {
+      waitMs = buffer.isEmpty ? limits.idleTimeoutMs : limits.readTimeoutMs
+    }
     guard let chunk = Socket.read(fd, max: 64 << 10, milliseconds: waitMs) else {
-      throw buffer.isEmpty ? .closed : .timedOut
+      throw buffer.isEmpty && deadline == nil ? .closed : .timedOut
     }
     if chunk.isEmpty { throw .closed }
+    if deadline == nil { deadline = WALTimestamp.now().adding(milliseconds: Int64(limits.readTimeoutMs)) }
     buffer += chunk
   }
 
   func next() throws(Failure) -> HTTPRequest {
+    // A request pipelined behind the last one began when its bytes came; otherwise its
+    // deadline starts with its first byte.
+    deadline = buffer.isEmpty ? nil : WALTimestamp.now().adding(milliseconds: Int64(limits.readTimeoutMs))
     // The head: up to the blank line, within the header limit and the read deadline.
-    var waitedForFirstByte = buffer.isEmpty
     var headEnd: Int?
     while true {
       if let end = findHeadEnd() { headEnd = end; break }
       if buffer.count > limits.maxHeaderBytes { throw .reject(status: 431, message: "request headers larger than \(limits.maxHeaderBytes) bytes") }
-      try fill(waitMs: waitedForFirstByte ? limits.idleTimeoutMs : limits.readTimeoutMs)
-      waitedForFirstByte = false
+      try fill()
     }
     guard let headEnd else { throw .closed }
     if headEnd > limits.maxHeaderBytes { throw .reject(status: 431, message: "request headers larger than \(limits.maxHeaderBytes) bytes") }
@@ -86,18 +108,24 @@ final class HTTPConnection {
     let chunked = headers.contains { $0.0 == "transfer-encoding" && $0.1.utf8.count >= 7 && $0.1.lowercased().contains("chunked") }
     if chunked && !lengths.isEmpty { throw .reject(status: 400, message: "both Content-Length and Transfer-Encoding") }
     if headers.contains(where: { $0.0 == "transfer-encoding" }) && !chunked { throw .reject(status: 501, message: "unsupported Transfer-Encoding") }
+    // Who asks and how much, before a byte of the body is read (or 100 Continue invites it).
+    guard authorize(request) else { throw .unauthorized }
+    var length = 0
+    if let text = lengths.first {
+      // Digits only (no sign, no spaces), at most 18 of them: Int cannot overflow.
+      guard Set(lengths).count == 1, !text.isEmpty, text.utf8.count <= 18, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let given = Int(text)
+      else { throw .reject(status: 400, message: "invalid Content-Length") }
+      guard given <= limits.maxBodyBytes else { throw .reject(status: 413, message: "request body larger than \(limits.maxBodyBytes) bytes") }
+      length = given
+    }
     if request.header("expect")?.lowercased() == "100-continue" {
       Socket.write(fd, Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
     }
     if chunked {
       request.body = try readChunked()
       request.hasBody = true
-    } else if let text = lengths.first {
-      // Digits only (no sign, no spaces), at most 18 of them: Int cannot overflow.
-      guard Set(lengths).count == 1, !text.isEmpty, text.utf8.count <= 18, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let length = Int(text)
-      else { throw .reject(status: 400, message: "invalid Content-Length") }
-      guard length <= limits.maxBodyBytes else { throw .reject(status: 413, message: "request body larger than \(limits.maxBodyBytes) bytes") }
-      while buffer.count < length { try fill(waitMs: limits.readTimeoutMs) }
+    } else if !lengths.isEmpty {
+      while buffer.count < length { try fill() }
       request.body = Array(buffer[0..<length])
       buffer.removeFirst(length)
       request.hasBody = length != 0
@@ -142,7 +170,7 @@ final class HTTPConnection {
         return line.trimmingTrailingWhitespace()
       }
       if buffer.count > 1024 { throw .reject(status: 400, message: "malformed chunk header") }
-      try fill(waitMs: limits.readTimeoutMs)
+      try fill()
     }
   }
 
@@ -159,7 +187,7 @@ final class HTTPConnection {
         return body
       }
       guard size <= limits.maxBodyBytes - body.count else { throw .reject(status: 413, message: "request body larger than \(limits.maxBodyBytes) bytes") }
-      while buffer.count < size + 2 { try fill(waitMs: limits.readTimeoutMs) }
+      while buffer.count < size + 2 { try fill() }
       body += buffer[0..<size]
       buffer.removeFirst(size + 2)
     }

@@ -62,7 +62,10 @@ final class HTTPServer: @unchecked Sendable {
 
   private func handle(_ fd: Int32) {
     defer { close(fd) }
-    let connection = HTTPConnection(fd: fd, limits: limits)
+    let token = router.token
+    let connection = HTTPConnection(fd: fd, limits: limits) { request in
+      token.map { Router.authorized(request.header("authorization"), token: $0) } ?? true
+    }
     while !isStopping {
       // A client that pipelines sends several requests at once: read every one already
       // buffered, decide them together (they share one write and one fdatasync), and answer
@@ -121,6 +124,11 @@ final class HTTPServer: @unchecked Sendable {
       Socket.write(fd, HTTPResponse.error(408, "DEADLINE_EXCEEDED", "request not received in time").serialized(requestID: Self.requestID(), keepAlive: false))
     case .reject(let status, let message):
       Socket.write(fd, HTTPResponse.error(status, "INVALID_ARGUMENT", message).serialized(requestID: Self.requestID(), keepAlive: false))
+    case .unauthorized:
+      // Its body is unread: the connection cannot carry another request, so it closes.
+      Socket.write(fd, Router.unauthenticated.serialized(requestID: Self.requestID(), keepAlive: false))
+      router.service.metrics.recordRequest(route: "auth", status: 401)
+      return
     }
     router.service.metrics.recordRequest(route: "malformed", status: 400)
   }

@@ -21,7 +21,7 @@ struct Router {
   /// `Prepared`), so a client's pipelined requests can all be queued before any is waited for.
   func prepare(_ request: HTTPRequest) -> (route: String, prepared: Prepared) {
     if let token, !Self.authorized(request.header("authorization"), token: token) {
-      return ("auth", .answer(.error(401, "UNAUTHENTICATED", "missing or invalid bearer token")))
+      return ("auth", .answer(Self.unauthenticated))
     }
     // `/debug/*` errors are plain text, as DriftQ's; `/v1/*` errors are JSON.
     let plainErrors = request.path.hasPrefix("/debug/")
@@ -82,6 +82,9 @@ struct Router {
       return ("other", .answer(.error(404, "NOT_FOUND", "use /v1/* endpoints")))
     }
   }
+
+  /// DriftQ's answer to a request without the token.
+  static let unauthenticated = HTTPResponse.error(401, "UNAUTHENTICATED", "missing or invalid bearer token")
 
   /// `Authorization: Bearer TOKEN`, the scheme in any case, the token compared in time that
   /// does not depend on where it first differs.
