@@ -73,7 +73,7 @@ public enum ParityScenarios {
     ["runs", "events", "--run-id", "r1", "-o", "json"],
     ["runs", "promote", "--run-id", "r1", "--version", "v1"],
     ["runs", "active-index"],
-    ["runs", "rollback", "--version", "v0"],
+    ["runs", "rollback", "--to", "v0"],
     ["runs", "resume", "--run-id", "r1"],
     ["runs", "cancel", "--run-id", "r1"],
     ["runs", "status", "--run-id", "missing"],
