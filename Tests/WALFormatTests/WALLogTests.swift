@@ -25,6 +25,22 @@ import WALFormat
     #expect(try WALFixtureBuilder.readAll(dir.path) == first + second)
   }
 
+  /// A first creation that stopped before FORMAT was renamed into place does not brick the
+  /// directory: readers see no directory yet, and the next write creates it.
+  @Test func anInterruptedCreationIsRecovered() throws {
+    let dir = TemporaryDirectory("interrupted")
+    try Syscalls.makeDirectory(dir.appending("wal"))
+    FileBytes.write(dir.appending("FORMAT.tmp"), Array("driftq-wal".utf8))
+    #expect { try WALDirectory.open(dir.path) } throws: { ($0 as? WALError)?.code == .missing }
+    let (_, created) = try WALDirectory.openOrCreate(dir.path)
+    #expect(created)
+    #expect(try WALDirectory.open(dir.path).path == dir.path)
+    // Anything else beside a missing FORMAT is still someone else's data.
+    let other = TemporaryDirectory("not-ours")
+    FileBytes.write(other.appending("notes.txt"), Array("x".utf8))
+    #expect { try WALDirectory.open(other.path) } throws: { ($0 as? WALError)?.code == .foreignData }
+  }
+
   @Test func appendWithoutTheLockIsRefused() throws {
     let dir = TemporaryDirectory("log")
     let (directory, _) = try WALDirectory.openOrCreate(dir.path)

@@ -56,6 +56,11 @@ public struct WALDirectory: Sendable {
       let names: [String]
       do { names = try Syscalls.listDirectory(path) } catch { throw .io("list", path, error) }
       if names.isEmpty { throw WALError(.missing, "no WAL directory at \(path) (it is empty)") }
+      // A first creation stopped before FORMAT was renamed into place leaves at most FORMAT.tmp
+      // and an empty wal/: nothing was ever written, so the directory counts as not created.
+      if Set(names).isSubset(of: ["FORMAT.tmp", "wal"]), (try? Syscalls.listDirectory(directory.walPath))?.isEmpty ?? true {
+        throw WALError(.missing, "no WAL directory at \(path) (its creation was interrupted; the next write creates it)")
+      }
       throw WALError(.foreignData, "\(path) is not a driftq WAL directory (no FORMAT file)")
     }
     try directory.checkFormat()
@@ -71,7 +76,7 @@ public struct WALDirectory: Sendable {
       let directory = WALDirectory(path: path)
       do {
         try makeDirectories(path)
-        try Syscalls.makeDirectory(directory.walPath)
+        if try Syscalls.kind(of: directory.walPath) != .directory { try Syscalls.makeDirectory(directory.walPath) }
         let text = "\(formatName) \(formatMajor).\(formatMinor)\n"
         // Also fsyncs DIR, which covers the wal/ entry made just before.
         try Syscalls.writeFileAtomically(directory.formatPath, contents: Array(text.utf8), directory: path)
