@@ -28,6 +28,25 @@ import TestSupport
     return (states.map { cli.walDirectory + "/checkpoints/" + $0 }, rows.map { cli.walDirectory + "/checkpoints/rows/" + $0 })
   }
 
+  /// A checkpoint is named by the LSN of the last record it covers, whatever its kind: one
+  /// taken when the log ends in run events neither reuses an older checkpoint's name nor is
+  /// ignored on the next open.
+  @Test func aCheckpointAfterRunEventsIsLabelledByItsLastRecord() throws {
+    let cli = CLIProcess(TemporaryDirectory("ckpt-runs"))
+    try cli.run(["topics", "create", "--name", "t"])
+    try cli.run(["publish", "--topic", "t", "--value", "x"])
+    #expect(try cli.run(["wal", "checkpoint"]).stdout.hasPrefix("checkpoint 00000000000000000002.ckpt at LSN 2"))
+    try cli.run(["runs", "demo"])
+    let last = try cli.run(["wal", "dump", "-o", "ndjson"]).lines.count
+    let second = try cli.run(["wal", "checkpoint"])
+    let name = String(repeating: "0", count: 20 - String(last).count) + String(last) + ".ckpt"
+    #expect(second.stdout.hasPrefix("checkpoint \(name) at LSN \(last)"), "\(second.stdout)")
+    let names = try FileManager.default.contentsOfDirectory(atPath: cli.walDirectory + "/checkpoints").filter { $0.hasSuffix(".ckpt") }.sorted()
+    #expect(names == ["00000000000000000002.ckpt", name])
+    let reopened = try cli.run(["runs", "list"])
+    #expect(reopened.status == 0 && !reopened.stderr.contains("ignored"), "\(reopened.stderr)")
+  }
+
   @Test func damagedAndStaleCheckpointsAreIgnoredAndReplaced() throws {
     let cli = CLIProcess(TemporaryDirectory("checkpoint-damage"))
     let small = ["--segment-size", "64KiB"]

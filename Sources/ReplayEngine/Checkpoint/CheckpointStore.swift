@@ -87,7 +87,9 @@ public struct CheckpointStore: Sendable {
     do {
       let header = try Header(&reader)
       let (broker, runs) = try StateSnapshot.decode(&reader) { reference in try openTable(reference, recovery: recovery) }
-      guard broker.lastLSN == header.lsn else { throw CheckpointError("its state ends at LSN \(broker.lastLSN), its header says \(header.lsn)") }
+      // The header names the last record of any kind; the broker's last may be earlier (the
+      // log can end in run events), never later.
+      guard broker.lastLSN <= header.lsn else { throw CheckpointError("its state ends at LSN \(broker.lastLSN), its header says \(header.lsn)") }
       return Checkpoint(name: name, lsn: header.lsn, lastPosition: header.lastPosition, firstSegmentSalt: header.firstSegmentSalt, broker: broker, runs: runs)
     } catch let error as CheckpointError {
       throw error
@@ -139,7 +141,10 @@ public struct CheckpointStore: Sendable {
   /// Writes a checkpoint of `broker`/`runs`, whose last record is at `lastPosition`, then
   /// removes older checkpoints beyond `keep` and rows files none of the kept ones uses.
   /// The caller holds the writer lock (rows files have one writer).
-  public func write(broker: BrokerState, runs: RunsState, lastPosition: RecordPosition, firstSegmentSalt: UInt32) throws(Errno) -> Written {
+  /// `lsn` is the LSN of the record at `lastPosition` (a run event or a broker record alike):
+  /// the checkpoint is named and checked by it, so a log ending in run events never gives a
+  /// name that an older checkpoint already has.
+  public func write(broker: BrokerState, runs: RunsState, lsn: UInt64, lastPosition: RecordPosition, firstSegmentSalt: UInt32) throws(Errno) -> Written {
     try Syscalls.makeDirectory(path)
     try Syscalls.makeDirectory(rowsPath)
     var tables: [PartitionKey: TableReference] = [:]
@@ -158,7 +163,7 @@ public struct CheckpointStore: Sendable {
 
     var file = ByteWriter(capacity: 4096)
     file.writeBytes(Self.magic)
-    file.write(littleEndian: broker.lastLSN)
+    file.write(littleEndian: lsn)
     file.write(littleEndian: lastPosition.segmentBaseLSN)
     file.write(littleEndian: UInt64(lastPosition.offset))
     file.write(littleEndian: firstSegmentSalt)
@@ -167,7 +172,7 @@ public struct CheckpointStore: Sendable {
     for name in used.sorted() { file.writeString(name) }
     file.writeBytes(StateSnapshot.encode(broker: broker, runs: runs, tables: tables))
     file.write(littleEndian: CRC32C.checksum(file.bytes))
-    let name = SegmentName.fileName(baseLSN: broker.lastLSN, suffix: Self.suffix)
+    let name = SegmentName.fileName(baseLSN: lsn, suffix: Self.suffix)
     try Syscalls.writeFileAtomically(path + "/" + name, contents: file.bytes, directory: path)
     prune(newest: name, uses: used)
     return Written(name: name, bytes: file.count, rowsWritten: rowsWritten, tables: tables)

@@ -182,7 +182,7 @@ final class LocalBackend {
     let store = CheckpointStore(directory: directory)
     let written: CheckpointStore.Written
     do {
-      written = try store.write(broker: state, runs: runs, lastPosition: lastPosition, firstSegmentSalt: salt)
+      written = try store.write(broker: state, runs: runs, lsn: lastFoldedLSN, lastPosition: lastPosition, firstSegmentSalt: salt)
     } catch { throw WALError.io("write checkpoint in", store.path, error) }
     try store.adopt(written, into: &state, recovery: CheckpointRecovery(directory: directory, lsn: state.lastLSN, context: context).message)
     for name in ignoredCheckpoints where name != written.name { try? Syscalls.unlink(store.path + "/" + name) }

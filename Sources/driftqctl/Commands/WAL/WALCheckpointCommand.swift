@@ -31,7 +31,7 @@ struct WALCheckpointCommand: Command {
     let messages = backend.state.topics.values.reduce(0) { $0 + $1.messageCount }
     switch globals.output {
     case .text:
-      context.stdout.line("checkpoint \(written.name) at LSN \(backend.state.lastLSN): \(backend.state.topics.count) topics, \(messages) messages, \(backend.runs.runs.count) runs; \(written.bytes) bytes of state, \(written.rowsWritten) message rows written")
+      context.stdout.line("checkpoint \(written.name) at LSN \(CheckpointStore.lsn(ofName: written.name) ?? backend.state.lastLSN): \(backend.state.topics.count) topics, \(messages) messages, \(backend.runs.runs.count) runs; \(written.bytes) bytes of state, \(written.rowsWritten) message rows written")
     case .json, .ndjson:
       let members: [(String, JSONValue)] = [
         ("checkpoint", .string(written.name)), ("lsn", .int(backend.state.lastLSN)),
