@@ -27,6 +27,22 @@ import WALFormat
     Issue.record("timed out waiting for \(what)")
   }
 
+  /// 80 chained steps pass their input on, one level deeper each: the event that would be
+  /// nested deeper than the parser reads is refused, and the directory stays readable (such a
+  /// run once made every later command exit 3 while `wal verify` said ok).
+  @Test func aRunEventTooDeepToReadBackIsNeverWritten() throws {
+    let files = TemporaryDirectory("runs-deep-spec")
+    let spec = files.appending("deep.json")
+    let nodes = (0..<80).map { i in i == 0 ? #"{"id":"n0","topic":"noop"}"# : #"{"id":"n\#(i)","topic":"noop","deps":["n\#(i - 1)"]}"# }
+    try Data(#"{"id":"deep","nodes":[\#(nodes.joined(separator: ","))]}"#.utf8).write(to: URL(fileURLWithPath: spec))
+    let cli = CLIProcess(TemporaryDirectory("runs-deep"))
+    let started = try cli.run(["runs", "start", "--workflow", spec, "--run-id", "d1"])
+    #expect(started.status == 1 && started.stderr.contains("could not be read back"), "\(started.stderr)")
+    #expect(try cli.run(["runs", "list"]).stdout == "d1\n")
+    #expect(try cli.run(["wal", "verify"]).status == 0)
+    #expect(try cli.run(["topics", "create", "--name", "after"]).status == 0)
+  }
+
   @Test func theDemoGivesFourAndTheGoToolsLines() throws {
     let cli = CLIProcess(TemporaryDirectory("e2e-runs"))
     let result = try cli.run(["runs", "demo"])

@@ -241,14 +241,21 @@ final class LocalBackend {
   /// fsynced, then folds them in.
   private func write(_ events: [(LogEvent, WALTimestamp?)], now: WALTimestamp) throws {
     guard !events.isEmpty else { return }
-    let pending = events.map { event, time -> PendingRecord in
+    let pending = try events.map { event, time throws -> PendingRecord in
       let stamp = time ?? now
       switch event {
       case .broker(let brokerEvent):
         let (kind, payload) = EventCodec.encode(brokerEvent)
         return PendingRecord(kind: kind, timestamp: stamp, payload: payload)
       case .run(let runEvent):
-        return PendingRecord(kind: .runEvent, timestamp: stamp, payload: runEvent.encoded())
+        let payload = runEvent.encoded()
+        // The writer never writes what the reader refuses: a run event nested deeper than the
+        // parser allows (a long chain of steps passing their input on) would make every later
+        // fold fail. It is refused here, and nothing of this write is appended.
+        do { _ = try JSONParser.parse(bytes: payload) } catch {
+          throw CommandFailure(.failure, "refused to write a \(runEvent.type) event of run \(runEvent.runID) that could not be read back (\(error)); nothing was written")
+        }
+        return PendingRecord(kind: .runEvent, timestamp: stamp, payload: payload)
       case .indexPointer(let version, let runID):
         return PendingRecord(kind: .indexPointer, timestamp: stamp, payload: Array(JSONWriter.encode(.object([("version", .string(version)), ("run_id", .string(runID))])).utf8))
       }
