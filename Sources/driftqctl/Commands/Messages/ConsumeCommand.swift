@@ -9,7 +9,9 @@ struct ConsumeCommand: Command {
   static let wait = OptionSpec(
     "wait", placeholder: "DURATION",
     help: "Stop after this long (with --follow and --max: exit 5 if fewer arrived). The global --timeout bounds each server answer, never the stream.")
-  static let maxInflight = OptionSpec("max-inflight", placeholder: "N", help: "Cap on unacked leases per group and partition (0: no cap).", default: "32")
+  static let maxInflight = OptionSpec(
+    "max-inflight", placeholder: "N", help: "Cap on unacked leases per group and partition (0: no cap; a server may only be asked to lower its own).",
+    default: "32 locally, the server's over HTTP")
 
   static let spec = CommandSpec(
     ["consume"], abstract: "Lease messages to OWNER in GROUP and print one ConsumeItem per line.",
