@@ -57,6 +57,18 @@ import TestSupport
     #expect(result.stderr.contains(message), "\(result.stderr)")
   }
 
+  /// Deleting the first segment is damage, not a shorter log: `wal verify` says where.
+  @Test func aMissingFirstSegmentIsCorruption() throws {
+    let cli = CLIProcess(TemporaryDirectory("e2e-first-segment"))
+    try cli.run(["--segment-size", "64KiB", "topics", "create", "--name", "t"])
+    let lines = (0..<400).map { _ in #"{"value":""# + String(repeating: "x", count: 300) + #""}"# }.joined(separator: "\n") + "\n"
+    #expect(try cli.run(["--segment-size", "64KiB", "publish", "--topic", "t", "--batch"], input: lines).status == 0)
+    #expect(try cli.run(["wal", "verify"]).status == 0)
+    try FileManager.default.removeItem(atPath: cli.walDirectory + "/wal/00000000000000000001.seg")
+    let verified = try cli.run(["wal", "verify"])
+    #expect(verified.status == 3 && verified.stdout.contains("LSNs 1..") && verified.stdout.contains("the segments before this one are gone"), "\(verified.stdout)")
+  }
+
   @Test func atMustNameAPointTheLogHasReached() throws {
     let cli = CLIProcess(TemporaryDirectory("e2e-at"))
     try cli.run(["topics", "create", "--name", "a"])

@@ -41,6 +41,14 @@ public enum WALVerifier {
             message: "header says base LSN \(scanner.header.baseLSN), file name says \(file.baseLSN)",
             bytesAffected: 0))
         }
+        // A log starts at LSN 1, or with the compacted segment that replaced its beginning:
+        // a first ordinary segment above 1 means the segments before it are gone.
+        if index == 0 && file.baseLSN > 1 && !scanner.header.isCompacted {
+          report.problems.append(.init(
+            kind: .corruption, location: RecordLocation(segment: file.name, offset: 0, lsn: 1),
+            message: "LSNs 1..\(file.baseLSN - 1) are missing: the segments before this one are gone",
+            bytesAffected: 0))
+        }
         scanner.reposition(offset: SegmentHeader.size, expectedLSN: file.baseLSN)
         scan: while true {
           switch try scanner.step() {
