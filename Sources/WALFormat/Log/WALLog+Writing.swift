@@ -1,0 +1,148 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The writing half of `WALLog`: the writer lock, appends with their fdatasync, segment roll.
+/// A write or sync failure stops the writer for good (`stopped`): it is never retried.
+extension WALLog {
+  /// Takes the writer lock, waiting up to `options.lockTimeoutMilliseconds`.
+  /// - Throws: `.lockTimeout` when another process holds it that long.
+  public func lockExclusive() throws(WALError) {
+    if holdsLock { return }
+    if lockFD < 0 {
+      do { lockFD = try Syscalls.open(directory.lockPath, flags: O_RDWR | O_CREAT) } catch {
+        throw .io("open", directory.lockPath, error)
+      }
+    }
+    let deadline = WALTimestamp.now().adding(milliseconds: options.lockTimeoutMilliseconds)
+    var pause: Int64 = 50_000  // ns; doubles up to 5 ms
+    while true {
+      let acquired: Bool
+      do { acquired = try Syscalls.tryLockExclusive(lockFD) } catch { throw .io("flock", directory.lockPath, error) }
+      if acquired { break }
+      if WALTimestamp.now() >= deadline {
+        throw WALError(.lockTimeout, "the writer lock \(directory.lockPath) was held by another process for more than \(options.lockTimeoutMilliseconds) ms")
+      }
+      var spec = timespec(tv_sec: 0, tv_nsec: Int(pause))
+      nanosleep(&spec, nil)
+      pause = min(pause * 2, 5_000_000)
+    }
+    holdsLock = true
+    caughtUp = false
+  }
+
+  public func unlock() {
+    guard holdsLock else { return }
+    Syscalls.unlock(lockFD)
+    holdsLock = false
+    caughtUp = false
+  }
+
+  /// Appends `records` with consecutive LSNs and makes them durable (per the sync policy)
+  /// before returning. Rolls to a new segment when the current one is full.
+  /// - Precondition: the lock is held and `next()` has returned nil since it was taken.
+  /// - Throws: `.writerStopped` after any write or sync failure (never retried).
+  @discardableResult
+  public func append(_ records: [PendingRecord]) throws(WALError) -> [LoggedRecord] {
+    if let stopped { throw stopped }
+    guard holdsLock, caughtUp else {
+      throw WALError(.writerStopped, "append without the writer lock, or before catching up with the log")
+    }
+    for record in records where record.payload.count > RecordFrame.maximumPayload {
+      throw WALError(.recordTooLarge, "a record of \(record.payload.count) bytes exceeds the maximum of \(RecordFrame.maximumPayload)")
+    }
+    do {
+      return try appendFrames(records)
+    } catch {
+      let failure = WALError(.writerStopped, "the writer stopped after a failed write or sync: \(error.message)", underlying: error.underlying)
+      stopped = failure
+      throw failure
+    }
+  }
+
+  private func appendFrames(_ records: [PendingRecord]) throws(WALError) -> [LoggedRecord] {
+    if scanner == nil { try startSegment() }
+    guard var current = scanner else { return [] }
+    var fd = try writableFD(for: current)
+    var writeOffset = current.offset
+    var batch = ByteWriter(capacity: records.reduce(0) { $0 + RecordFrame.frameLength(payloadLength: $1.payload.count) })
+    var batchStart = writeOffset
+    var logged: [LoggedRecord] = []
+    logged.reserveCapacity(records.count)
+    for pending in records {
+      let length = RecordFrame.frameLength(payloadLength: pending.payload.count)
+      if writeOffset > SegmentHeader.size && writeOffset + length > options.segmentSize {
+        try write(batch.bytes, fd: fd, at: batchStart, path: current.file.path)
+        try sync(fd, path: current.file.path)
+        batch = ByteWriter(capacity: batch.count)
+        try startSegment()
+        guard let next = scanner else { return logged }
+        current = next
+        fd = try writableFD(for: current)
+        writeOffset = current.offset
+        batchStart = writeOffset
+      }
+      let lsn = nextLSN
+      RecordFrame.encode(
+        lsn: lsn, kind: pending.kind, timestamp: pending.timestamp, payload: pending.payload,
+        salt: current.header.salt, into: &batch)
+      logged.append(LoggedRecord(
+        record: WALRecord(lsn: lsn, kind: pending.kind, timestamp: pending.timestamp, payload: pending.payload),
+        position: RecordPosition(segmentBaseLSN: current.file.baseLSN, offset: writeOffset)))
+      writeOffset += length
+      nextLSN += 1
+      current.reposition(offset: writeOffset, expectedLSN: nextLSN)
+    }
+    try write(batch.bytes, fd: fd, at: batchStart, path: current.file.path)
+    try sync(fd, path: current.file.path)
+    current.invalidateBuffer()
+    return logged
+  }
+
+  private func write(_ bytes: [UInt8], fd: Int32, at offset: Int, path: String) throws(WALError) {
+    guard !bytes.isEmpty else { return }
+    do {
+      try Syscalls.pwriteAll(fd, bytes, at: offset)
+    } catch { throw .io("write", path, error) }
+  }
+
+  private func sync(_ fd: Int32, path: String) throws(WALError) {
+    guard options.sync == .always else { return }
+    do { try Syscalls.fdatasync(fd) } catch { throw .io("fdatasync", path, error) }
+  }
+
+  private func writableFD(for scanner: SegmentScanner) throws(WALError) -> Int32 {
+    if let writeFD, writeFD.base == scanner.file.baseLSN { return writeFD.fd }
+    if let writeFD { Syscalls.close(writeFD.fd) }
+    writeFD = nil
+    do {
+      let fd = try Syscalls.open(scanner.file.path, flags: O_WRONLY)
+      writeFD = (scanner.file.baseLSN, fd)
+      return fd
+    } catch { throw .io("open", scanner.file.path, error) }
+  }
+
+  /// Creates the segment that starts at `nextLSN`: header, fdatasync, directory fsync.
+  private func startSegment() throws(WALError) {
+    let file = directory.segmentFile(baseLSN: nextLSN)
+    var header = ByteWriter(capacity: SegmentHeader.size)
+    SegmentHeader(salt: UInt32.random(in: 1...UInt32.max), baseLSN: nextLSN).encode(into: &header)
+    do {
+      let fd = try Syscalls.open(file.path, flags: O_WRONLY | O_CREAT | O_EXCL)
+      if let writeFD { Syscalls.close(writeFD.fd) }
+      writeFD = (file.baseLSN, fd)
+      try Syscalls.pwriteAll(fd, header.bytes, at: 0)
+      if options.sync == .always {
+        try Syscalls.fdatasync(fd)
+        try Syscalls.fsyncDirectory(directory.walPath)
+      }
+    } catch { throw .io("create segment", file.path, error) }
+    switch SegmentScanner.open(file, chunkSize: options.readChunkSize) {
+    case .success(let opened): scanner = opened
+    case .failure(.io(let error)): throw error
+    case .failure(.header(let problem, _)): throw WALError(.io, "new segment \(file.name) reads back wrong: \(problem)")
+    }
+  }
+}
