@@ -1,9 +1,13 @@
 #!/usr/bin/env python3
 """driftqctl serve benchmarks: produce with 8 keep-alive connections, consume + ack over HTTP,
 and publish-to-consume latency, each beside limits measured in the same run (fdatasync of one
-small append, loopback TCP round trip). Figures, not assertions.
+small append, loopback TCP round trip). With --vs URL, another DriftQ server (DriftQ-Core, or
+another serve) gets the same load in the same run, and the ratio is against that measurement;
+no other system's figure is written into this script. The load comes from driftqctl's own
+client, which pipelines a connection's requests: DriftQ's SDKs, one request at a time, see
+less. Figures, not assertions.
 
-    bench/serve.py [--quick] [--binary PATH]
+    bench/serve.py [--quick] [--binary PATH] [--vs URL]
 """
 import argparse
 import http.client
@@ -54,6 +58,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--binary", default=os.path.join(ROOT, ".build/release/driftqctl"))
+    parser.add_argument("--vs", metavar="URL", help="another DriftQ server to give the same load in the same run")
     args = parser.parse_args()
     per_connection = 2_000 if args.quick else 20_000
     consume_count = 8 * per_connection
@@ -73,10 +78,7 @@ def main():
     port = int(server.stdout.readline().strip().rsplit(":", 1)[1])
     url = f"http://127.0.0.1:{port}"
     remote = [args.binary, "--base-url", url]
-    subprocess.run(remote + ["topics", "create", "--name", "t", "--partitions", "8"], check=True, capture_output=True)
-    rows = []
 
-    # 1. Produce: 8 processes, each one keep-alive connection with pipelined requests.
     inputs = []
     for c in range(8):
         path = os.path.join(work, f"in{c}.ndjson")
@@ -84,25 +86,39 @@ def main():
             for i in range(per_connection):
                 f.write('{"key":"c%d-%d","value":"%s"}\n' % (c, i, "x" * 100))
         inputs.append(path)
-    start = time.perf_counter()
-    procs = [subprocess.Popen(remote + ["publish", "--topic", "t", "--batch"], stdin=open(p), stdout=subprocess.DEVNULL) for p in inputs]
-    for p in procs:
-        if p.wait() != 0:
-            sys.exit("publish over HTTP failed")
-    secs = time.perf_counter() - start
-    rate = 8 * per_connection / secs
-    rows.append(("produce, 8 keep-alive connections", f"{rate:,.0f} req/s", f"fdatasync {fsync_rate:,.0f}/s", f"{rate / 5600:.1f}x DriftQ-Core (5,600/s)", ">= 5x, every write fsynced"))
 
-    # 2. Consume then ack over HTTP.
-    items = os.path.join(work, "items")
-    start = time.perf_counter()
-    with open(items, "w") as out:
-        subprocess.run(remote + ["consume", "--topic", "t", "--group", "g", "--owner", "w", "--max", str(consume_count), "--follow", "--wait", "120s", "--lease-ms", "600000"], stdout=out, check=True)
-    with open(items) as f:
-        subprocess.run(remote + ["ack", "--batch", "--topic", "t", "--group", "g", "--owner", "w"], stdin=f, stdout=subprocess.DEVNULL, check=True)
-    secs = time.perf_counter() - start
-    rate = consume_count / secs
-    rows.append(("consume + ack over HTTP", f"{rate:,.0f} msg/s", f"fdatasync {fsync_rate:,.0f}/s", f"{rate / 3900:.1f}x DriftQ-Core (3,900/s)", ">= 5x"))
+    def measure(base_url, topic):
+        """Produce (8 processes, each one keep-alive connection, pipelined) and consume + ack,
+        against one server: (produce req/s, consume + ack msg/s)."""
+        client = [args.binary, "--base-url", base_url]
+        subprocess.run(client + ["topics", "create", "--name", topic, "--partitions", "8"], check=True, capture_output=True)
+        start = time.perf_counter()
+        procs = [subprocess.Popen(client + ["publish", "--topic", topic, "--batch"], stdin=open(p), stdout=subprocess.DEVNULL) for p in inputs]
+        for p in procs:
+            if p.wait() != 0:
+                sys.exit(f"publish to {base_url} failed")
+        produce = 8 * per_connection / (time.perf_counter() - start)
+        items = os.path.join(work, f"items-{topic}")
+        start = time.perf_counter()
+        with open(items, "w") as out:
+            subprocess.run(client + ["consume", "--topic", topic, "--group", "g", "--owner", "w", "--max", str(consume_count), "--follow", "--wait", "120s", "--lease-ms", "600000"], stdout=out, check=True)
+        with open(items) as f:
+            subprocess.run(client + ["ack", "--batch", "--topic", topic, "--group", "g", "--owner", "w"], stdin=f, stdout=subprocess.DEVNULL, check=True)
+        return produce, consume_count / (time.perf_counter() - start)
+
+    topic = f"bench-{os.getpid()}"
+    ours = measure(url, topic)
+    theirs = measure(args.vs, topic) if args.vs else None
+
+    def against(i):
+        if theirs is None:
+            return "(give --vs URL)"
+        return f"{ours[i] / theirs[i]:.1f}x {args.vs} ({theirs[i]:,.0f}/s, same run)"
+
+    rows = [
+        ("produce, 8 keep-alive connections", f"{ours[0]:,.0f} req/s", f"fdatasync {fsync_rate:,.0f}/s ({ours[0] / fsync_rate:.1f} per sync)", against(0), ">= 5x the --vs server, every write fsynced"),
+        ("consume + ack over HTTP", f"{ours[1]:,.0f} msg/s", f"fdatasync {fsync_rate:,.0f}/s ({ours[1] / fsync_rate:.1f} per sync)", against(1), ">= 5x the --vs server"),
+    ]
 
     # 3. Publish-to-consume latency: one stream open, messages produced one at a time.
     subprocess.run(remote + ["topics", "create", "--name", "lat"], check=True, capture_output=True)
@@ -136,6 +152,7 @@ def main():
     print()
     for r in [header] + rows:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths)))
+    print("(driftqctl's client pipelines each connection's requests; DriftQ's SDKs send one at a time)")
     shutil.rmtree(work, ignore_errors=True)
 
 
