@@ -60,8 +60,8 @@ struct ConsumeSummary {
   var deadLettered = 0
   /// A one-shot consume stopped because the in-flight cap held messages back.
   var heldByInflightCap = false
-  /// The server was asked for `--max` but has no way to honour it: it may still push (and
-  /// lease) messages that were never printed. Nil when it honoured it or none was given.
+  /// The server was asked for `--max` but has no way to honour it: it may have pushed (and
+  /// leased) messages that were never printed. False when it honoured it or none was given.
   var serverMayHoldMore = false
 }
 

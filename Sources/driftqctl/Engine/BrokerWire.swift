@@ -182,3 +182,12 @@ enum BrokerWire {
       skipped: Int(json?["skipped"]?.int64Value ?? 0), remaining: Int(json?["remaining"]?.int64Value ?? 0))
   }
 }
+
+extension HTTPClient {
+  /// Exit 5, naming `what`, unless the server advertises `feature`.
+  func require(_ feature: BrokerWire.Extension, _ what: String) throws {
+    guard try advertises(feature.rawValue) else {
+      throw CommandFailure(.unavailable, "\(base) has no \(what) (a driftqctl extension that 'driftqctl serve' offers and DriftQ-Core does not)")
+    }
+  }
+}

@@ -19,11 +19,7 @@ final class HTTPBroker: Broker {
 
   private func has(_ feature: BrokerWire.Extension) throws -> Bool { try client.advertises(feature.rawValue) }
 
-  private func require(_ feature: BrokerWire.Extension, _ what: String) throws {
-    guard try has(feature) else {
-      throw CommandFailure(.unavailable, "\(client.base) has no \(what) (a driftqctl extension that 'driftqctl serve' offers and DriftQ-Core does not)")
-    }
-  }
+  private func require(_ feature: BrokerWire.Extension, _ what: String) throws { try client.require(feature, what) }
 
   /// A non-2xx answer as a rejection when it is one, else as a failure of `action`.
   private func failure(_ response: HTTPClient.Response, _ action: String) -> any Error {
@@ -92,18 +88,8 @@ final class HTTPBroker: Broker {
     guard case .array(let rows)? = response.json?["rows"] else {
       throw CommandFailure(.failure, "topics lag: unexpected answer: \(response.text.prefix(200))")
     }
-    let parsed = rows.map { r in
-      BrokerDecider.LagRow(
-        group: r["group"]?.stringValue ?? group, topic: r["topic"]?.stringValue ?? "", partition: Int(r["partition"]?.int64Value ?? 0),
-        headOffset: r["head_offset"]?.int64Value ?? 0, committedOffset: r["committed_offset"]?.int64Value ?? 0,
-        inflight: Int(r["inflight"]?.int64Value ?? 0), lag: r["lag"]?.int64Value ?? 0,
-        leaseOwners: { if case .array(let o)? = r["lease_owners"] { return o.compactMap(\.stringValue) } else { return [] } }(),
-        lastOwner: r["last_owner"]?.stringValue, lastDeliveredAt: r["last_delivered_at_ms"]?.int64Value.map { WALTimestamp(milliseconds: $0) },
-        oldestLeaseAgeMs: r["oldest_lease_age_ms"]?.int64Value,
-        leaseExpiresAt: r["lease_expires_at_ns"]?.int64Value.map { WALTimestamp(nanoseconds: $0) }
-          ?? r["lease_expires_at_ms"]?.int64Value.map { WALTimestamp(milliseconds: $0) },
-        stalled: r["stalled"] == .bool(true))
-    }.sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
+    let parsed = rows.map { LagRendering.row(from: $0, group: group) }
+      .sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
     // DriftQ-Core does not say whether the group exists: rows mean it does.
     let exists = response.json?["group_exists"].map { $0 == .bool(true) } ?? !parsed.isEmpty
     return LagAnswer(rows: parsed, groupExists: exists)

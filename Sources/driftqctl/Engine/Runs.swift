@@ -220,9 +220,7 @@ extension HTTPRuns: Runs {
       let (run, status) = try runToEnd("/debug/run-spec", body: .object(body), runID: runID, action: "runs start")
       return (run, status)
     }
-    guard try client.advertises(BrokerWire.Extension.runsDetach.rawValue) else {
-      throw CommandFailure(.unavailable, "\(client.base) cannot start a run detached (DriftQ-Core runs it to its end; 'driftqctl serve' can)")
-    }
+    try client.require(.runsDetach, "way to start a run detached (/debug/run-spec \"detach\")")
     body.append(("detach", .bool(true)))
     _ = try start("/debug/run-spec", body: .object(body), action: "runs start")
     return (nil, .success)
@@ -241,9 +239,7 @@ extension HTTPRuns: Runs {
   }
 
   func resume(_ id: String) throws -> (run: WorkflowRun, status: ExitStatus) {
-    guard try client.advertises(BrokerWire.Extension.runsResume.rawValue) else {
-      throw CommandFailure(.unavailable, "\(client.base) has no run-resume API (a driftqctl extension that 'driftqctl serve' offers and DriftQ-Core does not)")
-    }
+    try client.require(.runsResume, "run-resume API (/debug/run-resume)")
     _ = try run(id)
     return try runToEnd("/debug/run-resume", body: .object([("run_id", .string(id))]), runID: id, action: "runs resume")
   }

@@ -21,6 +21,21 @@ enum LagRendering {
     return .object(members)
   }
 
+  /// A row as `row(_:)` (or DriftQ-Core) wrote it; members a server left out are empty.
+  /// `lease_expires_at_ns` (ours) keeps the exact time the text table prints.
+  static func row(from r: JSONValue, group: String) -> BrokerDecider.LagRow {
+    BrokerDecider.LagRow(
+      group: r["group"]?.stringValue ?? group, topic: r["topic"]?.stringValue ?? "", partition: Int(r["partition"]?.int64Value ?? 0),
+      headOffset: r["head_offset"]?.int64Value ?? 0, committedOffset: r["committed_offset"]?.int64Value ?? 0,
+      inflight: Int(r["inflight"]?.int64Value ?? 0), lag: r["lag"]?.int64Value ?? 0,
+      leaseOwners: { if case .array(let o)? = r["lease_owners"] { return o.compactMap(\.stringValue) } else { return [] } }(),
+      lastOwner: r["last_owner"]?.stringValue, lastDeliveredAt: r["last_delivered_at_ms"]?.int64Value.map { WALTimestamp(milliseconds: $0) },
+      oldestLeaseAgeMs: r["oldest_lease_age_ms"]?.int64Value,
+      leaseExpiresAt: r["lease_expires_at_ns"]?.int64Value.map { WALTimestamp(nanoseconds: $0) }
+        ?? r["lease_expires_at_ms"]?.int64Value.map { WALTimestamp(milliseconds: $0) },
+      stalled: r["stalled"] == .bool(true))
+  }
+
   /// `{"ok":true,"group":…,"topic":…,"rows":[…]}` as DriftQ answers it.
   static func document(group: String, topic: String?, rows: [BrokerDecider.LagRow]) -> JSONValue {
     .object([("ok", .bool(true)), ("group", .string(group)), ("topic", .string(topic ?? "")), ("rows", .array(rows.map(row)))])
