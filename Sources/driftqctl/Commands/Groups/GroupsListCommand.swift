@@ -17,25 +17,19 @@ struct GroupsListCommand: Command {
 
   func run(in context: CommandContext) throws -> ExitStatus {
     let rows = try BrokerFace.open(globals, context, asOf: at).groups()
-    switch globals.output {
-    case .text:
-      if rows.isEmpty { context.stdout.line("(no groups)"); return .success }
-      var table = TableRenderer(["GROUP", "TOPIC", "PARTITIONS", "LAG", "INFLIGHT", "LAST_ACTIVITY"])
-      for r in rows { table.add([r.group, r.topic, String(r.partitions), String(r.lag), String(r.inflight), RFC3339.format(r.lastActivity)]) }
-      context.stdout.write(table.render())
-    case .json, .ndjson:
-      let items: [JSONValue] = rows.map { r in
-        .object([
-          ("group", .string(r.group)), ("topic", .string(r.topic)), ("partitions", .int(r.partitions)), ("lag", .int(r.lag)),
-          ("inflight", .int(r.inflight)), ("last_activity", .string(RFC3339.format(r.lastActivity))),
-        ])
-      }
-      if globals.output == .json {
-        context.stdout.line(JSONWriter.encode(.object([("groups", .array(items))])))
-      } else {
-        for item in items { context.stdout.line(JSONWriter.encode(item)) }
-      }
+    let items: [JSONValue] = rows.map { r in
+      .object([
+        ("group", .string(r.group)), ("topic", .string(r.topic)), ("partitions", .int(r.partitions)), ("lag", .int(r.lag)),
+        ("inflight", .int(r.inflight)), ("last_activity", .string(RFC3339.format(r.lastActivity))),
+      ])
     }
+    context.print(
+      .list("groups", items) {
+        if rows.isEmpty { return "(no groups)\n" }
+        var table = TableRenderer(["GROUP", "TOPIC", "PARTITIONS", "LAG", "INFLIGHT", "LAST_ACTIVITY"])
+        for r in rows { table.add([r.group, r.topic, String(r.partitions), String(r.lag), String(r.inflight), RFC3339.format(r.lastActivity)]) }
+        return table.render()
+      }, as: globals.output)
     return .success
   }
 }

@@ -17,15 +17,10 @@ struct TopicsListCommand: Command {
 
   func run(in context: CommandContext) throws -> ExitStatus {
     let topics = try BrokerFace.open(globals, context, asOf: at).topics()
-    switch globals.output {
-    case .text:
-      if topics.isEmpty { context.stdout.line("(no topics)") }
-      for topic in topics { context.stdout.line(topic.name) }
-    case .json:
-      context.stdout.line(JSONWriter.encode(.object([("topics", .array(topics.map(Self.row)))])))
-    case .ndjson:
-      for topic in topics { context.stdout.line(JSONWriter.encode(Self.row(topic))) }
-    }
+    context.print(
+      .list("topics", topics.map(Self.row)) {
+        topics.isEmpty ? "(no topics)\n" : Answer.lines(topics.map(\.name))
+      }, as: globals.output)
     return .success
   }
 

@@ -1,0 +1,93 @@
+import ReplayEngine
+
+/// A command's answer, built once and rendered by the one output path for `-o text|json|ndjson`.
+///
+/// Commands build an `Answer` instead of switching on the format, so every command keeps the
+/// same rules: `-o json` is exactly one JSON document; `-o ndjson` is one object per line (the
+/// rows of a list, or the document itself); text keeps the Go driftqctl's lines and is built
+/// only when it is printed.
+struct Answer {
+  /// The one document printed by `-o json`.
+  var document: JSONValue
+  /// The objects printed by `-o ndjson`, one per line.
+  var lines: [JSONValue]
+  /// The text form, built on demand.
+  var text: () -> String
+
+  /// A list answer: `{"<key>": [rows…], <extra…>}` as one document, or one row per line.
+  /// `text` is printed as given (end each line with "\n").
+  static func list(_ key: String, _ rows: [JSONValue], extra: [(String, JSONValue)] = [], text: @escaping () -> String) -> Answer {
+    Answer(document: .object(extra + [(key, .array(rows))]), lines: rows, text: text)
+  }
+
+  /// A single-object answer: the same object in JSON and as one NDJSON line.
+  static func object(_ value: JSONValue, text: @escaping () -> String) -> Answer {
+    Answer(document: value, lines: [value], text: text)
+  }
+
+  /// Joins text lines, each ending in "\n" (no lines: nothing).
+  static func lines(_ lines: [String]) -> String {
+    lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n"
+  }
+}
+
+extension CommandContext {
+  /// The one output path: prints `answer` in `format` on stdout.
+  func print(_ answer: Answer, as format: OutputFormat) {
+    switch format {
+    case .text: stdout.write(answer.text())
+    case .json: stdout.line(JSONWriter.encode(answer.document))
+    case .ndjson: for line in answer.lines { stdout.line(JSONWriter.encode(line)) }
+    }
+  }
+}
+
+/// The output path for answers that arrive as a stream (consume, dumps, followed events):
+/// text and NDJSON print each row as it comes; JSON prints one document
+/// `{"<key>":[row,…]}` whose rows are written as they come and whose end is written by
+/// `finish` (a stream cut by a signal leaves the document unclosed, as a pipe would).
+struct AnswerStream {
+  let key: String
+  let format: OutputFormat
+  let out: OutputStream
+  private var rows = 0
+  private var started = false
+
+  init(_ key: String, format: OutputFormat, out: OutputStream) {
+    self.key = key
+    self.format = format
+    self.out = out
+  }
+
+  /// Prints one row: `text` in text mode (a line, without its "\n"), `json` otherwise.
+  mutating func row(_ json: @autoclosure () -> JSONValue, text: @autoclosure () -> String) {
+    switch format {
+    case .text: out.line(text())
+    case .ndjson: out.line(JSONWriter.encode(json()))
+    case .json:
+      begin()
+      out.write((rows == 0 ? "\n" : ",\n") + JSONWriter.encode(json()))
+    }
+    rows += 1
+  }
+
+  /// Prints a text-only line (headers, notes that have no JSON form).
+  func text(_ line: String) {
+    if format == .text { out.line(line) }
+  }
+
+  /// Ends the JSON document, with `extra` members after the rows.
+  mutating func finish(extra: [(String, JSONValue)] = []) {
+    guard format == .json else { return }
+    begin()
+    var tail = rows == 0 ? "]" : "\n]"
+    for (name, value) in extra { tail += "," + JSONWriter.encode(.string(name)) + ":" + JSONWriter.encode(value) }
+    out.line(tail + "}")
+  }
+
+  private mutating func begin() {
+    guard !started else { return }
+    started = true
+    out.write("{" + JSONWriter.encode(.string(key)) + ":[")
+  }
+}
