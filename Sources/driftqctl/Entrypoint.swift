@@ -14,4 +14,11 @@ enum Entrypoint {
     context.stderr.flush()
     exit(status.rawValue)
   }
+
+  /// Ends the process for an error found where no caller can be told (a damaged checkpoint
+  /// row read inside a fold): the one error-to-status mapping decides the exit code.
+  static func stop(_ error: any Error, in context: CommandContext) -> Never {
+    let status = ErrorPresenter.present(error, in: context)
+    exit(status.rawValue)
+  }
 }

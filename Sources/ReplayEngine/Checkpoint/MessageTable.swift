@@ -35,6 +35,11 @@ public final class MessageTable: Sendable {
     checked = Mutex([UInt8](repeating: 0, count: blockChecksums.count))
   }
 
+  /// The bytes of one row in a rows file.
+  public var rowSize: Int { MessageRow.size }
+  /// The bytes this table's rows take in its file.
+  public var byteCount: Int { count * MessageRow.size }
+
   /// How many blocks `rows` rows make.
   static func blockCount(rows: Int) -> Int { (rows + blockRows - 1) / blockRows }
 

@@ -280,5 +280,5 @@ enum StateSnapshot {
 /// Why a checkpoint cannot be used (it is then ignored, and the log folded instead).
 public struct CheckpointError: Error, Sendable, CustomStringConvertible {
   public var description: String
-  init(_ description: String) { self.description = description }
+  public init(_ description: String) { self.description = description }
 }

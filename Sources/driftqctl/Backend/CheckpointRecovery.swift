@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import ReplayEngine
 import Synchronization
 import WALFormat
@@ -46,8 +41,6 @@ final class CheckpointRecovery: Sendable {
   }
 
   private func fail(_ message: String) -> Never {
-    context.stderr.line("driftqctl: error: " + message)
-    context.stderr.flush()
-    exit(ExitStatus.corruption.rawValue)
+    Entrypoint.stop(CommandFailure(.corruption, message), in: context)
   }
 }
