@@ -23,7 +23,7 @@ import WALFormat
     guard let name = store.names().first, let lsn = CheckpointStore.lsn(ofName: name) else { return nil }
     let checkpoint = try store.load(name, recovery: CheckpointRecovery(directory: directory, lsn: lsn, context: CommandContext(stdout: OutputStream(), stderr: OutputStream(), environment: [:], stdin: LineReader(text: ""))).message)
     let log = WALLog(directory: directory)
-    #expect(try log.resume(after: checkpoint.lastPosition, lsn: checkpoint.lsn, firstSegmentSalt: checkpoint.firstSegmentSalt))
+    #expect(try log.resume(after: checkpoint.lastPosition, lsn: checkpoint.lsn, firstSegmentSalt: checkpoint.firstSegmentSalt) == .resumed)
     var (broker, runs) = (checkpoint.broker, checkpoint.runs)
     try LogFold.fold(log, broker: &broker, runs: &runs)
     return (broker, runs)

@@ -41,6 +41,7 @@ import TestSupport
     ["wal", "dump", "--from", "1", "--to", "@2030-01-01T00:00:00Z", "--kind", "message_acked", "--topic", "t"],
     ["wal", "verify"],
     ["wal", "repair", "--force"],
+    ["wal", "repair", "--salvage"],
     ["wal", "compact", "--retain-acked", "1d", "--retain-runs", "2d", "--dry-run", "--keep-artifacts"],
     ["wal", "checkpoint", "--checkpoint-every", "4MiB"],
     ["wal", "import", "--from", "driftq.wal", "--engine-wal", "driftq.engine.wal", "--artifacts", "driftq.artifacts"],

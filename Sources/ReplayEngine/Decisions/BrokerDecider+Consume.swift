@@ -92,6 +92,11 @@ extension BrokerDecider {
       scan: while offset < head && room() {
         guard let stored = topicState.partitions[partition][safe: offset] else { break }
         let origin = MessageOrigin(topic: topic, partition: partition, offset: offset)
+        if stored.isLost {
+          decision.events.append(.messageSkipped(MessageSkipped(topic: topic, group: group, partition: partition, offset: offset, reason: "lost_to_damage")))
+          offset += 1
+          continue
+        }
         if let expiry = stored.deadline, expiry <= now {
           decision.events.append(.messageDeadLettered(try deadLetter(
             stored, origin, group: group, attempts: 0, lastError: "", reason: "deadline_exceeded", now: now,

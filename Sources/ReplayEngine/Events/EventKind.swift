@@ -19,7 +19,7 @@ extension RecordKind {
     .messageDelivered: "message_delivered", .messageAcked: "message_acked",
     .messageNacked: "message_nacked", .messageDeadLettered: "message_dead_lettered",
     .messageRedriven: "message_redriven", .messageSkipped: "message_skipped", .groupSeeked: "group_seeked",
-    .logCompacted: "log_compacted",
+    .logCompacted: "log_compacted", .lostRecord: "lost_record",
     .runEvent: "run_event", .indexPointer: "index_pointer",
   ]
 

@@ -201,7 +201,13 @@ extension BrokerState {
     guard topic.partitions.indices.contains(e.partition) else {
       throw ReplayError(.inconsistent, "message for partition \(e.partition) of \(e.topic), which has \(topic.partitionCount)")
     }
-    guard e.offset == topic.headOffset(e.partition) else {
+    if let lost = lastLostRecord, e.offset > topic.headOffset(e.partition) {
+      for _ in topic.headOffset(e.partition)..<e.offset {
+        topics[e.topic]?.partitions[e.partition].append(.lost(at: lost, time: time))
+        lostMessages += 1
+      }
+    }
+    guard e.offset == topics[e.topic]?.headOffset(e.partition) else {
       throw ReplayError(.inconsistent, "message at offset \(e.offset) of \(e.topic)/\(e.partition), expected \(topic.headOffset(e.partition))")
     }
     let tag = e.envelope.idempotencyKey.isEmpty ? nil : IdempotencyTag(tenant: e.envelope.tenantID, key: e.envelope.idempotencyKey)

@@ -10,6 +10,12 @@ public struct BrokerState: Sendable {
   public internal(set) var lastTime: WALTimestamp?
   /// Records of kinds this build does not know, skipped by the fold.
   public internal(set) var unknownRecords = 0
+  /// Where the last `lostRecord` a salvage left is (nil: none folded). After one, a message
+  /// that lands past its partition's head finds the messages damage destroyed before it:
+  /// their offsets are kept as lost messages, which consumers skip.
+  public internal(set) var lastLostRecord: RecordPosition?
+  /// Offsets held by lost messages.
+  public internal(set) var lostMessages = 0
   /// Produce-scope idempotency: the message each key first produced.
   public internal(set) var produceKeys: [ProduceKey: MessageOrigin] = [:]
   /// Consume-scope idempotency, per group.

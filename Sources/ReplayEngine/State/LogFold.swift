@@ -6,6 +6,7 @@ public enum LogFold {
   public static func apply(_ record: WALRecord, at position: RecordPosition, broker: inout BrokerState, runs: inout RunsState) throws(ReplayError) {
     switch record.kind {
     case .runEvent, .indexPointer: try runs.apply(record)
+    case .lostRecord: broker.lastLostRecord = position  // what damage destroyed; a salvage left its LSN
     default: try broker.apply(record, at: position)
     }
   }

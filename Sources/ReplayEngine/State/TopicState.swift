@@ -14,6 +14,15 @@ public struct StoredMessage: Sendable, Equatable {
   public var cumulativeBytes: Int64 = 0
   /// The envelope's idempotency key and tenant, when the message has a key.
   public var idempotency: IdempotencyTag?
+
+  /// A message that damage destroyed and `wal repair --salvage` could not keep: its offset
+  /// stays taken (later offsets keep their meaning), it has no body, consumers skip it.
+  public var isLost: Bool { lsn == 0 }
+
+  /// The lost message whose record was replaced by the `lostRecord` at `position`.
+  static func lost(at position: RecordPosition, time: WALTimestamp) -> StoredMessage {
+    StoredMessage(position: position, lsn: 0, publishedAt: time, retryPolicy: nil, deadline: nil, bytes: 0, idempotency: nil)
+  }
 }
 
 /// A message's idempotency identity within its topic: DriftQ's `(tenant_id, key)`.

@@ -163,7 +163,8 @@ public struct WALDirectory: Sendable {
     }
     var files: [SegmentFile] = []
     for name in names {
-      if name.hasSuffix(".broken") || name.hasSuffix(".tmp") { continue }
+      // Copies kept aside (`.broken`, `.broken.1`…, torn tails) and temp files are not segments.
+      if name.contains(".broken") || name.hasSuffix(".tmp") { continue }
       guard let base = SegmentName.baseLSN(of: name) else {
         throw WALError(.foreignData, "unexpected file wal/\(name) in \(path): not a segment (move it out of the directory)")
       }

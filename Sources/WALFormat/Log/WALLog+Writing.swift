@@ -33,6 +33,42 @@ extension WALLog {
     caughtUp = false
   }
 
+  /// Whether another process holds the writer lock now (a probe that takes and drops it).
+  /// A lock file that cannot be opened counts as active: nothing is concluded from it.
+  func isWriterActive() throws(WALError) -> Bool {
+    guard let fd = try? Syscalls.open(directory.lockPath, flags: O_RDWR) else { return true }
+    defer { Syscalls.close(fd) }
+    let acquired: Bool
+    do { acquired = try Syscalls.tryLockExclusive(fd) } catch { throw .io("flock", directory.lockPath, error) }
+    if acquired { Syscalls.unlock(fd) }
+    return !acquired
+  }
+
+  /// Copies the bytes of `scanner`'s segment from `offset` to its end into a file beside it,
+  /// synced, before a writer cuts them off: nothing is ever cut without a copy.
+  func keepCopy(of scanner: SegmentScanner, from offset: Int) throws(WALError) -> String {
+    let path = scanner.file.path + ".torn-at-\(offset).broken"
+    let copy: String
+    let fd: Int32
+    do {
+      copy = try WALRepair.unusedName(path)
+      fd = try Syscalls.open(copy, flags: O_WRONLY | O_CREAT | O_EXCL)
+    } catch { throw .io("create", path, error) }
+    defer { Syscalls.close(fd) }
+    var at = offset
+    while true {
+      let chunk = try scanner.bytes(at..<at + (1 << 20))
+      if chunk.isEmpty { break }
+      do { try Syscalls.pwriteAll(fd, chunk, at: at - offset) } catch { throw .io("write", copy, error) }
+      at += chunk.count
+    }
+    do {
+      try Syscalls.fsync(fd)
+      try Syscalls.fsyncDirectory(directory.walPath)
+    } catch { throw .io("sync", copy, error) }
+    return copy
+  }
+
   public func unlock() {
     guard holdsLock else { return }
     Syscalls.unlock(lockFD)

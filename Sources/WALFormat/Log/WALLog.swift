@@ -93,23 +93,51 @@ public final class WALLog {
     }
   }
 
+  /// What `resume` found.
+  public enum Resumption: Sendable, Equatable {
+    /// The reader is right after the record.
+    case resumed
+    /// The log is another one than the checkpoint saw (a compaction replaced its first
+    /// segment): the checkpoint is stale, and the log is folded instead.
+    case otherLog
+    /// The log is the one the checkpoint saw, but the record it covered is gone or damaged:
+    /// acknowledged records were lost after they were written.
+    case lost(String, RecordLocation)
+  }
+
   /// Positions the reader right after record `lsn`, which a checkpoint says is at `position`,
   /// after checking it is there and that the first segment is still the one the checkpoint
-  /// saw (`firstSegmentSalt`; a compaction replaces it). Returns false, the reader unmoved,
-  /// when the log does not match.
-  public func resume(after position: RecordPosition, lsn: UInt64, firstSegmentSalt: UInt32) throws(WALError) -> Bool {
+  /// saw (`firstSegmentSalt`; a compaction replaces it). The reader stays unmoved unless
+  /// `.resumed`.
+  public func resume(after position: RecordPosition, lsn: UInt64, firstSegmentSalt: UInt32) throws(WALError) -> Resumption {
     let files = try segments()
-    guard let first = files.first, let index = files.firstIndex(where: { $0.baseLSN == position.segmentBaseLSN }),
-      let opened = try openScanner(files[index], isNewest: index == files.count - 1),
-      let firstScanner = index == 0 ? opened : try openScanner(first, isNewest: false),
-      firstScanner.header.salt == firstSegmentSalt,
+    let place = RecordLocation(segment: SegmentName.fileName(baseLSN: position.segmentBaseLSN, suffix: SegmentName.suffix), offset: position.offset, lsn: lsn)
+    guard let first = files.first else { return .lost("the log has no segments", place) }
+    guard let firstScanner = try openScanner(first, isNewest: files.count == 1) else { return .otherLog }
+    try checkStart(firstScanner)
+    guard firstScanner.header.salt == firstSegmentSalt else { return .otherLog }
+    guard let index = files.firstIndex(where: { $0.baseLSN == position.segmentBaseLSN }) else {
+      return .lost("segment \(place.segment) is gone", place)
+    }
+    guard let opened = index == 0 ? firstScanner : try openScanner(files[index], isNewest: index == files.count - 1),
       try opened.holdsFrame(lsn: lsn, at: position.offset)
-    else { return false }
+    else {
+      let size = (try? SegmentScanner.open(files[index]).get().fileSize()) ?? 0
+      return .lost(size <= position.offset ? "the segment now ends at byte \(size)" : "no valid frame of LSN \(lsn) is there", place)
+    }
     firstSegment = (first, try directory.identity(of: first))
     scanner = opened
     started = true
     nextLSN = lsn + 1
-    return true
+    return .resumed
+  }
+
+  /// A log starts at LSN 1, or with the compacted segment that replaced its beginning: a
+  /// first ordinary segment above 1 means the segments before it are gone.
+  func checkStart(_ first: SegmentScanner) throws(WALError) {
+    guard first.file.baseLSN > 1, !first.header.isCompacted else { return }
+    throw WALError(.corruption, "LSNs 1..\(first.file.baseLSN - 1) are missing: the segments before \(first.file.name) are gone",
+      location: RecordLocation(segment: first.file.name, offset: 0, lsn: 1))
   }
 
   /// The salt of the first segment (what a checkpoint records to notice a compaction).
@@ -155,6 +183,7 @@ public final class WALLog {
       if let first = files.first {
         firstSegment = (first, try directory.identity(of: first))
         scanner = try openScanner(first, isNewest: files.count == 1)
+        if let scanner { try checkStart(scanner) }
         nextLSN = first.baseLSN
       }
     }
@@ -163,6 +192,7 @@ public final class WALLog {
       guard let current = scanner else {
         // Nothing read yet: the first segment may have appeared since, or be mid-creation.
         if let first = try directory.segments().first, let opened = try openScanner(first, isNewest: true) {
+          try checkStart(opened)
           firstSegment = (first, try directory.identity(of: first))
           scanner = opened
           nextLSN = first.baseLSN
@@ -211,12 +241,20 @@ public final class WALLog {
         if let valid = try current.findValidFrame(after: damage.offset) {
           throw corruption(damage, in: current, detail: "; a valid record (LSN \(valid.lsn)) follows at byte \(valid.offset), so this is not a torn tail")
         }
+        // A reader may be looking at a write in progress; once no writer is active (or we are
+        // the writer), bytes that no torn write can leave are damage.
+        let writerActive = holdsLock ? false : try isWriterActive()
+        let torn = try current.isTornWrite(damage)
+        if !torn, !writerActive {
+          throw corruption(damage, in: current, detail: "; it is the last frame of the newest segment, but no crash leaves it (the frame is complete and has no zero-filled sector), so this is damage, not a torn tail")
+        }
         if holdsLock {
           let size = try current.fileSize()
+          let copy = try keepCopy(of: current, from: damage.offset)
           try current.truncate(to: damage.offset)
           onTornTailRepaired?(TornTailRepair(
             location: RecordLocation(segment: current.file.name, offset: damage.offset, lsn: current.expectedLSN),
-            bytesRemoved: size - damage.offset, reason: damage.description))
+            bytesRemoved: size - damage.offset, reason: damage.description, copy: copy))
           caughtUp = true
         }
         current.invalidateBuffer()
@@ -278,7 +316,7 @@ public final class WALLog {
           try Syscalls.fsyncDirectory(directory.walPath)
         } catch { throw .io("remove torn segment", file.path, error) }
         onTornTailRepaired?(TornTailRepair(
-          location: RecordLocation(segment: file.name, offset: 0), bytesRemoved: size, reason: problem.description))
+          location: RecordLocation(segment: file.name, offset: 0), bytesRemoved: size, reason: problem.description, copy: nil))
       }
       return nil
     }

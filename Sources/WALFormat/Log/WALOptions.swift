@@ -43,4 +43,7 @@ public struct TornTailRepair: Sendable {
   public var location: RecordLocation
   public var bytesRemoved: Int
   public var reason: String
+  /// Where the cut bytes were kept (`<segment>.torn-at-<offset>.broken` beside it); nil when
+  /// nothing held data (a segment whose header was never completed).
+  public var copy: String?
 }

@@ -68,7 +68,7 @@ public enum WALRepair {
 
   /// `path`, or `path.1`, `path.2`… : the first that does not exist, so that a second repair
   /// never overwrites the copy an earlier one kept.
-  static func unusedName(_ path: String) throws(Errno) -> String {
+  public static func unusedName(_ path: String) throws(Errno) -> String {
     var candidate = path
     var n = 0
     while try Syscalls.kind(of: candidate) != .missing {

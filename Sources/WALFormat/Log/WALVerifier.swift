@@ -81,9 +81,12 @@ public enum WALVerifier {
               scanner.reposition(offset: valid.offset, expectedLSN: valid.lsn)
               continue scan
             }
+            let torn = isNewest ? try scanner.isTornWrite(damage) : false
             report.problems.append(.init(
-              kind: isNewest ? .tornTail : .corruption, location: location,
-              message: damage.description + (isNewest ? " (last frame of the newest segment)" : " at the end of a sealed segment"),
+              kind: torn ? .tornTail : .corruption, location: location,
+              message: damage.description + (torn ? " (last frame of the newest segment)"
+                : isNewest ? " in the complete last frame of the newest segment: no crash leaves it, so this is damage"
+                : " at the end of a sealed segment"),
               storedChecksum: stored, computedChecksum: computed, bytesAffected: size - damage.offset))
             break scan
           }

@@ -193,6 +193,14 @@ public final class SegmentScanner {
     return nil
   }
 
+  /// The file's bytes in `range` (fewer at its end), read directly, not through the buffer.
+  public func bytes(_ range: Range<Int>) throws(WALError) -> [UInt8] {
+    var result = [UInt8](repeating: 0, count: range.count)
+    let n: Int
+    do { n = try Syscalls.pread(fd, into: &result, at: range.lowerBound) } catch { throw .io("read", file.path, error) }
+    return Array(result.prefix(n))
+  }
+
   /// Cuts the file at `length` through a separate writable descriptor, then syncs it.
   public func truncate(to length: Int) throws(WALError) {
     do {

@@ -153,6 +153,24 @@ struct CheckpointStore: Sendable {
     }
   }
 
+  /// Moves aside (`<name>.broken`) every checkpoint that covers records the log no longer
+  /// holds, after a repair cut them: it would otherwise stop every open, rightly, as proof of
+  /// lost writes. Returns the names with the LSN each covered. The caller holds the lock.
+  func setAsideLost(in directory: WALDirectory) throws -> [(name: String, lsn: UInt64)] {
+    var moved: [(String, UInt64)] = []
+    for name in names() {
+      guard let bytes = try? Syscalls.readSmallFile(path + "/" + name, limit: CheckpointFormat.maximumFileSize),
+        let header = CheckpointFormat.uncheckedHeader(of: bytes)
+      else { continue }
+      let check = try WALLog(directory: directory).resume(after: header.lastPosition, lsn: header.lsn, firstSegmentSalt: header.firstSegmentSalt)
+      guard case .lost = check else { continue }
+      try Syscalls.rename(path + "/" + name, try WALRepair.unusedName(path + "/" + name + ".broken"))
+      moved.append((name, header.lsn))
+    }
+    if !moved.isEmpty { try Syscalls.fsyncDirectory(path) }
+    return moved
+  }
+
   /// Removes every checkpoint and rows file (after a compaction made their positions stale).
   func removeAll() {
     for name in (try? Syscalls.listDirectory(path)) ?? [] where name.hasSuffix(CheckpointFormat.suffix) || name.hasSuffix(".tmp") {

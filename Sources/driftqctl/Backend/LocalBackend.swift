@@ -42,7 +42,8 @@ final class LocalBackend {
     log = WALLog(directory: directory, options: globals.walOptions)
     fetcher = RecordFetcher(directory: directory)
     log.onTornTailRepaired = { repair in
-      context.warn("cut off a torn tail at \(repair.location): \(repair.bytesRemoved) bytes (\(repair.reason)); it was never acknowledged")
+      let kept = repair.copy.map { "; the bytes are kept in \($0)" } ?? ""
+      context.warn("cut off a torn tail at \(repair.location): \(repair.bytesRemoved) bytes (\(repair.reason)); it was never acknowledged\(kept)")
     }
   }
 
@@ -87,9 +88,15 @@ final class LocalBackend {
         ignore(name, "it is damaged (\(error))")
         continue
       }
-      guard try log.resume(after: checkpoint.lastPosition, lsn: checkpoint.lsn, firstSegmentSalt: checkpoint.firstSegmentSalt) else {
+      switch try log.resume(after: checkpoint.lastPosition, lsn: checkpoint.lsn, firstSegmentSalt: checkpoint.firstSegmentSalt) {
+      case .resumed: break
+      case .otherLog:
         ignore(name, "it does not match the log (the log was compacted or rewritten since)")
         continue
+      case .lost(let what, let location):
+        // Checkpoints cover only records that were synced: a log that no longer holds them
+        // lost acknowledged writes to outside damage, which a fold must not paper over.
+        throw WALError(.corruption, "checkpoint \(name) covers the log up to LSN \(checkpoint.lsn), but \(what): acknowledged records were lost (the log was truncated, zero-filled or a segment removed)", location: location)
       }
       state = checkpoint.broker
       runs = checkpoint.runs
@@ -147,10 +154,26 @@ final class LocalBackend {
     fetcher = RecordFetcher(directory: directory)
   }
 
+  /// Folds one record. A record the fold cannot apply (damage its checksums could not see, a
+  /// record whose predecessors a salvage lost, a payload from a newer writer) is reported with
+  /// its LSN and skipped: one bad record never makes the rest of the directory unreadable.
   private func fold(_ logged: LoggedRecord) throws {
-    try LogFold.apply(logged.record, at: logged.position, broker: &state, runs: &runs)
+    do {
+      try LogFold.apply(logged.record, at: logged.position, broker: &state, runs: &runs)
+    } catch {
+      unappliedRecords += 1
+      if unappliedRecords <= Self.unappliedWarnings {
+        context.warn("record LSN \(logged.record.lsn) (\(logged.record.kind.name)) cannot be applied and is skipped: \(error.message)")
+      } else if unappliedRecords == Self.unappliedWarnings + 1 {
+        context.warn("more records cannot be applied; they are skipped too (run 'driftqctl wal dump' to see them)")
+      }
+    }
     counted(logged)
   }
+
+  /// Records skipped by the fold, and how many of them are named on stderr.
+  private(set) var unappliedRecords = 0
+  private static let unappliedWarnings = 5
 
   /// `--at` must name a point the log has reached: an LSN it holds, a time not in the future.
   private func checkPointIsInTheLog(now: WALTimestamp) throws {

@@ -13,8 +13,9 @@ enum TopicPeek {
     }
     var candidates: [StoredMessage] = []
     for (index, messages) in topicState.partitions.enumerated() where partition == nil || partition == index {
-      // Each partition is already in log order: its first `limit` are its candidates.
-      candidates += messages.prefix(limit)
+      // Each partition is already in log order: its first `limit` are its candidates
+      // (messages lost to damage have no body to show).
+      candidates += messages.lazy.filter { !$0.isLost }.prefix(limit)
     }
     return Array(candidates.sorted { $0.lsn < $1.lsn }.prefix(limit))
   }
