@@ -55,6 +55,21 @@ struct RunHarness {
 }
 
 @Suite struct RunDeciderTests {
+  /// A long chain of steps that each wrap their input nests one level deeper per step: the
+  /// step whose output would make an event too deep to read back fails, and no output kept
+  /// is deeper than the events can hold.
+  @Test func anOutputTooDeepForTheEventsFailsItsStepAndEverythingWrittenReadsBack() throws {
+    let nodes = (0..<80).map { i in i == 0 ? #"{"id":"s0","topic":"noop"}"# : #"{"id":"s\#(i)","topic":"noop","deps":["s\#(i - 1)"]}"# }
+    var h = try RunHarness(#"{"id":"deep","nodes":[\#(nodes.joined(separator: ","))]}"#)
+    try h.runToEnd { _, input in .success(output: .object([("wrapped", input)]), artifact: nil, usage: Usage(), workerMs: 0) }
+    #expect(h.run.status == .failed)
+    let failed = try #require(h.run.executions.first { $0.status == .failed })
+    #expect(failed.error?.contains("nests deeper than \(RunDecider.maximumOutputDepth) levels") == true)
+    for execution in h.run.executions {
+      if case .inline(let output)? = execution.output { #expect(output.depth() <= RunDecider.maximumOutputDepth) }
+    }
+  }
+
   @Test(arguments: [
     (#"{"nodes":[{"id":"a","topic":"noop"}]}"#, "spec id is required"),
     (#"{"id":"w","nodes":[]}"#, "spec must have nodes"),

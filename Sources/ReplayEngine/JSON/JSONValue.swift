@@ -63,3 +63,15 @@ public enum JSONValue: Sendable, Equatable {
     }
   }
 }
+
+extension JSONValue {
+  /// How deeply arrays and objects nest (a scalar is 0), counted as `JSONParser` counts
+  /// against its `maximumDepth`, stopping once past `limit`.
+  public func depth(stoppingPast limit: Int = JSONParser.maximumDepth) -> Int {
+    switch self {
+    case .null, .bool, .number, .string: return 0
+    case .array(let items): return 1 + (limit <= 0 ? 0 : items.lazy.map { $0.depth(stoppingPast: limit - 1) }.max() ?? 0)
+    case .object(let members): return 1 + (limit <= 0 ? 0 : members.lazy.map { $0.1.depth(stoppingPast: limit - 1) }.max() ?? 0)
+    }
+  }
+}

@@ -133,9 +133,18 @@ public enum RunDecider {
   }
 
   /// The events that record a step's result (and any budget it broke).
+  /// The deepest inline output a step may give: the events that carry it (as a node's output,
+  /// and as the input of the nodes after it) wrap it in a few more levels, and what is written
+  /// must stay readable by `JSONParser`. A deeper output fails the step instead.
+  public static let maximumOutputDepth = JSONParser.maximumDepth - 8
+
   public static func finish(_ run: WorkflowRun, _ start: Start, result: StepResult, startedAt: WALTimestamp, now: WALTimestamp) -> [RunEvent] {
     let id = run.runID
     let hashes = start.hashes
+    var result = result
+    if case .success(let output?, nil, let usage, _, _) = result, output.depth(stoppingPast: maximumOutputDepth + 1) > maximumOutputDepth {
+      result = .failure(error: "the step's output nests deeper than \(maximumOutputDepth) levels, more than a run's events can hold", usage: usage)
+    }
     switch result {
     case .success(let output, let artifact, let usage, let workerMs, let attachments):
       var payload: [(String, JSONValue)] = []
