@@ -21,23 +21,18 @@ struct WALRepairCommand: Command {
   func run(in context: CommandContext) throws -> ExitStatus {
     let log = WALLog(directory: try WALDirectory.open(globals.walDirectory), options: globals.walOptions)
     let outcome = try WALRepair.repair(log, force: forced)
-    switch globals.output {
-    case .text:
-      switch outcome.action {
-      case .nothingToDo: context.stdout.line("nothing to repair: no torn tail and no corruption")
-      case .truncatedTornTail, .truncatedCorruption:
-        let what = outcome.action == .truncatedTornTail ? "cut a torn tail" : "truncated at corruption"
-        context.stdout.line("\(what) at \(outcome.location.map(\.description) ?? "?"): \(outcome.bytesRemoved) bytes removed")
-        for copy in outcome.brokenCopies { context.stdout.line("kept a copy: \(copy)") }
-      }
-    case .json, .ndjson:
-      var members: [(String, JSONValue)] = [("action", .string(outcome.action.rawValue))]
-      if let location = outcome.location {
-        members += [("segment", .string(location.segment)), ("byte", .int(location.offset))]
-      }
-      members += [("bytes_removed", .int(outcome.bytesRemoved)), ("broken_copies", .array(outcome.brokenCopies.map { .string($0) }))]
-      context.stdout.line(JSONWriter.encode(.object(members)))
+    var members: [(String, JSONValue)] = [("action", .string(outcome.action.rawValue))]
+    if let location = outcome.location {
+      members += [("segment", .string(location.segment)), ("byte", .int(location.offset))]
     }
+    members += [("bytes_removed", .int(outcome.bytesRemoved)), ("broken_copies", .array(outcome.brokenCopies.map { .string($0) }))]
+    context.print(
+      .object(.object(members)) {
+        guard outcome.action != .nothingToDo else { return "nothing to repair: no torn tail and no corruption\n" }
+        let what = outcome.action == .truncatedTornTail ? "cut a torn tail" : "truncated at corruption"
+        return Answer.lines(
+          ["\(what) at \(outcome.location.map(\.description) ?? "?"): \(outcome.bytesRemoved) bytes removed"] + outcome.brokenCopies.map { "kept a copy: \($0)" })
+      }, as: globals.output)
     return .success
   }
 }
