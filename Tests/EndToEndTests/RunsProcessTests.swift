@@ -71,7 +71,7 @@ import WALFormat
     #expect(ok.status == 0, "\(ok.stderr)")
     let status = try cli.run(["runs", "status", "--run-id", "r-ok"]).stdout
     #expect(status.contains("status=succeeded") && status.contains("tokens=15 dollars=0.001"))
-    #expect(try cli.run(["runs", "step", "--run-id", "r-ok", "--node-id", "b", "-o", "json"]).stdout.contains(#""MSG": "HI""#))
+    #expect(try cli.run(["runs", "step", "--run-id", "r-ok", "--node-id", "b", "-o", "json"]).stdout.contains(#""MSG":"HI""#))
 
     let failing = write(#"{"id":"wf","nodes":[{"id":"a","run":"echo oops >&2; exit 3","retry":{"max_attempts":2}}]}"#, in: dir, name: "fail.json")
     let failed = try cli.run(["runs", "start", "--workflow", failing, "--run-id", "r-fail"])
