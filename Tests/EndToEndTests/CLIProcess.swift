@@ -27,9 +27,11 @@ struct CLIProcess {
     walDirectory = directory.appending("data")
   }
 
-  /// The face: `--wal-dir DIR` unless the arguments name a server (both is a usage error).
+  /// The face: `--wal-dir DIR` unless the arguments name a server (both is a usage error) or
+  /// a directory (or DriftQ-Core file) of their own.
   func face(_ arguments: [String]) -> [String] {
-    arguments.contains { $0 == "--base-url" || $0.hasPrefix("--base-url=") } ? arguments : ["--wal-dir", walDirectory] + arguments
+    let named = arguments.contains { $0 == "--base-url" || $0.hasPrefix("--base-url=") || $0 == "--wal-dir" || $0.hasPrefix("--wal-dir=") }
+    return named ? arguments : ["--wal-dir", walDirectory] + arguments
   }
 
   /// Runs `driftqctl --wal-dir DIR args…` to completion with `input` on stdin.

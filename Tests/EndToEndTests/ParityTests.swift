@@ -5,33 +5,19 @@ import TestSupport
 /// One engine, two faces: the same command sequence gives the same output locally and over
 /// HTTP against `driftqctl serve`.
 @Suite struct ParityTests {
-
-
-  /// Runs the scenario; `place` fills in where each key landed (from the publish output).
+  /// Runs the broker scenario; each output is the step, its exit status and what it printed.
   func run(_ cli: CLIProcess, extra: [String], binary: String) throws -> [String] {
-    var outputs: [String] = []
-    var places: [String: (String, String)] = [:]
-    for step in ParityScenarios.broker {
-      let arguments = step.map { word -> String in
-        if word.hasPrefix("PART_") { return places[String(word.dropFirst(5))]?.0 ?? "0" }
-        if word.hasPrefix("OFF_") { return places[String(word.dropFirst(4))]?.1 ?? "0" }
-        return word == "BINARY" ? binary : word
-      }
-      let input = step.contains("--batch") ? ParityScenarios.batchInput[step[0]] ?? "" : ""
-      let result = try cli.run(extra + arguments, input: input)
-      if step[0] == "publish", let key = step.firstIndex(of: "--key").map({ step[$0 + 1] }) {
-        let text = result.stdout
-        let partition = text.components(separatedBy: "partition").dropFirst().first?.drop { !$0.isNumber }.prefix { $0.isNumber }
-        let offset = text.components(separatedBy: "offset").dropFirst().first?.drop { !$0.isNumber }.prefix { $0.isNumber }
-        places[key] = (String(partition ?? "0"), String(offset ?? "0"))
-      }
+    var runner = ScenarioRunner(cli)
+    runner.extra = extra
+    runner.files = ["BINARY": binary]
+    return try runner.run(ParityScenarios.broker).map { step in
+      let result = step.result
       // Times differ between the two runs, and only they.
       let normalized = Self.normalized(result.stdout.replacingOccurrences(of: #""routed_at_ms":\d+"#, with: "\"routed_at_ms\":T", options: .regularExpression))
       // What stderr says about where a consume stopped belongs to the answer too.
       let notes = result.stderr.split(separator: "\n").filter { $0.hasPrefix("driftqctl: stopped at") }.map { "stderr: " + $0 }
-      outputs.append("\(step.joined(separator: " ")) -> \(result.status)\n\(normalized)" + notes.joined(separator: "\n"))
+      return "\(step.line) -> \(result.status)\n\(normalized)" + notes.joined(separator: "\n")
     }
-    return outputs
   }
 
   @Test func localAndHTTPGiveTheSameAnswers() throws {
@@ -92,20 +78,10 @@ import TestSupport
   }
 
   func runRuns(_ cli: CLIProcess, spec: String, extra: [String]) throws -> [String] {
-    var outputs: [String] = []
-    var demo = ""
-    var artifact = ""
-    for step in ParityScenarios.runs {
-      let arguments = step.map { $0 == "SPEC" ? spec : $0 == "DEMO" ? demo : $0 == "ARTIFACT" ? artifact : $0 }
-      let result = try cli.run(extra + arguments)
-      if step == ["runs", "demo"] { demo = result.stdout.prefix { $0 != "\n" }.replacingOccurrences(of: "run_id=", with: "") }
-      if step.starts(with: ["runs", "artifacts"]) {
-        // The first 64-hex-digit id in the listing.
-        artifact = result.stdout.split(whereSeparator: { !$0.isHexDigit }).first { $0.count == 64 }.map(String.init) ?? "none"
-      }
-      outputs.append("\(step.joined(separator: " ")) -> \(result.status)\n\(Self.normalized(result.stdout))")
-    }
-    return outputs
+    var runner = ScenarioRunner(cli)
+    runner.extra = extra
+    runner.files = ["SPEC": spec]
+    return try runner.run(ParityScenarios.runs).map { "\($0.line) -> \($0.result.status)\n\(Self.normalized($0.result.stdout))" }
   }
 
   @Test func runsGiveTheSameAnswersLocallyAndOverHTTP() throws {

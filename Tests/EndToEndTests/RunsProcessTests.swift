@@ -27,9 +27,10 @@ import WALFormat
     Issue.record("timed out waiting for \(what)")
   }
 
-  /// 80 chained steps pass their input on, one level deeper each: the event that would be
-  /// nested deeper than the parser reads is refused, and the directory stays readable (such a
-  /// run once made every later command exit 3 while `wal verify` said ok).
+  /// 80 chained steps pass their input on, one level deeper each: the step whose output would
+  /// nest an event deeper than the parser reads fails, the run ends failed (not interrupted),
+  /// and the directory stays readable (such a run once made every later command exit 3 while
+  /// `wal verify` said ok).
   @Test func aRunEventTooDeepToReadBackIsNeverWritten() throws {
     let files = TemporaryDirectory("runs-deep-spec")
     let spec = files.appending("deep.json")
@@ -37,7 +38,8 @@ import WALFormat
     try Data(#"{"id":"deep","nodes":[\#(nodes.joined(separator: ","))]}"#.utf8).write(to: URL(fileURLWithPath: spec))
     let cli = CLIProcess(TemporaryDirectory("runs-deep"))
     let started = try cli.run(["runs", "start", "--workflow", spec, "--run-id", "d1"])
-    #expect(started.status == 1 && started.stderr.contains("could not be read back"), "\(started.stderr)")
+    #expect(started.status == 1 && started.stderr.contains("node n56 failed: the step's output nests deeper than 56 levels"), "\(started.stderr)")
+    #expect(try cli.run(["runs", "status", "--run-id", "d1"]).stdout.contains("status=failed"))
     #expect(try cli.run(["runs", "list"]).stdout == "d1\n")
     #expect(try cli.run(["wal", "verify"]).status == 0)
     #expect(try cli.run(["topics", "create", "--name", "after"]).status == 0)
@@ -71,7 +73,7 @@ import WALFormat
     #expect(ok.status == 0, "\(ok.stderr)")
     let status = try cli.run(["runs", "status", "--run-id", "r-ok"]).stdout
     #expect(status.contains("status=succeeded") && status.contains("tokens=15 dollars=0.001"))
-    #expect(try cli.run(["runs", "step", "--run-id", "r-ok", "--node-id", "b", "-o", "json"]).stdout.contains(#""MSG": "HI""#))
+    #expect(try cli.run(["runs", "step", "--run-id", "r-ok", "--node-id", "b", "-o", "json"]).stdout.contains(#""MSG":"HI""#))
 
     let failing = write(#"{"id":"wf","nodes":[{"id":"a","run":"echo oops >&2; exit 3","retry":{"max_attempts":2}}]}"#, in: dir, name: "fail.json")
     let failed = try cli.run(["runs", "start", "--workflow", failing, "--run-id", "r-fail"])

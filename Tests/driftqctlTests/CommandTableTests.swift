@@ -107,4 +107,13 @@ import TestSupport
     }
   }
 
+  /// The output test checks every answer's shape in `-o json` and `-o ndjson` by running the
+  /// scenarios: each command is in one, or exempt with a reason.
+  @Test func everyCommandIsInAnOutputScenario() {
+    let steps = ParityScenarios.broker + ParityScenarios.runs + OutputScenarios.local
+    for type in CommandTable.all where OutputScenarios.exempt[type.spec.name] == nil {
+      let path = type.spec.path
+      #expect(steps.contains { Array($0.prefix(path.count)) == path }, "no output scenario runs '\(path.joined(separator: " "))'")
+    }
+  }
 }

@@ -33,23 +33,21 @@ enum CoreWALReports {
     return problems
   }
 
-  static func verify(_ wal: CoreWALFile, format: OutputFormat, context: CommandContext) -> ExitStatus {
-    switch format {
-    case .text:
-      var text = "checked \(wal.format.title) \(wal.path): \(wal.entries.count) records, \(ByteCount.format(wal.bytes))\n"
-      text += problemLines(wal)
-      text += "result: \(wal.corruption != nil ? "CORRUPT" : wal.tornTail != nil ? "ok (torn tail)" : "ok")\n"
-      context.stdout.write(text)
-    case .json, .ndjson:
-      context.stdout.line(JSONWriter.encode(.object([
-        ("ok", .bool(wal.corruption == nil)), ("status", .string(status(wal))), ("format", .string(wal.format.rawValue)),
-        ("records", .int(wal.entries.count)), ("bytes", .int(wal.bytes)), ("problems", .array(problemsJSON(wal))),
-      ])))
+  /// `wal verify`'s answer, and exit 3 at corruption.
+  static func verify(_ wal: CoreWALFile) -> (Answer, ExitStatus) {
+    let answer = Answer.object(.object([
+      ("ok", .bool(wal.corruption == nil)), ("status", .string(status(wal))), ("format", .string(wal.format.rawValue)),
+      ("records", .int(wal.entries.count)), ("bytes", .int(wal.bytes)), ("problems", .array(problemsJSON(wal))),
+    ])) {
+      "checked \(wal.format.title) \(wal.path): \(wal.entries.count) records, \(ByteCount.format(wal.bytes))\n" + problemLines(wal)
+        + "result: \(wal.corruption != nil ? "CORRUPT" : wal.tornTail != nil ? "ok (torn tail)" : "ok")\n"
     }
-    return wal.corruption != nil ? .corruption : .success
+    return (answer, wal.corruption != nil ? .corruption : .success)
   }
 
-  static func inspect(_ wal: CoreWALFile, format: OutputFormat, context: CommandContext) -> ExitStatus {
+  /// `wal inspect`'s answer: kinds, problems and the folded state; exit 3 at corruption or
+  /// when the file does not fold.
+  static func inspect(_ wal: CoreWALFile) -> (Answer, ExitStatus) {
     var foldError: String?
     var broker: CoreBrokerState?
     var engine: CoreEngineState?
@@ -62,8 +60,14 @@ enum CoreWALReports {
       foldError = ErrorPresenter.classify(error).1
     }
     let kinds = wal.recordsByKind
-    switch format {
-    case .text:
+    var members: [(String, JSONValue)] = [
+      ("file", .string(wal.path)), ("format", .string(wal.format.rawValue)), ("bytes", .int(wal.bytes)), ("records", .int(wal.entries.count)),
+      ("records_by_kind", .object(kinds.map { ($0.kind, .int($0.count)) })), ("problems", .array(problemsJSON(wal))),
+    ]
+    if let broker { members += brokerJSON(broker) }
+    if let engine { members += engineJSON(engine) }
+    if let foldError { members.append(("state_error", .string(foldError))) }
+    let answer = Answer.object(.object(members)) { [foldError, broker, engine] in
       var text = "file       \(wal.path) (\(wal.format.title))\n"
       text += "size       \(ByteCount.format(wal.bytes))\n"
       text += "records    \(wal.entries.count)" + (wal.entries.last.map { " (lines 1..\($0.line))" } ?? "") + "\n"
@@ -75,18 +79,9 @@ enum CoreWALReports {
       if let foldError { text += "state: unavailable (\(foldError))\n" }
       if let broker { text += brokerText(broker) }
       if let engine { text += engineText(engine) }
-      context.stdout.write(text)
-    case .json, .ndjson:
-      var members: [(String, JSONValue)] = [
-        ("file", .string(wal.path)), ("format", .string(wal.format.rawValue)), ("bytes", .int(wal.bytes)), ("records", .int(wal.entries.count)),
-        ("records_by_kind", .object(kinds.map { ($0.kind, .int($0.count)) })), ("problems", .array(problemsJSON(wal))),
-      ]
-      if let broker { members += brokerJSON(broker) }
-      if let engine { members += engineJSON(engine) }
-      if let foldError { members.append(("state_error", .string(foldError))) }
-      context.stdout.line(JSONWriter.encode(.object(members)))
+      return text
     }
-    return wal.corruption != nil || foldError != nil ? .corruption : .success
+    return (answer, wal.corruption != nil || foldError != nil ? .corruption : .success)
   }
 
   private static func topics(_ state: CoreBrokerState) -> [(String, [[MessagePublished]])] {
@@ -143,9 +138,10 @@ enum CoreWALReports {
     ]
   }
 
-  /// One JSON line per entry: `line`, `byte`, `kind`, then the entry's fields, with `key` and
-  /// `value` decoded from base64 (kept as base64, marked, when they are not UTF-8).
-  static func dump(_ wal: CoreWALFile, lines: ClosedRange<Int>, kind: String?, topic: String?, context: CommandContext) throws -> ExitStatus {
+  /// `wal dump`'s rows, one per entry (a JSON line in text mode too): `line`, `byte`, `kind`,
+  /// then the entry's fields, with `key` and `value` decoded from base64 (kept as base64,
+  /// marked, when they are not UTF-8).
+  static func dump(_ wal: CoreWALFile, lines: ClosedRange<Int>, kind: String?, topic: String?, into records: inout AnswerStream) throws -> ExitStatus {
     for entry in wal.entries where lines.contains(entry.line) {
       if let kind, kind != entry.kind && kind != entry.type.map(String.init) { continue }
       if let topic, entry.json["topic"]?.stringValue != topic { continue }
@@ -160,8 +156,9 @@ enum CoreWALReports {
           members.append((name, value))
         }
       }
-      context.stdout.line(JSONWriter.encode(.object(members)))
-      if context.stdout.isBroken { return .success }
+      let line = JSONWriter.encode(.object(members))
+      records.row(encoded: line, text: line)
+      if records.out.isBroken { return .success }
     }
     if let c = wal.corruption, lines.contains(c.line) {
       throw CommandFailure(.corruption, "corruption: \(wal.path) line \(c.line) (byte \(c.byte)): \(c.message)")

@@ -14,7 +14,7 @@ struct Answer {
   /// The text form, built on demand.
   var text: () -> String
 
-  /// A list answer: `{"<key>": [rows…], <extra…>}` as one document, or one row per line.
+  /// A list answer: `{<extra…>, "<key>": [rows…]}` as one document, or one row per line.
   /// `text` is printed as given (end each line with "\n").
   static func list(_ key: String, _ rows: [JSONValue], extra: [(String, JSONValue)] = [], text: @escaping () -> String) -> Answer {
     Answer(document: .object(extra + [(key, .array(rows))]), lines: rows, text: text)
@@ -29,6 +29,13 @@ struct Answer {
   static func lines(_ lines: [String]) -> String {
     lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n"
   }
+
+  /// The same answer with text lines around its own: lines of a longer story (a demo's steps
+  /// and totals) that the JSON forms leave out.
+  func addingText(before: String = "", after: String = "") -> Answer {
+    let own = text
+    return Answer(document: document, lines: lines, text: { before + own() + after })
+  }
 }
 
 extension CommandContext {
@@ -39,6 +46,18 @@ extension CommandContext {
     case .json: stdout.line(JSONWriter.encode(answer.document))
     case .ndjson: for line in answer.lines { stdout.line(JSONWriter.encode(line)) }
     }
+  }
+
+  /// Prints a report's answer and passes on the exit status it came with (3 for damage found).
+  func print(_ report: (Answer, ExitStatus), as format: OutputFormat) -> ExitStatus {
+    print(report.0, as: format)
+    return report.1
+  }
+
+  /// A progress line that only NDJSON prints, as it happens (each message a redrive moved);
+  /// the answer printed after it says the totals in every format.
+  func progress(_ json: @autoclosure () -> JSONValue, as format: OutputFormat) {
+    if format == .ndjson { stdout.line(JSONWriter.encode(json())) }
   }
 }
 
@@ -61,12 +80,24 @@ struct AnswerStream {
 
   /// Prints one row: `text` in text mode (a line, without its "\n"), `json` otherwise.
   mutating func row(_ json: @autoclosure () -> JSONValue, text: @autoclosure () -> String) {
+    row(encoded: JSONWriter.encode(json()), text: text())
+  }
+
+  /// Prints a row that only the JSON forms show (text closes with a summary line instead).
+  mutating func row(_ json: @autoclosure () -> JSONValue) {
+    guard format != .text else { return }
+    row(encoded: JSONWriter.encode(json()), text: "")
+  }
+
+  /// Prints one row already encoded as one compact JSON object (a ConsumeItem as the broker
+  /// wrote it), without decoding it again.
+  mutating func row(encoded json: @autoclosure () -> String, text: @autoclosure () -> String) {
     switch format {
     case .text: out.line(text())
-    case .ndjson: out.line(JSONWriter.encode(json()))
+    case .ndjson: out.line(json())
     case .json:
       begin()
-      out.write((rows == 0 ? "\n" : ",\n") + JSONWriter.encode(json()))
+      out.write((rows == 0 ? "\n" : ",\n") + json())
     }
     rows += 1
   }
@@ -83,6 +114,19 @@ struct AnswerStream {
     var tail = rows == 0 ? "]" : "\n]"
     for (name, value) in extra { tail += "," + JSONWriter.encode(.string(name)) + ":" + JSONWriter.encode(value) }
     out.line(tail + "}")
+  }
+
+  /// Runs `body`, which prints the rows, then ends the document; also when `body` throws
+  /// after a row, so the rows before the error still parse as one document (an error before
+  /// any row leaves stdout empty, as for any failed command).
+  mutating func finishing<T>(_ body: (inout AnswerStream) throws -> T) rethrows -> T {
+    let value: T
+    do { value = try body(&self) } catch {
+      if started { finish() }
+      throw error
+    }
+    finish()
+    return value
   }
 
   private mutating func begin() {

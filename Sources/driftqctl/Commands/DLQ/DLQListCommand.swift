@@ -20,37 +20,34 @@ struct DLQListCommand: Command {
 
   func run(in context: CommandContext) throws -> ExitStatus {
     let entries = try BrokerFace.open(globals, context, asOf: at).deadLetters(topic: topic)
-    switch globals.output {
-    case .text:
-      guard !entries.isEmpty else { context.stdout.line("(no dead-lettered messages)"); return .success }
-      var table = TableRenderer(["DLQ_MESSAGE", "ORIGINAL", "GROUP", "ATTEMPTS", "REASON", "ROUTED_AT", "REDRIVEN_TO", "LAST_ERROR"])
-      for e in entries {
-        table.add([
-          place(e.copy), "\(e.info.originalTopic)/\(e.info.originalPartition)@\(e.info.originalOffset)", e.info.group.isEmpty ? "-" : e.info.group,
-          String(e.info.attempts), e.info.reason, RFC3339.format(e.info.routedAt), e.redrivenTo.map(place) ?? "-",
-          e.info.lastError.isEmpty ? "-" : e.info.lastError,
-        ])
-      }
-      context.stdout.write(table.render())
-    case .json, .ndjson:
-      let items: [JSONValue] = entries.map { e in
-        var members: [(String, JSONValue)] = [("dlq_partition", .int(e.copy.partition)), ("dlq_offset", .int(e.copy.offset))]
-        let (key, keyIsBase64) = PayloadRendering.text(e.key)
-        members.append(("key", .string(key)))
-        if keyIsBase64 { members.append(("key_encoding", .string("base64"))) }
-        members.append(("dlq", PayloadRendering.deadLetterInfo(e.info)))
-        members.append(("redriven", .bool(e.redrivenTo != nil)))
-        if let to = e.redrivenTo { members.append(("redriven_to", PayloadRendering.origin(to))) }
-        if let at = e.redrivenAt { members.append(("redriven_at", .string(RFC3339.format(at)))) }
-        return .object(members)
-      }
-      if globals.output == .json {
-        context.stdout.line(JSONWriter.encode(.object([("topic", .string(topic)), ("dlq_topic", .string(BrokerDecider.deadLetterTopic(of: topic))), ("messages", .array(items))])))
-      } else {
-        for item in items { context.stdout.line(JSONWriter.encode(item)) }
-      }
-    }
+    let extra: [(String, JSONValue)] = [("topic", .string(topic)), ("dlq_topic", .string(BrokerDecider.deadLetterTopic(of: topic)))]
+    context.print(
+      .list("messages", entries.map(Self.row), extra: extra) {
+        guard !entries.isEmpty else { return "(no dead-lettered messages)\n" }
+        var table = TableRenderer(["DLQ_MESSAGE", "ORIGINAL", "GROUP", "ATTEMPTS", "REASON", "ROUTED_AT", "REDRIVEN_TO", "LAST_ERROR"])
+        for e in entries {
+          table.add([
+            place(e.copy), "\(e.info.originalTopic)/\(e.info.originalPartition)@\(e.info.originalOffset)", e.info.group.isEmpty ? "-" : e.info.group,
+            String(e.info.attempts), e.info.reason, RFC3339.format(e.info.routedAt), e.redrivenTo.map(place) ?? "-",
+            e.info.lastError.isEmpty ? "-" : e.info.lastError,
+          ])
+        }
+        return table.render()
+      }, as: globals.output)
     return .success
+  }
+
+  /// A dead-lettered message: where it is, its key, DriftQ's DLQ metadata, and its redrive.
+  private static func row(_ e: DeadLetterEntry) -> JSONValue {
+    var members: [(String, JSONValue)] = [("dlq_partition", .int(e.copy.partition)), ("dlq_offset", .int(e.copy.offset))]
+    let (key, keyIsBase64) = PayloadRendering.text(e.key)
+    members.append(("key", .string(key)))
+    if keyIsBase64 { members.append(("key_encoding", .string("base64"))) }
+    members.append(("dlq", PayloadRendering.deadLetterInfo(e.info)))
+    members.append(("redriven", .bool(e.redrivenTo != nil)))
+    if let to = e.redrivenTo { members.append(("redriven_to", PayloadRendering.origin(to))) }
+    if let at = e.redrivenAt { members.append(("redriven_at", .string(RFC3339.format(at)))) }
+    return .object(members)
   }
 
   private func place(_ origin: MessageOrigin) -> String { "\(origin.topic)/\(origin.partition)@\(origin.offset)" }

@@ -93,23 +93,22 @@ struct DLQRedriveCommand: Command {
         if done.moves.count < take { break }
       }
     }
-    switch globals.output {
-    case .text:
-      context.stdout.line((dryRun ? "dry run: would redrive " : "") + "redriven=\(redriven) skipped=\(plan.skipped) remaining=\(remaining)")
-    case .json, .ndjson:
-      context.stdout.line(JSONWriter.encode(.object([
-        ("status", .string(dryRun ? "dry_run" : "done")), ("redriven", .int(redriven)), ("skipped", .int(plan.skipped)),
-        ("remaining", .int(remaining)),
-      ])))
-    }
+    let summary = JSONValue.object([
+      ("status", .string(dryRun ? "dry_run" : "done")), ("redriven", .int(redriven)), ("skipped", .int(plan.skipped)),
+      ("remaining", .int(remaining)),
+    ])
+    context.print(
+      .object(summary) { [redriven, remaining] in
+        (dryRun ? "dry run: would redrive " : "") + "redriven=\(redriven) skipped=\(plan.skipped) remaining=\(remaining)\n"
+      }, as: globals.output)
     return .success
   }
 
+  /// A message redriven (or, in a dry run, that would be): an NDJSON line once it is durable.
   private func report(_ move: RedriveOutcome.Move, _ context: CommandContext) {
-    guard globals.output == .ndjson else { return }
     var members: [(String, JSONValue)] = [("status", .string(move.to == nil ? "would_redrive" : "redriven")), ("from", PayloadRendering.origin(move.from))]
     if let to = move.to { members.append(("to", PayloadRendering.origin(to))) }
-    context.stdout.line(JSONWriter.encode(.object(members)))
+    context.progress(.object(members), as: globals.output)
   }
 
   private func pause(until time: WALTimestamp, _ context: CommandContext) {

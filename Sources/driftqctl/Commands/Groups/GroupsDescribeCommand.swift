@@ -27,20 +27,19 @@ struct GroupsDescribeCommand: Command {
       throw CommandFailure(.notFound, "no consumer group \(query.group)")
     }
     let rows = answer.rows
-    switch globals.output {
-    case .text:
-      var table = TableRenderer(["TOPIC", "PART", "HEAD", "COMMIT", "LAG", "INFLIGHT", "OWNERS", "OLDEST_LEASE_MS", "LEASE_EXPIRES", "STALLED"])
-      for r in rows {
-        table.add([
-          r.topic, String(r.partition), String(r.headOffset), String(r.committedOffset), String(r.lag), String(r.inflight),
-          r.leaseOwners.isEmpty ? "-" : r.leaseOwners.joined(separator: ","), r.oldestLeaseAgeMs.map(String.init) ?? "-",
-          r.leaseExpiresAt.map(RFC3339.format) ?? "-", r.stalled ? "yes" : "no",
-        ])
-      }
-      context.stdout.write(rows.isEmpty ? "(no lag rows)\n" : table.render())
-    case .json, .ndjson:
-      context.stdout.line(JSONWriter.encode(LagRendering.document(group: query.group, topic: query.topic, rows: rows)))
-    }
+    context.print(
+      .object(LagRendering.document(group: query.group, topic: query.topic, rows: rows)) {
+        guard !rows.isEmpty else { return "(no lag rows)\n" }
+        var table = TableRenderer(["TOPIC", "PART", "HEAD", "COMMIT", "LAG", "INFLIGHT", "OWNERS", "OLDEST_LEASE_MS", "LEASE_EXPIRES", "STALLED"])
+        for r in rows {
+          table.add([
+            r.topic, String(r.partition), String(r.headOffset), String(r.committedOffset), String(r.lag), String(r.inflight),
+            r.leaseOwners.isEmpty ? "-" : r.leaseOwners.joined(separator: ","), r.oldestLeaseAgeMs.map(String.init) ?? "-",
+            r.leaseExpiresAt.map(RFC3339.format) ?? "-", r.stalled ? "yes" : "no",
+          ])
+        }
+        return table.render()
+      }, as: globals.output)
     return .success
   }
 }

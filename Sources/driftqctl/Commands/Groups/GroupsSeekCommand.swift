@@ -70,16 +70,13 @@ struct GroupsSeekCommand: Command {
     }
     let plan = try BrokerFace.open(globals, context).seek(
       SeekRequest(topic: topic, group: group, target: resolved, partition: only, execute: execute))
-    switch globals.output {
-    case .text:
-      var table = TableRenderer(["PARTITION", "FROM", "TO", "DISCARDED_LEASES"])
-      for step in plan { table.add([String(step.partition), String(step.from), String(step.to), String(step.discarded)]) }
-      context.stdout.write(table.render())
-      context.stdout.line(execute ? "seeked group \(group) on \(topic)" : "dry run: nothing changed (add --execute to apply)")
-    case .json, .ndjson:
-      let steps: [JSONValue] = plan.map { .object([("partition", .int($0.partition)), ("from", .int($0.from)), ("to", .int($0.to)), ("discarded", .int($0.discarded))]) }
-      context.stdout.line(JSONWriter.encode(.object([("group", .string(group)), ("topic", .string(topic)), ("executed", .bool(execute)), ("plan", .array(steps))])))
-    }
+    let steps: [JSONValue] = plan.map { .object([("partition", .int($0.partition)), ("from", .int($0.from)), ("to", .int($0.to)), ("discarded", .int($0.discarded))]) }
+    context.print(
+      .object(.object([("group", .string(group)), ("topic", .string(topic)), ("executed", .bool(execute)), ("plan", .array(steps))])) {
+        var table = TableRenderer(["PARTITION", "FROM", "TO", "DISCARDED_LEASES"])
+        for step in plan { table.add([String(step.partition), String(step.from), String(step.to), String(step.discarded)]) }
+        return table.render() + (execute ? "seeked group \(group) on \(topic)" : "dry run: nothing changed (add --execute to apply)") + "\n"
+      }, as: globals.output)
     return .success
   }
 }

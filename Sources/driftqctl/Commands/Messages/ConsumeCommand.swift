@@ -25,7 +25,8 @@ struct ConsumeCommand: Command {
       stderr. Against a server, exactly --max messages are leased where the server offers
       driftqctl's consume limits (serve does); elsewhere the stream may lease more than it printed,
       and stderr says so. --follow over HTTP reconnects after a server restart until --wait runs
-      out, printing each lease once. Output is one object per line in every format.
+      out, printing each lease once. Text and -o ndjson print one ConsumeItem per line; -o json prints
+      one document {"messages":[...]}, each item written as it is leased.
       """,
     options: [.topic, .group, .owner, leaseMs, max, follow, wait, maxInflight],
     examples: ["driftqctl consume --topic orders --group billing --owner w1 --max 10 | worker | driftqctl ack --batch --topic orders --group billing --owner w1"])
@@ -59,10 +60,14 @@ struct ConsumeCommand: Command {
 
   func run(in context: CommandContext) throws -> ExitStatus {
     let broker = try BrokerFace.open(globals, context)
-    let summary = try broker.consume(request) { line in
-      context.stdout.line(line.text)
-      context.stdout.flush()
-      return !context.stdout.isBroken
+    // Each ConsumeItem is printed, and flushed, once its lease is durable.
+    var messages = AnswerStream("messages", format: globals.output, out: context.stdout)
+    let summary = try messages.finishing { messages in
+      try broker.consume(request) { line in
+        messages.row(encoded: line.text, text: line.text)
+        context.stdout.flush()
+        return !context.stdout.isBroken
+      }
     }
     if summary.deadLettered > 0 {
       context.note("moved \(summary.deadLettered) message\(summary.deadLettered == 1 ? "" : "s") to \(BrokerDecider.deadLetterTopic(of: request.topic)) (see 'driftqctl dlq list --topic \(request.topic)')")

@@ -74,7 +74,7 @@ struct PublishCommand: Command {
     let topic = self.topic ?? ""
     let broker = try BrokerFace.open(globals, context)
     let outcome = try broker.publish([PublishRequest(topic: topic, key: keyBytes, value: value, envelope: envelope)])[0].get()
-    context.stdout.line(Self.render(outcome, format: globals.output))
+    context.print(.object(ReceiptRendering.json(outcome)) { ReceiptRendering.text(outcome) + "\n" }, as: globals.output)
     return .success
   }
 
@@ -87,25 +87,28 @@ struct PublishCommand: Command {
   /// `--batch`: groups of lines, each group decided and made durable together (one
   /// fdatasync locally; pipelined requests over HTTP), each line printed once it is.
   private func runBatch(_ broker: any Broker, _ context: CommandContext) throws -> ExitStatus {
-    var overloaded = false
-    var reader = BatchReader()
-    while !reader.finished {
-      let items = try reader.group(of: maximumGroup, self, context)
-      guard !items.isEmpty else { continue }
-      for (item, outcome) in zip(items, try broker.publish(items.map(\.request))) {
-        switch outcome {
-        case .success(let receipt): context.stdout.line(Self.render(receipt, format: globals.output))
-        case .failure(let rejection):
-          reader.failures += 1
-          if rejection.code == .resourceExhausted { overloaded = true }
-          context.stderr.line("driftqctl: error: line \(item.line): \(rejection.message)")
+    var results = AnswerStream("results", format: globals.output, out: context.stdout)
+    return try results.finishing { results in
+      var overloaded = false
+      var reader = BatchReader()
+      while !reader.finished {
+        let items = try reader.group(of: maximumGroup, self, context)
+        guard !items.isEmpty else { continue }
+        for (item, outcome) in zip(items, try broker.publish(items.map(\.request))) {
+          switch outcome {
+          case .success(let receipt): results.row(ReceiptRendering.json(receipt), text: ReceiptRendering.text(receipt))
+          case .failure(let rejection):
+            reader.failures += 1
+            if rejection.code == .resourceExhausted { overloaded = true }
+            context.stderr.line("driftqctl: error: line \(item.line): \(rejection.message)")
+          }
         }
+        context.stdout.flush()
+        context.stderr.flush()
+        if context.stdout.isBroken { break }
       }
-      context.stdout.flush()
-      context.stderr.flush()
-      if context.stdout.isBroken { break }
+      return overloaded ? .unavailable : reader.failures == 0 ? .success : .failure
     }
-    return overloaded ? .unavailable : reader.failures == 0 ? .success : .failure
   }
 
   /// Reads `--batch` input a group at a time: up to `size` lines, or fewer when stdin has no
@@ -186,33 +189,6 @@ struct PublishCommand: Command {
     }
     if item.topic.isEmpty { throw InputError("no topic: give --topic or a \"topic\" field") }
     return Item(line: number, request: item)
-  }
-
-  /// One output line: where the message landed, or, for a duplicate, where the original is.
-  static func render(_ receipt: PublishReceipt, format: OutputFormat) -> String {
-    guard let place = receipt.place else {
-      // DriftQ-Core does not say where a message went.
-      return format == .text ? "topic=\(receipt.requestedTopic) status=produced" : "{\"status\":\"produced\",\"topic\":\(JSONWriter.encode(.string(receipt.requestedTopic)))}"
-    }
-    switch format {
-    case .text:
-      return "topic=\(place.topic) partition=\(place.partition) offset=\(place.offset)" + (receipt.duplicate ? " duplicate" : "")
-    case .json, .ndjson:
-      var w = JSONWriter(capacity: 96)
-      w.raw("{\"status\":\"produced\",\"topic\":")
-      w.string(receipt.requestedTopic)
-      if receipt.requestedTopic != place.topic {
-        w.raw(",\"target_topic\":")
-        w.string(place.topic)
-      }
-      w.raw(",\"partition\":")
-      w.integer(place.partition)
-      w.raw(",\"offset\":")
-      w.integer(place.offset)
-      if receipt.duplicate { w.raw(",\"duplicate\":true") }
-      w.raw("}")
-      return w.text
-    }
   }
 
   static func readValueFile(_ path: String) throws -> [UInt8] {

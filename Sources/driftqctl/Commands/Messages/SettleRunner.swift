@@ -32,56 +32,68 @@ struct SettleRunner {
     let target = Target(line: 0, partition: partition, offset: offset)
     let outcome = try BrokerFace.open(globals, context).settle([request(target)])[0]
     let receipt = try outcome.get()
-    context.stdout.line(render(target, outcome: outcome))
+    context.print(.object(json(target, outcome: outcome)) { text(target, receipt: receipt) + "\n" }, as: globals.output)
     noteDeadLetter(target, receipt, context)
     return .success
   }
 
+  /// `--batch`: one result row per message in JSON (text prints only the closing summary).
   func runBatch(in context: CommandContext) throws -> ExitStatus {
     let broker = try BrokerFace.open(globals, context)
+    var results = AnswerStream("results", format: globals.output, out: context.stdout)
+    return try results.finishing { results in
+      var input = BatchInput()
+      var settled = 0
+      while !input.finished {
+        let targets = try read(&input, context, &results)
+        guard !targets.isEmpty else { continue }
+        for (target, outcome) in zip(targets, try broker.settle(targets.map(request))) {
+          switch outcome {
+          case .success(let receipt):
+            settled += 1
+            noteDeadLetter(target, receipt, context)
+          case .failure(let rejection):
+            input.failures += 1
+            context.stderr.line("driftqctl: error: line \(target.line): \(rejection.message)")
+          }
+          results.row(json(target, outcome: outcome))
+        }
+        context.stdout.flush()
+        context.stderr.flush()
+      }
+      results.text("\(action.verb)=\(settled) failed=\(input.failures)")
+      return input.failures == 0 ? .success : .failure
+    }
+  }
+
+  /// Where `--batch` input stands: lines read, lines that failed, end of input.
+  private struct BatchInput {
     var lineNumber = 0
-    var settled = 0
     var failures = 0
     var finished = false
-    while !finished {
-      var targets: [Target] = []
-      repeat {
-        let line: [UInt8]?
-        do { line = try context.stdin.readLine() } catch {
-          throw CommandFailure(.failure, "an input line is longer than \(LineReader.maximumLineBytes) bytes")
-        }
-        guard let line else { finished = true; break }
-        lineNumber += 1
-        if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
-        do { targets.append(try parse(line, number: lineNumber)) } catch {
-          failures += 1
-          context.stderr.line("driftqctl: error: line \(lineNumber): \(error)")
-          if globals.output != .text {
-            context.stdout.line(JSONWriter.encode(.object([
-              ("status", .string("rejected")), ("line", .int(lineNumber)), ("error", .string("invalid_input")), ("message", .string(error.description)),
-            ])))
-          }
-        }
-      } while targets.count < 8192 && context.stdin.hasBufferedLine()
-      guard !targets.isEmpty else { continue }
-      let outcomes = try broker.settle(targets.map(request))
-      for (target, outcome) in zip(targets, outcomes) {
-        switch outcome {
-        case .success(let receipt):
-          settled += 1
-          if globals.output != .text { context.stdout.line(render(target, outcome: outcome)) }
-          noteDeadLetter(target, receipt, context)
-        case .failure(let rejection):
-          failures += 1
-          context.stderr.line("driftqctl: error: line \(target.line): \(rejection.message)")
-          if globals.output != .text { context.stdout.line(render(target, outcome: outcome)) }
-        }
+  }
+
+  /// The next group of targets: up to 8192 lines, fewer when stdin has no complete line
+  /// ready. A line that cannot be used is reported (stderr, and a rejected row) and counted.
+  private func read(_ input: inout BatchInput, _ context: CommandContext, _ results: inout AnswerStream) throws -> [Target] {
+    var targets: [Target] = []
+    repeat {
+      let line: [UInt8]?
+      do { line = try context.stdin.readLine() } catch {
+        throw CommandFailure(.failure, "an input line is longer than \(LineReader.maximumLineBytes) bytes")
       }
-      context.stdout.flush()
-      context.stderr.flush()
-    }
-    if globals.output == .text { context.stdout.line("\(action.verb)=\(settled) failed=\(failures)") }
-    return failures == 0 ? .success : .failure
+      guard let line else { input.finished = true; break }
+      input.lineNumber += 1
+      if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+      do { targets.append(try parse(line, number: input.lineNumber)) } catch {
+        input.failures += 1
+        context.stderr.line("driftqctl: error: line \(input.lineNumber): \(error)")
+        results.row(.object([
+          ("status", .string("rejected")), ("line", .int(input.lineNumber)), ("error", .string("invalid_input")), ("message", .string(error.description)),
+        ]))
+      }
+    } while targets.count < 8192 && context.stdin.hasBufferedLine()
+    return targets
   }
 
   private func request(_ target: Target) -> SettleRequest {
@@ -117,27 +129,29 @@ struct SettleRunner {
     return target
   }
 
-  private func render(_ target: Target, outcome: Result<SettleReceipt, BrokerRejection>) -> String {
+  /// The Go driftqctl's line for a settled message.
+  private func text(_ target: Target, receipt: SettleReceipt) -> String {
+    let reason = receipt.reason ?? ""
+    return "\(action.verb) topic=\(topic) group=\(group) partition=\(target.partition) offset=\(target.offset)"
+      + (reason.isEmpty ? "" : " reason=\(GoQuote.quote(reason))")
+  }
+
+  /// A settled (or refused) message as one object.
+  private func json(_ target: Target, outcome: Result<SettleReceipt, BrokerRejection>) -> JSONValue {
     let receipt = try? outcome.get()
     let reason = receipt?.reason ?? ""
-    switch globals.output {
-    case .text:
-      return "\(action.verb) topic=\(topic) group=\(group) partition=\(target.partition) offset=\(target.offset)"
-        + (reason.isEmpty ? "" : " reason=\(GoQuote.quote(reason))")
-    case .json, .ndjson:
-      var members: [(String, JSONValue)] = []
-      switch outcome {
-      case .success: members.append(("status", .string(action.verb)))
-      case .failure(let rejection):
-        members.append(("status", .string("rejected")))
-        members.append(("error", .string(rejection.code.description)))
-        members.append(("message", .string(rejection.message)))
-      }
-      if target.line > 0 { members.append(("line", .int(target.line))) }
-      members += [("topic", .string(topic)), ("group", .string(group)), ("partition", .int(target.partition)), ("offset", .int(target.offset))]
-      if !reason.isEmpty { members.append(("reason", .string(reason))) }
-      if let moved = receipt?.deadLettered { members.append(("dead_lettered", PayloadRendering.origin(moved))) }
-      return JSONWriter.encode(.object(members))
+    var members: [(String, JSONValue)] = []
+    switch outcome {
+    case .success: members.append(("status", .string(action.verb)))
+    case .failure(let rejection):
+      members.append(("status", .string("rejected")))
+      members.append(("error", .string(rejection.code.description)))
+      members.append(("message", .string(rejection.message)))
     }
+    if target.line > 0 { members.append(("line", .int(target.line))) }
+    members += [("topic", .string(topic)), ("group", .string(group)), ("partition", .int(target.partition)), ("offset", .int(target.offset))]
+    if !reason.isEmpty { members.append(("reason", .string(reason))) }
+    if let moved = receipt?.deadLettered { members.append(("dead_lettered", PayloadRendering.origin(moved))) }
+    return .object(members)
   }
 }

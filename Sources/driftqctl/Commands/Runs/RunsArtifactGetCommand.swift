@@ -34,12 +34,10 @@ struct RunsArtifactGetCommand: Command {
     } catch {
       throw CommandFailure(.failure, "cannot write \(target): \(error)")
     }
-    switch globals.output {
-    case .text:
-      context.stdout.line("wrote \(bytes.count) bytes -> \(target)" + (contentType.map { " content_type=\($0)" } ?? "") + " sha256=\(id)")
-    case .json, .ndjson:
-      context.stdout.line(JSONWriter.encode(.object([("ok", .bool(true)), ("bytes", .int(bytes.count)), ("path", .string(target)), ("sha256", .string(id))])))
-    }
+    context.print(
+      .object(.object([("ok", .bool(true)), ("bytes", .int(bytes.count)), ("path", .string(target)), ("sha256", .string(id))])) {
+        "wrote \(bytes.count) bytes -> \(target)" + (contentType.map { " content_type=\($0)" } ?? "") + " sha256=\(id)\n"
+      }, as: globals.output)
     return .success
   }
 }

@@ -18,7 +18,7 @@ struct RunsArtifactMetaCommand: Command {
   func run(in context: CommandContext) throws -> ExitStatus {
     let meta = try RunsFace.open(globals, context).artifactMeta(id)
     let document = JSONValue.object([("ok", .bool(true)), ("artifact_id", .string(id)), ("meta", meta)])
-    context.stdout.line(globals.output == .text ? JSONWriter.encodePretty(document) : JSONWriter.encode(document))
+    context.print(.object(document) { JSONWriter.encodePretty(document) + "\n" }, as: globals.output)
     return .success
   }
 }

@@ -22,18 +22,16 @@ struct RunsArtifactsCommand: Command {
 
   func run(in context: CommandContext) throws -> ExitStatus {
     let metas = Array(try RunsFace.open(globals, context).artifacts(runID: runID, node: node).prefix(count))
-    switch globals.output {
-    case .text:
-      if metas.isEmpty { context.stdout.line("(no artifacts found)"); return .success }
-      var table = TableRenderer(["ARTIFACT_ID", "SIZE", "TYPE", "NODE", "ATT", "CREATED", "NAME", "DESC"])
-      func dash(_ s: String) -> String { s.isEmpty ? "-" : s }
-      for m in metas {
-        table.add([m.id, String(m.size), dash(m.contentType), dash(m.nodeID), String(m.attempt), RFC3339.format(m.createdAt), dash(m.originalName), dash(m.description)])
-      }
-      context.stdout.write(table.render())
-    case .json, .ndjson:
-      context.stdout.line(JSONWriter.encode(.object([("ok", .bool(true)), ("run_id", .string(runID)), ("count", .int(metas.count)), ("artifacts", .array(metas.map(\.json)))])))
-    }
+    context.print(
+      .object(.object([("ok", .bool(true)), ("run_id", .string(runID)), ("count", .int(metas.count)), ("artifacts", .array(metas.map(\.json)))])) {
+        if metas.isEmpty { return "(no artifacts found)\n" }
+        var table = TableRenderer(["ARTIFACT_ID", "SIZE", "TYPE", "NODE", "ATT", "CREATED", "NAME", "DESC"])
+        func dash(_ s: String) -> String { s.isEmpty ? "-" : s }
+        for m in metas {
+          table.add([m.id, String(m.size), dash(m.contentType), dash(m.nodeID), String(m.attempt), RFC3339.format(m.createdAt), dash(m.originalName), dash(m.description)])
+        }
+        return table.render()
+      }, as: globals.output)
     return .success
   }
 }

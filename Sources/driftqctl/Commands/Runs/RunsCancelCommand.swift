@@ -23,15 +23,10 @@ struct RunsCancelCommand: Command {
 
   func run(in context: CommandContext) throws -> ExitStatus {
     let (changed, status) = try RunsFace.open(globals, context).cancel(runID, reason: why)
-    report(changed: changed, status: status, context)
+    context.print(
+      .object(.object([("ok", .bool(true)), ("run_id", .string(runID)), ("canceled", .bool(changed))])) {
+        (changed ? "canceled run_id=\(runID)" : "run_id=\(runID) had already finished (\(status)); nothing to cancel") + "\n"
+      }, as: globals.output)
     return .success
-  }
-
-  private func report(changed: Bool, status: String, _ context: CommandContext) {
-    switch globals.output {
-    case .text: context.stdout.line(changed ? "canceled run_id=\(runID)" : "run_id=\(runID) had already finished (\(status)); nothing to cancel")
-    case .json, .ndjson:
-      context.stdout.line(JSONWriter.encode(.object([("ok", .bool(true)), ("run_id", .string(runID)), ("canceled", .bool(changed))])))
-    }
   }
 }

@@ -51,7 +51,7 @@ struct RunsDemoCommand: Command {
     let runs = try RunsFace.open(globals, context, creating: true)
     guard name != "demo" else {
       let (run, status) = try runs.demo()
-      RunsSupport.printStarted(run.runID, context, format: globals.output, status: globals.output == .text ? nil : run.status.rawValue)
+      context.print(RunsSupport.started(run.runID, status: run.status.rawValue, statusInText: false), as: globals.output)
       return status
     }
     // The starter and ai-news demos drive a directory (they publish, consume and replay).
@@ -66,25 +66,27 @@ struct RunsDemoCommand: Command {
     try RunsSupport.create(backend, spec: try DemoWorkflows.starter(failing: failing), input: .object([("request", .string("demo"))]), runID: runID)
     let (first, firstStatus) = try RunsSupport.execute(backend, runID: runID, context: context, quiet: true)
     guard first.status == .failed, let node = first.failedNode else {
-      RunsSupport.printStarted(runID, context, format: globals.output, status: first.status.rawValue)
+      context.print(RunsSupport.started(runID, status: first.status.rawValue), as: globals.output)
       return firstStatus
     }
     let attempts = first.executions(of: node).count
     let error = first.executions(of: node).last?.error ?? ""
     // The failed work goes to the application's DLQ topic, as the starter app does.
     let place = try DemoWorkflows.deadLetter(backend, runID: runID, node: node, error: error, attempts: attempts)
-    if globals.output == .text {
-      context.stdout.line("run_id=\(runID) status=failed failed_node=\(node) attempts=\(attempts) error=\(GoQuote.quote(error))")
-      context.stdout.line("dead-lettered to runs.dlq partition=\(place.partition) offset=\(place.offset)")
-      context.stdout.line("fix applied: replaying with --auto")
-    }
+    // The story so far, told in text before the replay's lines; JSON gives the replay's answer.
+    let story = Answer.lines([
+      "run_id=\(runID) status=failed failed_node=\(node) attempts=\(attempts) error=\(GoQuote.quote(error))",
+      "dead-lettered to runs.dlq partition=\(place.partition) offset=\(place.offset)",
+      "fix applied: replaying with --auto",
+    ])
     let before = first
     try backend.commitAll { _, runs, _ in
       let run = try RunsSupport.run(runID, in: runs)
       return ([.run(try RunDecider.replay(run, fromStep: nil, mode: "auto", newSpec: try DemoWorkflows.starter(failing: "none")))], ())
     }
     let (run, status) = try RunsSupport.execute(backend, runID: runID, context: context)
-    RunsReplayCommand.report(run: run, before: before, explanations: run.replayReasons(since: before), mode: "auto", from: nil, context: context, format: globals.output)
+    let replayed = RunsReplayCommand.report(run: run, before: before, explanations: run.replayReasons(since: before), mode: "auto", from: nil)
+    context.print(replayed.addingText(before: story), as: globals.output)
     return status
   }
 
@@ -98,20 +100,23 @@ struct RunsDemoCommand: Command {
         return ([.run(try RunDecider.replay(run, fromStep: nil, mode: "auto", newSpec: spec))], ())
       }
       let (run, status) = try RunsSupport.execute(backend, runID: existing, context: context)
-      RunsReplayCommand.report(run: run, before: before, explanations: run.replayReasons(since: before), mode: "auto", from: nil, context: context, format: globals.output)
-      if globals.output == .text { context.stdout.line("total: dollars=\(Money.text(run.usage.dollars)) saved_dollars=\(Money.text(run.saved.dollars))") }
+      let replayed = RunsReplayCommand.report(run: run, before: before, explanations: run.replayReasons(since: before), mode: "auto", from: nil)
+      let total = "total: dollars=\(Money.text(run.usage.dollars)) saved_dollars=\(Money.text(run.saved.dollars))\n"
+      context.print(replayed.addingText(after: total), as: globals.output)
       return status
     }
     let runID = RunsSupport.newRunID(prefix: "ai-news", now: context.clock())
     try RunsSupport.create(backend, spec: spec, input: DemoWorkflows.newsInput, runID: runID)
     let (run, status) = try RunsSupport.execute(backend, runID: runID, context: context)
-    switch globals.output {
-    case .text:
-      context.stdout.line("run_id=\(runID) status=\(run.status.rawValue) tokens=\(run.usage.tokens) dollars=\(Money.text(run.usage.dollars)) (simulated model)")
-      context.stdout.line("next: driftqctl runs demo --workflow ai-news --run-id \(runID) --report-prompt '<a new prompt>'")
-    case .json, .ndjson:
-      context.stdout.line(JSONWriter.encode(.object([("ok", .bool(true)), ("run_id", .string(runID)), ("status", .string(run.status.rawValue)), ("tokens", .int(run.usage.tokens)), ("dollars", .number(Money.text(run.usage.dollars)))])))
-    }
+    let document = JSONValue.object([
+      ("ok", .bool(true)), ("run_id", .string(runID)), ("status", .string(run.status.rawValue)), ("tokens", .int(run.usage.tokens)),
+      ("dollars", .number(Money.text(run.usage.dollars))),
+    ])
+    context.print(
+      .object(document) {
+        "run_id=\(runID) status=\(run.status.rawValue) tokens=\(run.usage.tokens) dollars=\(Money.text(run.usage.dollars)) (simulated model)\n"
+          + "next: driftqctl runs demo --workflow ai-news --run-id \(runID) --report-prompt '<a new prompt>'\n"
+      }, as: globals.output)
     return status
   }
 }

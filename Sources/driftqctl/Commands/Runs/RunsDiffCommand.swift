@@ -48,31 +48,32 @@ struct RunsDiffCommand: Command {
     }
     let outA = try runs.output(of: a)
     let outB = try runs.output(of: b)
-    switch globals.output {
-    case .text:
-      context.stdout.line("run_id=\(runID) node_id=\(nodeID) attempts=\(a.attempt)->\(b.attempt)")
-      context.stdout.line("status: \(a.status.rawValue) -> \(b.status.rawValue)")
-      context.stdout.line("error:  \(a.error ?? "") -> \(b.error ?? "")")
-      context.stdout.line("dur:    \(RunRendering.duration(a)) -> \(RunRendering.duration(b))")
-      block("input", a.input, b.input, context)
-      block("output", outA, outB, context)
-    case .json, .ndjson:
-      context.stdout.line(JSONWriter.encode(.object([
-        ("run_id", .string(runID)), ("node_id", .string(nodeID)),
-        ("from", RunRendering.execution(a, run: run)), ("to", RunRendering.execution(b, run: run)),
-        ("input_changed", .bool(a.input != b.input)), ("output_changed", .bool(outA != outB)),
-      ])))
-    }
+    let document = JSONValue.object([
+      ("run_id", .string(runID)), ("node_id", .string(nodeID)),
+      ("from", RunRendering.execution(a, run: run)), ("to", RunRendering.execution(b, run: run)),
+      ("input_changed", .bool(a.input != b.input)), ("output_changed", .bool(outA != outB)),
+    ])
+    context.print(
+      .object(document) {
+        Answer.lines([
+          "run_id=\(runID) node_id=\(nodeID) attempts=\(a.attempt)->\(b.attempt)",
+          "status: \(a.status.rawValue) -> \(b.status.rawValue)",
+          "error:  \(a.error ?? "") -> \(b.error ?? "")",
+          "dur:    \(RunRendering.duration(a)) -> \(RunRendering.duration(b))",
+        ] + block("input", a.input, b.input) + block("output", outA, outB))
+      }, as: globals.output)
     return .success
   }
 
-  private func block(_ name: String, _ a: JSONValue?, _ b: JSONValue?, _ context: CommandContext) {
-    guard a != b else { context.stdout.line("\(name): (unchanged)"); return }
-    context.stdout.line("\(name): changed")
+  /// The Go tool's lines for one side of a diff: unchanged, or both values, indented.
+  private func block(_ name: String, _ a: JSONValue?, _ b: JSONValue?) -> [String] {
+    guard a != b else { return ["\(name): (unchanged)"] }
+    var lines = ["\(name): changed"]
     for (label, value) in [("from", a), ("to", b)] {
-      context.stdout.line("  - \(label):")
+      lines.append("  - \(label):")
       let text = value.map { JSONWriter.encodePretty($0) } ?? "<empty>"
-      for line in text.split(separator: "\n", omittingEmptySubsequences: false) { context.stdout.line("    " + line) }
+      lines += text.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }
     }
+    return lines
   }
 }

@@ -13,19 +13,14 @@ struct RunsEventsCommand: RunReadCommand {
 
   func run(in context: CommandContext) throws -> ExitStatus {
     let run = try RunsSupport.load(runID, globals: globals, context: context, asOf: at).run
-    switch globals.output {
-    case .text:
-      if run.events.isEmpty { context.stdout.line("(no events)"); return .success }
-      context.stdout.line("TIME\tNODE\tATT\tEVENT\tDETAIL")
-      for e in run.events {
-        let detail = e.event.payload.map { RunRendering.cut(JSONWriter.encode($0), over: 140) } ?? ""
-        context.stdout.line("\(RFC3339.format(e.at))\t\(e.event.nodeID ?? "")\t\(e.event.attempt.map(String.init) ?? "")\t\(e.event.type)\t\(detail)")
-      }
-    case .json:
-      context.stdout.line(JSONWriter.encode(.array(run.events.map { RunRendering.event($0, run: run) })))
-    case .ndjson:
-      for e in run.events { context.stdout.line(JSONWriter.encode(RunRendering.event(e, run: run))) }
-    }
+    context.print(
+      .list("events", run.events.map { RunRendering.event($0, run: run) }) {
+        if run.events.isEmpty { return "(no events)\n" }
+        return Answer.lines(["TIME\tNODE\tATT\tEVENT\tDETAIL"] + run.events.map { e in
+          let detail = e.event.payload.map { RunRendering.cut(JSONWriter.encode($0), over: 140) } ?? ""
+          return "\(RFC3339.format(e.at))\t\(e.event.nodeID ?? "")\t\(e.event.attempt.map(String.init) ?? "")\t\(e.event.type)\t\(detail)"
+        })
+      }, as: globals.output)
     return .success
   }
 }

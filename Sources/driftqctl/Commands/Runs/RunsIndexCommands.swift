@@ -19,7 +19,7 @@ struct RunsPromoteCommand: Command {
 
   func run(in context: CommandContext) throws -> ExitStatus {
     let version = value ?? runID
-    IndexOutput.print("promoted", try RunsFace.open(globals, context).promote(runID: runID, version: version), context, globals.output)
+    context.print(IndexOutput.answer("promoted", try RunsFace.open(globals, context).promote(runID: runID, version: version)), as: globals.output)
     return .success
   }
 }
@@ -39,7 +39,7 @@ struct RunsRollbackCommand: Command {
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
-    IndexOutput.print("rolled back", try RunsFace.open(globals, context).rollback(version: version), context, globals.output)
+    context.print(IndexOutput.answer("rolled back", try RunsFace.open(globals, context).rollback(version: version)), as: globals.output)
     return .success
   }
 }
@@ -57,23 +57,19 @@ struct RunsActiveIndexCommand: Command {
 
   func run(in context: CommandContext) throws -> ExitStatus {
     let version = try RunsFace.open(globals, context).activeIndex()
-    switch globals.output {
-    case .text: context.stdout.line(version.map { "active_index_version=\($0)" } ?? "(no active index version set)")
-    case .json, .ndjson: context.stdout.line(JSONWriter.encode(.object([("ok", .bool(true)), ("active_version", .string(version ?? ""))])))
-    }
+    context.print(
+      .object(.object([("ok", .bool(true)), ("active_version", .string(version ?? ""))])) {
+        (version.map { "active_index_version=\($0)" } ?? "(no active index version set)") + "\n"
+      }, as: globals.output)
     return .success
   }
 }
 
 /// The Go tool's promote/rollback lines.
 enum IndexOutput {
-  static func print(_ verb: String, _ version: String, _ context: CommandContext, _ format: OutputFormat) {
-    switch format {
-    case .text:
-      context.stdout.line("\(verb) active_index_version=\(version)")
-      context.stdout.line("next: driftqctl runs active-index")
-    case .json, .ndjson:
-      context.stdout.line(JSONWriter.encode(.object([("ok", .bool(true)), ("active_version", .string(version))])))
+  static func answer(_ verb: String, _ version: String) -> Answer {
+    .object(.object([("ok", .bool(true)), ("active_version", .string(version))])) {
+      "\(verb) active_index_version=\(version)\nnext: driftqctl runs active-index\n"
     }
   }
 }

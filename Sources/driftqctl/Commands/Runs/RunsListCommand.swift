@@ -19,20 +19,16 @@ struct RunsListCommand: Command {
 
   func run(in context: CommandContext) throws -> ExitStatus {
     let runs = try RunsFace.open(globals, context, asOf: at).list(limit: count)
-    switch globals.output {
-    case .text:
-      if runs.isEmpty { context.stdout.line("(no runs)") }
-      for run in runs { context.stdout.line(run.runID) }
-    case .json:
-      context.stdout.line(JSONWriter.encode(.object([("ok", .bool(true)), ("count", .int(runs.count)), ("runs", .array(runs.map { .string($0.runID) }))])))
-    case .ndjson:
-      for run in runs {
-        var members: [(String, JSONValue)] = [("run_id", .string(run.runID))]
-        if let workflow = run.workflowID { members.append(("workflow_id", .string(workflow))) }
-        if let status = run.status { members.append(("status", .string(status))) }
-        context.stdout.line(JSONWriter.encode(.object(members)))
-      }
+    // DriftQ's /debug/runs lists ids only; the NDJSON rows say more of each run.
+    let rows: [JSONValue] = runs.map { run in
+      var members: [(String, JSONValue)] = [("run_id", .string(run.runID))]
+      if let workflow = run.workflowID { members.append(("workflow_id", .string(workflow))) }
+      if let status = run.status { members.append(("status", .string(status))) }
+      return .object(members)
     }
+    let document = JSONValue.object([("ok", .bool(true)), ("count", .int(runs.count)), ("runs", .array(runs.map { .string($0.runID) }))])
+    context.print(
+      Answer(document: document, lines: rows) { runs.isEmpty ? "(no runs)\n" : Answer.lines(runs.map(\.runID)) }, as: globals.output)
     return .success
   }
 }

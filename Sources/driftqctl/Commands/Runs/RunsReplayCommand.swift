@@ -54,30 +54,28 @@ struct RunsReplayCommand: Command {
   func run(in context: CommandContext) throws -> ExitStatus {
     let newSpec = try specPath.map(RunsSupport.loadSpec)
     let replay = try RunsFace.open(globals, context).replay(runID, from: from, mode: replayMode, newSpec: newSpec)
-    Self.report(
-      run: replay.run, before: replay.before, explanations: explaining ? replay.explanations : [], mode: replayMode, from: from,
-      context: context, format: globals.output)
+    let answer = Self.report(
+      run: replay.run, before: replay.before, explanations: explaining ? replay.explanations : [], mode: replayMode, from: from)
+    context.print(answer, as: globals.output)
     return replay.status
   }
 
   /// The Go tool's three lines (or one JSON object), after any `--explain` lines.
-  static func report(run: WorkflowRun, before: WorkflowRun, explanations: [(node: String, reason: String)], mode: String, from: String?, context: CommandContext, format: OutputFormat) {
+  static func report(run: WorkflowRun, before: WorkflowRun, explanations: [(node: String, reason: String)], mode: String, from: String?) -> Answer {
     let spent = run.usage.dollars - before.usage.dollars
     let saved = run.saved.dollars - before.saved.dollars
-    let ordered = explanations
-    switch format {
-    case .text:
-      for (node, reason) in ordered { context.stdout.line("\(node): \(reason)") }
-      context.stdout.line("replay started run_id=\(run.runID) from_step=\(from ?? "") mode=\(mode)")
-      context.stdout.line("status=\(run.status.rawValue) dollars=\(Money.text(spent)) saved_dollars=\(Money.text(saved))")
-      context.stdout.line("next: driftqctl runs status --run-id \(run.runID)")
-      context.stdout.line("next: driftqctl runs timeline --run-id \(run.runID)")
-    case .json, .ndjson:
-      context.stdout.line(JSONWriter.encode(.object([
-        ("ok", .bool(run.status == .succeeded)), ("run_id", .string(run.runID)), ("from_step", .string(from ?? "")), ("mode", .string(mode)),
-        ("status", .string(run.status.rawValue)), ("dollars", .number(Money.text(spent))), ("saved_dollars", .number(Money.text(saved))),
-        ("explain", .array(ordered.map { .object([("node", .string($0.node)), ("decision", .string($0.reason))]) })),
-      ])))
+    let document = JSONValue.object([
+      ("ok", .bool(run.status == .succeeded)), ("run_id", .string(run.runID)), ("from_step", .string(from ?? "")), ("mode", .string(mode)),
+      ("status", .string(run.status.rawValue)), ("dollars", .number(Money.text(spent))), ("saved_dollars", .number(Money.text(saved))),
+      ("explain", .array(explanations.map { .object([("node", .string($0.node)), ("decision", .string($0.reason))]) })),
+    ])
+    return .object(document) {
+      Answer.lines(explanations.map { "\($0.node): \($0.reason)" } + [
+        "replay started run_id=\(run.runID) from_step=\(from ?? "") mode=\(mode)",
+        "status=\(run.status.rawValue) dollars=\(Money.text(spent)) saved_dollars=\(Money.text(saved))",
+        "next: driftqctl runs status --run-id \(run.runID)",
+        "next: driftqctl runs timeline --run-id \(run.runID)",
+      ])
     }
   }
 }

@@ -14,7 +14,7 @@ struct RunsResumeCommand: RunIDCommand {
 
   func run(in context: CommandContext) throws -> ExitStatus {
     let (run, status) = try RunsFace.open(globals, context).resume(runID)
-    RunsSupport.printStarted(runID, context, format: globals.output, status: run.status.rawValue)
+    context.print(RunsSupport.started(runID, status: run.status.rawValue), as: globals.output)
     return status
   }
 }

@@ -40,7 +40,7 @@ struct RunsStartCommand: Command {
     if let requestedID { try RunsSupport.checkRunID(requestedID) }
     let runID = requestedID ?? RunsSupport.newRunID(prefix: "spec", now: context.clock())
     let (run, status) = try RunsFace.open(globals, context, creating: true).start(spec: spec, input: input, runID: runID, detach: detached)
-    RunsSupport.printStarted(runID, context, format: globals.output, status: run?.status.rawValue ?? "running")
+    context.print(RunsSupport.started(runID, status: run?.status.rawValue ?? "running"), as: globals.output)
     return status
   }
 }

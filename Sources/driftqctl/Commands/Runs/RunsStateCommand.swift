@@ -14,7 +14,7 @@ struct RunsStateCommand: RunReadCommand {
   func run(in context: CommandContext) throws -> ExitStatus {
     let (run, directory) = try RunsSupport.load(runID, globals: globals, context: context, asOf: at)
     let state = RunRendering.state(run, directory: directory)
-    context.stdout.line(globals.output == .text ? JSONWriter.encodePretty(state) : JSONWriter.encode(state))
+    context.print(.object(state) { JSONWriter.encodePretty(state) + "\n" }, as: globals.output)
     return .success
   }
 }

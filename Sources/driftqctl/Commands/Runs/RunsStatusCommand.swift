@@ -17,30 +17,31 @@ struct RunsStatusCommand: RunReadCommand {
   func run(in context: CommandContext) throws -> ExitStatus {
     let (run, directory) = try RunsSupport.load(runID, globals: globals, context: context, asOf: at)
     let rows = run.executions.sorted { ($0.nodeID, $0.attempt) < ($1.nodeID, $1.attempt) }
-    switch globals.output {
-    case .text:
-      context.stdout.line("run_id=\(run.runID) workflow_id=\(run.workflowID) status=\(RunRendering.displayStatus(run, directory: directory))")
-      context.stdout.line("tokens=\(run.usage.tokens) dollars=\(Money.text(run.usage.dollars)) saved_dollars=\(Money.text(run.saved.dollars)) attempts=\(run.attempts)")
-      if rows.isEmpty { context.stdout.line("(no node executions)"); return .success }
-      context.stdout.line("NODE\tATT\tSTATUS\tDUR\tIN\tOUT\tERR")
-      for e in rows {
-        context.stdout.line("\(e.nodeID)\t\(e.attempt)\t\(e.status.rawValue)\t\(RunRendering.duration(e))\t\(e.inputBytes ?? 0)\t\(e.outputBytes ?? 0)\t\(RunRendering.cut(e.error ?? "", over: 80))")
-      }
-    case .json, .ndjson:
-      let nodes: [JSONValue] = rows.map { e in
-        var m: [(String, JSONValue)] = [("node_id", .string(e.nodeID)), ("attempt", .int(e.attempt)), ("status", .string(e.status.rawValue))]
-        if let t = RunRendering.time(e.startedAt) { m.append(("started_at", t)) }
-        if let t = RunRendering.time(e.endedAt) { m.append(("ended_at", t)) }
-        if let error = e.error { m.append(("error", .string(error))) }
-        m += [("has_input", .bool(e.inputBytes != nil)), ("has_output", .bool(e.output != nil))]
-        if let n = e.inputBytes { m.append(("input_bytes", .int(n))) }
-        if let n = e.outputBytes { m.append(("output_bytes", .int(n))) }
-        if e.usedCachedOutput { m.append(("used_cached_output", .bool(true))) }
-        return .object(m)
-      }
-      let document = JSONValue.object([("ok", .bool(true)), ("run", RunRendering.run(run, directory: directory)), ("nodes", .array(nodes))])
-      context.stdout.line(globals.output == .json ? JSONWriter.encodePretty(document) : JSONWriter.encode(document))
+    let nodes: [JSONValue] = rows.map { e in
+      var m: [(String, JSONValue)] = [("node_id", .string(e.nodeID)), ("attempt", .int(e.attempt)), ("status", .string(e.status.rawValue))]
+      if let t = RunRendering.time(e.startedAt) { m.append(("started_at", t)) }
+      if let t = RunRendering.time(e.endedAt) { m.append(("ended_at", t)) }
+      if let error = e.error { m.append(("error", .string(error))) }
+      m += [("has_input", .bool(e.inputBytes != nil)), ("has_output", .bool(e.output != nil))]
+      if let n = e.inputBytes { m.append(("input_bytes", .int(n))) }
+      if let n = e.outputBytes { m.append(("output_bytes", .int(n))) }
+      if e.usedCachedOutput { m.append(("used_cached_output", .bool(true))) }
+      return .object(m)
     }
+    let document = JSONValue.object([("ok", .bool(true)), ("run", RunRendering.run(run, directory: directory)), ("nodes", .array(nodes))])
+    context.print(
+      .object(document) {
+        var lines = [
+          "run_id=\(run.runID) workflow_id=\(run.workflowID) status=\(RunRendering.displayStatus(run, directory: directory))",
+          "tokens=\(run.usage.tokens) dollars=\(Money.text(run.usage.dollars)) saved_dollars=\(Money.text(run.saved.dollars)) attempts=\(run.attempts)",
+        ]
+        if rows.isEmpty { return Answer.lines(lines + ["(no node executions)"]) }
+        lines.append("NODE\tATT\tSTATUS\tDUR\tIN\tOUT\tERR")
+        for e in rows {
+          lines.append("\(e.nodeID)\t\(e.attempt)\t\(e.status.rawValue)\t\(RunRendering.duration(e))\t\(e.inputBytes ?? 0)\t\(e.outputBytes ?? 0)\t\(RunRendering.cut(e.error ?? "", over: 80))")
+        }
+        return Answer.lines(lines)
+      }, as: globals.output)
     return .success
   }
 }

@@ -25,20 +25,13 @@ struct RunsStepCommand: Command {
     guard !rows.isEmpty else {
       throw CommandFailure(.notFound, "runs step: no executions found for node=\(GoQuote.quote(nodeID))" + (only > 0 ? " attempt=\(only)" : ""))
     }
-    switch globals.output {
-    case .text:
-      context.stdout.line("run_id=\(runID) node_id=\(nodeID)")
-      context.stdout.line("ATT\tSTATUS\tDUR\tSTART\tEND\tERR")
-      for e in rows {
-        let error = e.error.map { RunRendering.cut($0, over: 90) } ?? "-"
-        context.stdout.line("\(e.attempt)\t\(e.status.rawValue)\t\(RunRendering.duration(e))\t\(RunRendering.short(e.startedAt))\t\(RunRendering.short(e.endedAt))\t\(error.isEmpty ? "-" : error)")
-      }
-    case .json, .ndjson:
-      for e in rows {
-        let document = RunRendering.execution(e, run: run)
-        context.stdout.line(globals.output == .json ? JSONWriter.encodePretty(document) : JSONWriter.encode(document))
-      }
-    }
+    context.print(
+      .list("executions", rows.map { RunRendering.execution($0, run: run) }) {
+        Answer.lines(["run_id=\(runID) node_id=\(nodeID)", "ATT\tSTATUS\tDUR\tSTART\tEND\tERR"] + rows.map { e in
+          let error = e.error.map { RunRendering.cut($0, over: 90) } ?? "-"
+          return "\(e.attempt)\t\(e.status.rawValue)\t\(RunRendering.duration(e))\t\(RunRendering.short(e.startedAt))\t\(RunRendering.short(e.endedAt))\t\(error.isEmpty ? "-" : error)"
+        })
+      }, as: globals.output)
     return .success
   }
 }

@@ -130,16 +130,10 @@ enum RunsSupport {
     return status
   }
 
-  /// The Go tool's closing lines for a run.
-  static func printStarted(_ runID: String, _ context: CommandContext, format: OutputFormat, status: String? = nil) {
-    switch format {
-    case .text:
-      context.stdout.line("run_id=\(runID)" + (status.map { " status=\($0)" } ?? ""))
-      context.stdout.line("next: driftqctl runs status --run-id \(runID)")
-    case .json, .ndjson:
-      var m: [(String, JSONValue)] = [("ok", .bool(status.map { $0 == "succeeded" || $0 == "running" } ?? true)), ("run_id", .string(runID))]
-      if let status { m.append(("status", .string(status))) }
-      context.stdout.line(JSONWriter.encode(.object(m)))
+  /// The Go tool's closing lines for a run (`runs demo`'s leave out the status), or one object.
+  static func started(_ runID: String, status: String, statusInText: Bool = true) -> Answer {
+    .object(.object([("ok", .bool(status == "succeeded" || status == "running")), ("run_id", .string(runID)), ("status", .string(status))])) {
+      "run_id=\(runID)" + (statusInText ? " status=\(status)" : "") + "\nnext: driftqctl runs status --run-id \(runID)\n"
     }
   }
 }

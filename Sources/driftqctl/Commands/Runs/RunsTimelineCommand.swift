@@ -31,11 +31,15 @@ struct RunsTimelineCommand: Command {
   func run(in context: CommandContext) throws -> ExitStatus {
     let runs = try RunsFace.open(globals, context, asOf: at)
     let run = try runs.run(runID)
-    guard following else { return try printAll(run, context) }
-    return try follow(run, context) { try runs.next(after: $0) }
+    // -o json: one {"rows":[...]}, each row written as its step finishes.
+    var rows = AnswerStream("rows", format: globals.output, out: context.stdout)
+    return try rows.finishing { rows in
+      guard following else { return try printAll(run, into: &rows) }
+      return try follow(run, context, into: &rows) { try runs.next(after: $0) }
+    }
   }
 
-  private func printAll(_ run: WorkflowRun, _ context: CommandContext) throws -> ExitStatus {
+  private func printAll(_ run: WorkflowRun, into rows: inout AnswerStream) throws -> ExitStatus {
     let finished = run.events.filter { $0.event.type == RunEventType.nodeFinished }
     guard !run.events.isEmpty else { throw CommandFailure(.notFound, "runs timeline: no events available for run \(GoQuote.quote(runID))") }
     guard !finished.isEmpty else { throw CommandFailure(.notFound, "runs timeline: couldn't find node_finished events for run \(GoQuote.quote(runID))") }
@@ -43,20 +47,22 @@ struct RunsTimelineCommand: Command {
       let (x, y) = (a.event.attempt ?? 0, b.event.attempt ?? 0)
       return x != y ? x < y : (a.event.nodeID ?? "") < (b.event.nodeID ?? "")
     }
-    if globals.output == .text { context.stdout.line(Self.header) }
-    for e in sorted { context.stdout.line(row(e)) }
+    rows.text(Self.header)
+    for e in sorted { rows.row(json(e), text: text(e)) }
     return .success
   }
 
   /// Prints each new node_finished as it is written, until the run ends; `next` waits for a
   /// change and returns the run again (or says no process is executing it).
-  private func follow(_ first: WorkflowRun, _ context: CommandContext, next: (WorkflowRun) throws -> (WorkflowRun, interrupted: Bool)) throws -> ExitStatus {
-    if globals.output == .text { context.stdout.line(Self.header) }
+  private func follow(
+    _ first: WorkflowRun, _ context: CommandContext, into rows: inout AnswerStream, next: (WorkflowRun) throws -> (WorkflowRun, interrupted: Bool)
+  ) throws -> ExitStatus {
+    rows.text(Self.header)
     var run = first
     var printed = 0
     while true {
       let finished = run.events.filter { $0.event.type == RunEventType.nodeFinished }
-      for e in finished.dropFirst(printed) { context.stdout.line(row(e)) }
+      for e in finished.dropFirst(printed) { rows.row(json(e), text: text(e)) }
       printed = finished.count
       context.stdout.flush()
       if run.status.isTerminal || context.stdout.isBroken { return .success }
@@ -69,22 +75,21 @@ struct RunsTimelineCommand: Command {
     }
   }
 
-  private func row(_ e: RunEventRecord) -> String {
+  /// A node_finished row as the Go tool printed it (times cut to 19 characters).
+  private func text(_ e: RunEventRecord) -> String {
     let p = e.event.payload
-    let cached = p?["used_cached_output"] == .bool(true)
     func time(_ key: String) -> String { p?[key]?.stringValue.map { String($0.prefix(19)) } ?? "-" }
-    let cacheAttempt = p?["cached_attempt"]?.int64Value ?? 0
-    let worker = p?["worker_ms"]?.int64Value ?? 0
-    let queue = p?["queue_ms"]?.int64Value ?? 0
-    switch globals.output {
-    case .text:
-      return "\(e.event.attempt ?? 0)\t\(e.event.nodeID ?? "")\t\(cached)\t\(cacheAttempt)\t\(queue)\t\(worker)\t\(time("queued_at"))\t\(time("started_at"))\t\(time("ended_at"))"
-    case .json, .ndjson:
-      return JSONWriter.encode(.object([
-        ("attempt", .int(e.event.attempt ?? 0)), ("step", .string(e.event.nodeID ?? "")), ("cached", .bool(cached)),
-        ("cache_attempt", .int(cacheAttempt)), ("queue_ms", .int(queue)), ("worker_ms", .int(worker)),
-        ("started_at", p?["started_at"] ?? .null), ("ended_at", p?["ended_at"] ?? .null),
-      ]))
-    }
+    let cached = p?["used_cached_output"] == .bool(true)
+    return "\(e.event.attempt ?? 0)\t\(e.event.nodeID ?? "")\t\(cached)\t\(p?["cached_attempt"]?.int64Value ?? 0)\t\(p?["queue_ms"]?.int64Value ?? 0)\t"
+      + "\(p?["worker_ms"]?.int64Value ?? 0)\t\(time("queued_at"))\t\(time("started_at"))\t\(time("ended_at"))"
+  }
+
+  private func json(_ e: RunEventRecord) -> JSONValue {
+    let p = e.event.payload
+    return .object([
+      ("attempt", .int(e.event.attempt ?? 0)), ("step", .string(e.event.nodeID ?? "")), ("cached", .bool(p?["used_cached_output"] == .bool(true))),
+      ("cache_attempt", .int(p?["cached_attempt"]?.int64Value ?? 0)), ("queue_ms", .int(p?["queue_ms"]?.int64Value ?? 0)),
+      ("worker_ms", .int(p?["worker_ms"]?.int64Value ?? 0)), ("started_at", p?["started_at"] ?? .null), ("ended_at", p?["ended_at"] ?? .null),
+    ])
   }
 }

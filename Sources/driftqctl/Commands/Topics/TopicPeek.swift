@@ -20,8 +20,14 @@ enum TopicPeek {
     return Array(candidates.sorted { $0.lsn < $1.lsn }.prefix(limit))
   }
 
-  /// DriftQ's `/debug/topics/peek` document.
+  /// The members of DriftQ's `/debug/topics/peek` document before its `messages`.
+  static func header(topic: String, limit: Int) -> [(String, JSONValue)] {
+    [("ok", .bool(true)), ("topic", .string(topic)), ("limit", .int(limit))]
+  }
+
+  /// DriftQ's `/debug/topics/peek` document, from ConsumeItems already encoded.
   static func document(topic: String, limit: Int, items: [String]) -> String {
-    "{\"ok\":true,\"topic\":\(JSONWriter.encode(.string(topic))),\"limit\":\(limit),\"messages\":[\(items.joined(separator: ","))]}"
+    let head = JSONWriter.encode(.object(header(topic: topic, limit: limit)))
+    return head.dropLast() + ",\"messages\":[\(items.joined(separator: ","))]}"
   }
 }

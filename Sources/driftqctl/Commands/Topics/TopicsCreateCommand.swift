@@ -38,21 +38,16 @@ struct TopicsCreateCommand: Command {
 
   func run(in context: CommandContext) throws -> ExitStatus {
     let outcome = try BrokerFace.open(globals, context).createTopic(name: topic, partitions: partitionCount, limits: limits)
-    switch globals.output {
-    case .text:
-      if outcome.created {
-        context.stdout.line("created topic \(GoQuote.quote(topic)) partitions=\(partitionCount)")
-      } else if let kept = outcome.partitions {
-        context.stdout.line("topic \(GoQuote.quote(topic)) already exists partitions=\(kept)")
-      } else {
-        context.stdout.line("topic \(GoQuote.quote(topic)) already exists")
-        context.note("this server does not say how many partitions the topic has; \(partitionCount) were asked for")
-      }
-    case .json, .ndjson:
-      var members: [(String, JSONValue)] = [("status", .string(outcome.created ? "created" : "exists")), ("name", .string(topic))]
-      if let kept = outcome.partitions { members.append(("partitions", .int(kept))) }
-      context.stdout.line(JSONWriter.encode(.object(members)))
+    if !outcome.created && outcome.partitions == nil {
+      context.note("this server does not say how many partitions the topic has; \(partitionCount) were asked for")
     }
+    var members: [(String, JSONValue)] = [("status", .string(outcome.created ? "created" : "exists")), ("name", .string(topic))]
+    if let kept = outcome.partitions { members.append(("partitions", .int(kept))) }
+    context.print(
+      .object(.object(members)) {
+        if outcome.created { return "created topic \(GoQuote.quote(topic)) partitions=\(partitionCount)\n" }
+        return "topic \(GoQuote.quote(topic)) already exists" + (outcome.partitions.map { " partitions=\($0)" } ?? "") + "\n"
+      }, as: globals.output)
     return .success
   }
 }

@@ -18,14 +18,13 @@ struct TopicsLagCommand: Command {
 
   func run(in context: CommandContext) throws -> ExitStatus {
     let rows = try BrokerFace.open(globals, context, asOf: query.at).lag(group: query.group, topic: query.topic).rows
-    switch globals.output {
-    case .text:
-      guard !rows.isEmpty else { context.stdout.line("(no lag rows)"); return .success }
-      context.stdout.line("TOPIC\tPART\tHEAD\tCOMMIT\tINFLIGHT\tLAG")
-      for r in rows { context.stdout.line("\(r.topic)\t\(r.partition)\t\(r.headOffset)\t\(r.committedOffset)\t\(r.inflight)\t\(r.lag)") }
-    case .json, .ndjson:
-      context.stdout.line(JSONWriter.encode(LagRendering.document(group: query.group, topic: query.topic, rows: rows)))
-    }
+    context.print(
+      .object(LagRendering.document(group: query.group, topic: query.topic, rows: rows)) {
+        guard !rows.isEmpty else { return "(no lag rows)\n" }
+        return Answer.lines(["TOPIC\tPART\tHEAD\tCOMMIT\tINFLIGHT\tLAG"] + rows.map { r in
+          "\(r.topic)\t\(r.partition)\t\(r.headOffset)\t\(r.committedOffset)\t\(r.inflight)\t\(r.lag)"
+        })
+      }, as: globals.output)
     return .success
   }
 }

@@ -4,7 +4,7 @@ import ReplayEngine
 struct TopicsPeekCommand: Command {
   static let partition = OptionSpec("partition", placeholder: "P", help: "Only this partition (default: all).")
   static let count = OptionSpec("n", placeholder: "N", help: "How many messages (1-100).", default: "5")
-  static let pretty = OptionSpec.flag("pretty", help: "Pretty-print each message.")
+  static let pretty = OptionSpec.flag("pretty", help: "Pretty-print each message (text mode).")
   static let spec = CommandSpec(
     ["topics", "peek"], abstract: "Show a topic's oldest messages (DriftQ consume items), without leasing them.",
     discussion: """
@@ -32,15 +32,13 @@ struct TopicsPeekCommand: Command {
 
   func run(in context: CommandContext) throws -> ExitStatus {
     let items = try BrokerFace.open(globals, context).peek(topic: topic, partition: onlyPartition, limit: limit)
-    if globals.output == .json {
-      context.stdout.line(TopicPeek.document(topic: topic, limit: limit, items: items))
-      return .success
-    }
-    if items.isEmpty { context.stdout.line("(empty)") }
-    for item in items {
-      guard prettyPrinted, let json = try? JSONParser.parse(bytes: Array(item.utf8)) else { context.stdout.line(item); continue }
-      context.stdout.line(JSONWriter.encodePretty(json))
-    }
+    // Both faces give compact ConsumeItem objects; decoded once for the JSON document.
+    let messages = try items.map { try JSONParser.parse(bytes: Array($0.utf8)) }
+    context.print(
+      .list("messages", messages, extra: TopicPeek.header(topic: topic, limit: limit)) {
+        if items.isEmpty { return "(empty)\n" }
+        return Answer.lines(prettyPrinted ? messages.map { JSONWriter.encodePretty($0) } : items)
+      }, as: globals.output)
     return .success
   }
 }

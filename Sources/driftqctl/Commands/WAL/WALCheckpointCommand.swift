@@ -29,18 +29,17 @@ struct WALCheckpointCommand: Command {
       return .success
     }
     let messages = backend.state.topics.values.reduce(0) { $0 + $1.messageCount }
-    switch globals.output {
-    case .text:
-      context.stdout.line("checkpoint \(written.name) at LSN \(CheckpointStore.lsn(ofName: written.name) ?? backend.state.lastLSN): \(backend.state.topics.count) topics, \(messages) messages, \(backend.runs.runs.count) runs; \(written.bytes) bytes of state, \(written.rowsWritten) message rows written")
-    case .json, .ndjson:
-      let members: [(String, JSONValue)] = [
-        ("checkpoint", .string(written.name)), ("lsn", .int(backend.state.lastLSN)),
-        ("topics", .int(backend.state.topics.count)), ("messages", .int(messages)),
-        ("runs", .int(backend.runs.runs.count)), ("state_bytes", .int(written.bytes)),
-        ("rows_written", .int(written.rowsWritten)),
-      ]
-      context.stdout.line(JSONWriter.encode(.object(members)))
-    }
+    let state = backend.state, runs = backend.runs.runs.count
+    let members: [(String, JSONValue)] = [
+      ("checkpoint", .string(written.name)), ("lsn", .int(state.lastLSN)),
+      ("topics", .int(state.topics.count)), ("messages", .int(messages)),
+      ("runs", .int(runs)), ("state_bytes", .int(written.bytes)),
+      ("rows_written", .int(written.rowsWritten)),
+    ]
+    context.print(
+      .object(.object(members)) {
+        "checkpoint \(written.name) at LSN \(CheckpointStore.lsn(ofName: written.name) ?? state.lastLSN): \(state.topics.count) topics, \(messages) messages, \(runs) runs; \(written.bytes) bytes of state, \(written.rowsWritten) message rows written\n"
+      }, as: globals.output)
     return .success
   }
 }

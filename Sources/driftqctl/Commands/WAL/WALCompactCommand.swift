@@ -50,10 +50,7 @@ struct WALCompactCommand: Command {
       policy: CompactionPolicy(retainAckedMs: policy.acked, retainRunsMs: policy.runs, now: context.clock()),
       keepArtifacts: keepsArtifacts, crash: CrashPoint(environment: context.environment))
     let report = try compactor.run(dryRun: isDryRun)
-    switch globals.output {
-    case .text: for line in report.lines { context.stdout.line(line) }
-    case .json, .ndjson: context.stdout.line(JSONWriter.encode(report.json))
-    }
+    context.print(.object(report.json) { Answer.lines(report.lines) }, as: globals.output)
     return .success
   }
 }

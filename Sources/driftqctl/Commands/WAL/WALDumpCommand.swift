@@ -10,7 +10,7 @@ struct WALDumpCommand: Command {
 
   static let spec = CommandSpec(
     ["wal", "dump"], abstract: "Print records as JSON lines: lsn, time, kind, place and decoded fields.",
-    discussion: "Bytes that are not UTF-8 are shown as base64 with a \"<field>_encoding\":\"base64\" marker.\nStops with exit 3 at corruption, after printing every record before it. A DriftQ-Core broker WAL\nfile given as --wal-dir is dumped entry by entry (positions are line numbers; kinds message,\noffset, topic, retry_state, consume_idempotency).",
+    discussion: "-o json prints one document {\"records\":[...]}, each record written as it is read.\nBytes that are not UTF-8 are shown as base64 with a \"<field>_encoding\":\"base64\" marker.\nStops with exit 3 at corruption, after printing every record before it. A DriftQ-Core broker WAL\nfile given as --wal-dir is dumped entry by entry (positions are line numbers; kinds message,\noffset, topic, retry_state, consume_idempotency).",
     options: [from, to, kind, topic],
     examples: ["driftqctl wal dump --from @2026-11-21T02:00:00Z --kind message_nacked"])
 
@@ -34,8 +34,17 @@ struct WALDumpCommand: Command {
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
-    if CoreArtifactsReport.recognizes(globals.walDirectory) { return try CoreArtifactsReport.dump(globals.walDirectory, context: context) }
-    if let core = try CoreWALReports.open(globals.walDirectory) { return try dumpCore(core, context) }
+    // Text and NDJSON: a JSON line per record as it is read; JSON: one {"records":[...]}.
+    var records = AnswerStream("records", format: globals.output, out: context.stdout)
+    return try records.finishing { records in
+      if CoreArtifactsReport.recognizes(globals.walDirectory) { return try CoreArtifactsReport.dump(globals.walDirectory, into: &records) }
+      if let core = try CoreWALReports.open(globals.walDirectory) { return try dumpCore(core, into: &records) }
+      return try dumpLog(into: &records, context)
+    }
+  }
+
+  /// A WAL directory's records, from `--from` to `--to`, filtered.
+  private func dumpLog(into records: inout AnswerStream, _ context: CommandContext) throws -> ExitStatus {
     if let kindText, kindFilter == nil {
       throw CommandFailure(.usage, "unknown kind \"\(kindText)\" (known: \(RecordKind.knownKinds.map(\.name).joined(separator: ", ")))")
     }
@@ -53,14 +62,15 @@ struct WALDumpCommand: Command {
       if let end, end.isPassed(by: record) { return .success }
       if let kindFilter, record.kind != kindFilter { continue }
       if let topicFilter, !RecordRendering.topics(of: record).contains(topicFilter) { continue }
-      context.stdout.line(JSONWriter.encode(RecordRendering.json(logged)))
-      if context.stdout.isBroken { return .success }
+      let line = JSONWriter.encode(RecordRendering.json(logged))
+      records.row(encoded: line, text: line)
+      if records.out.isBroken { return .success }
     }
     return .success
   }
 
   /// A DriftQ-Core file: positions are line numbers (it has no LSNs).
-  private func dumpCore(_ core: CoreWALFile, _ context: CommandContext) throws -> ExitStatus {
+  private func dumpCore(_ core: CoreWALFile, into records: inout AnswerStream) throws -> ExitStatus {
     func line(_ position: LogPosition?, _ fallback: Int) throws -> Int {
       switch position {
       case nil: return fallback
@@ -74,6 +84,6 @@ struct WALDumpCommand: Command {
     }
     let first = try line(start, 1)
     let last = max(first, try line(end, Int.max))
-    return try CoreWALReports.dump(core, lines: first...last, kind: kindText, topic: topicFilter, context: context)
+    return try CoreWALReports.dump(core, lines: first...last, kind: kindText, topic: topicFilter, into: &records)
   }
 }

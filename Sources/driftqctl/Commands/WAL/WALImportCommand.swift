@@ -71,22 +71,22 @@ struct WALImportCommand: Command {
       throw CommandFailure(.failure, "the imported directory does not fold to DriftQ-Core's state: " + differences.prefix(5).joined(separator: "; "))
     }
     let runCount = engine?.state.runOrder.count ?? 0
-    switch globals.output {
-    case .text:
-      context.stdout.line("imported \(summary.topics) topics, \(summary.messages) messages, \(summary.offsets) committed offsets (\(summary.settled) messages settled), \(summary.retryStates) retry states, \(summary.consumeKeys) consume idempotency keys")
-      if let engine { context.stdout.line("imported \(runCount) runs with \(engine.state.eventCount) events" + (engine.state.activeIndexVersion.map { ", active index version \($0)" } ?? "")) }
-      if artifactsPath != nil { context.stdout.line("imported \(artifactCount) artifacts (each checked against its SHA-256)") }
-      if summary.retryStatesLeft > 0 { context.stdout.line("\(summary.retryStatesLeft) retry states were not after the settled messages: those messages are simply delivered again") }
-      context.stdout.line("verified: \(globals.walDirectory) folds to the same topics, messages and committed offsets" + (engine == nil ? "" : ", runs and node executions") + " as DriftQ-Core's files")
-    case .json, .ndjson:
-      context.stdout.line(JSONWriter.encode(.object([
-        ("ok", .bool(true)), ("from", .string(path)), ("directory", .string(globals.walDirectory)),
-        ("topics", .int(summary.topics)), ("messages", .int(summary.messages)), ("committed_offsets", .int(summary.offsets)),
-        ("settled", .int(summary.settled)), ("retry_states", .int(summary.retryStates)), ("retry_states_left", .int(summary.retryStatesLeft)),
-        ("consume_keys", .int(summary.consumeKeys)), ("runs", .int(runCount)), ("run_events", .int(engine?.state.eventCount ?? 0)),
-        ("artifacts", .int(artifactCount)), ("torn_tail", .bool(wal.tornTail != nil)), ("verified", .bool(true)),
-      ])))
-    }
+    let document = JSONValue.object([
+      ("ok", .bool(true)), ("from", .string(path)), ("directory", .string(globals.walDirectory)),
+      ("topics", .int(summary.topics)), ("messages", .int(summary.messages)), ("committed_offsets", .int(summary.offsets)),
+      ("settled", .int(summary.settled)), ("retry_states", .int(summary.retryStates)), ("retry_states_left", .int(summary.retryStatesLeft)),
+      ("consume_keys", .int(summary.consumeKeys)), ("runs", .int(runCount)), ("run_events", .int(engine?.state.eventCount ?? 0)),
+      ("artifacts", .int(artifactCount)), ("torn_tail", .bool(wal.tornTail != nil)), ("verified", .bool(true)),
+    ])
+    context.print(
+      .object(document) { [artifactCount] in
+        var lines = ["imported \(summary.topics) topics, \(summary.messages) messages, \(summary.offsets) committed offsets (\(summary.settled) messages settled), \(summary.retryStates) retry states, \(summary.consumeKeys) consume idempotency keys"]
+        if let engine { lines.append("imported \(runCount) runs with \(engine.state.eventCount) events" + (engine.state.activeIndexVersion.map { ", active index version \($0)" } ?? "")) }
+        if artifactsPath != nil { lines.append("imported \(artifactCount) artifacts (each checked against its SHA-256)") }
+        if summary.retryStatesLeft > 0 { lines.append("\(summary.retryStatesLeft) retry states were not after the settled messages: those messages are simply delivered again") }
+        lines.append("verified: \(globals.walDirectory) folds to the same topics, messages and committed offsets" + (engine == nil ? "" : ", runs and node executions") + " as DriftQ-Core's files")
+        return Answer.lines(lines)
+      }, as: globals.output)
     return .success
   }
 }
