@@ -85,8 +85,10 @@ import TestSupport
       ]
       runner.rewrite = { arguments in
         // An artifact goes to a file of the test's, not the working directory.
-        let out = arguments.starts(with: ["runs", "artifact-get"]) ? ["--out", files.appending("artifact")] : []
-        return Self.reformatted(arguments, format) + out
+        guard arguments.starts(with: ["runs", "artifact-get"]) else { return Self.reformatted(arguments, format) }
+        var own = Self.reformatted(arguments, format)
+        if let at = own.firstIndex(of: "--out") { own.removeSubrange(at...at + 1) }
+        return own + ["--out", files.appending("artifact")]
       }
       all += try runner.run(scenario)
     }

@@ -69,7 +69,7 @@ public enum ParityScenarios {
     ["runs", "demo"],
     ["runs", "artifacts", "--run-id", "DEMO"],
     ["runs", "artifact-meta", "--artifact-id", "ARTIFACT"],
-    ["runs", "artifact-get", "--artifact-id", "ARTIFACT"],
+    ["runs", "artifact-get", "--artifact-id", "ARTIFACT", "--out", "-"],
     ["runs", "events", "--run-id", "r1", "-o", "json"],
     ["runs", "promote", "--run-id", "r1", "--version", "v1"],
     ["runs", "active-index"],
