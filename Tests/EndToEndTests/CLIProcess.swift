@@ -73,11 +73,11 @@ struct CLIProcess {
   }
 
   /// Starts `driftqctl` with pipes, for tests that stream or kill it.
-  func start(_ arguments: [String]) throws -> (Process, stdin: FileHandle, stdout: FileHandle) {
+  func start(_ arguments: [String], environment: [String: String] = [:]) throws -> (Process, stdin: FileHandle, stdout: FileHandle) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: Self.binary)
     process.arguments = face(arguments)
-    process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("DRIFTQ_") }
+    process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("DRIFTQ_") }.merging(environment) { $1 }
     let input = Pipe(), output = Pipe()
     process.standardInput = input
     process.standardOutput = output

@@ -85,9 +85,9 @@ final class ServeProcess {
   let port: Int
   let client: HTTPTestClient
 
-  init(_ cli: CLIProcess, arguments: [String] = []) throws {
+  init(_ cli: CLIProcess, arguments: [String] = [], environment: [String: String] = [:]) throws {
     let address = arguments.contains("--addr") ? [] : ["--addr", "127.0.0.1:0"]
-    let (process, stdin, stdout) = try cli.start(["serve"] + address + arguments)
+    let (process, stdin, stdout) = try cli.start(["serve"] + address + arguments, environment: environment)
     self.process = process
     try stdin.close()
     let line = CLIProcess.readLines(stdout, atLeast: 1).first ?? ""

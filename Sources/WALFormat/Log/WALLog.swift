@@ -33,7 +33,8 @@ public final class WALLog {
   public internal(set) var holdsLock = false
   var caughtUp = false
   var writeFD: (base: UInt64, fd: Int32)?
-  var stopped: WALError?
+  /// Why the writer stopped for good (a failed write or sync), or nil while it works.
+  public internal(set) var stopped: WALError?
   /// The last segment listing and the directory stamp it was taken at.
   private var listing: (stamp: [Int], files: [SegmentFile])?
   /// The first segment when reading started, and its identity: compaction replaces it.

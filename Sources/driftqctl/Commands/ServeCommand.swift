@@ -21,7 +21,8 @@ struct ServeCommand: Command {
       Every acknowledged write is fdatasynced; concurrent requests share fsyncs (group commit).
       Run-starting /debug calls answer when the run ends; each run executes in a child process.
       Local commands may use the same directory at the same time. SIGINT/SIGTERM: stop accepting,
-      finish the requests in flight, exit 0.
+      finish the requests in flight, exit 0 (exit 1 when the writer had stopped after a failed
+      write or sync; /v1/healthz answers 503 from that moment).
       """,
     options: [addr, token, maxConnections, maxHeaderBytes, maxBodyBytes, readTimeout, idleTimeout, maxInflight, allowCommandSteps],
     examples: ["driftqctl serve --addr 127.0.0.1:8080 --wal-dir /var/lib/driftq"])
@@ -87,6 +88,10 @@ struct ServeCommand: Command {
     context.stdout.line("listening on \(host.isEmpty ? "0.0.0.0" : host):\(port)")
     context.stdout.flush()
     server?.serve(listener: listener)
+    if let failure = service.writerFailure {
+      // Fail-stop: the exit status tells a supervisor the disk failed, not that we were asked to stop.
+      throw CommandFailure(.failure, "serve stopped with its writer failed (\(failure.message)); writes answered 500 since then may or may not be in the log")
+    }
     context.note("stopped: every request answered before the signal was written durably")
     return .success
   }

@@ -42,6 +42,9 @@ final class BrokerService: @unchecked Sendable {
     directory = backend.directory.path
   }
 
+  /// Why the writer stopped (a failed write or sync: it is fail-stop, never retried), or nil.
+  var writerFailure: WALError? { stateLock.withLock { backend.log.stopped } }
+
   /// Reads the state (caught up with other processes' writes first).
   func read<T>(_ body: (BrokerState, RunsState) throws -> T) throws -> T {
     try stateLock.withLock {

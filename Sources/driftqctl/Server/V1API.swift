@@ -10,7 +10,12 @@ struct V1API {
 
   static func invalid(_ message: String) -> HTTPResponse { .error(400, "INVALID_ARGUMENT", message) }
 
-  func healthz() -> HTTPResponse { .json(200, .object([("status", .string("ok"))])) }
+  /// 200 `{"status":"ok"}` as DriftQ answers; 503 once the writer stopped after a failed
+  /// write or sync, so a load balancer or supervisor takes the server out and restarts it.
+  func healthz() -> HTTPResponse {
+    guard let failure = service.writerFailure else { return .json(200, .object([("status", .string("ok"))])) }
+    return .json(503, .object([("status", .string("writer_stopped")), ("error", .string(failure.message))]))
+  }
 
   func version() -> HTTPResponse {
     .json(200, .object([
