@@ -68,10 +68,13 @@ public enum RFC3339 {
     guard i == b.count else { return nil }
     let days = days(fromCivil: year, month, day)
     let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
-    // Times past what nanoseconds since 1970 in an Int64 can hold (2262-04-11) are refused.
-    let (ns, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+    // Times past what nanoseconds since 1970 in an Int64 can hold (1677-09-21 to 2262-04-11)
+    // are refused. Before 1970 the fraction counts from the next second down, so that the
+    // earliest second of the range (whose whole seconds alone do not fit) still parses.
+    let borrow = seconds < 0 && fraction > 0
+    let (ns, overflow) = (borrow ? seconds + 1 : seconds).multipliedReportingOverflow(by: 1_000_000_000)
     guard !overflow else { return nil }
-    let (total, past) = ns.addingReportingOverflow(fraction)
+    let (total, past) = ns.addingReportingOverflow(borrow ? fraction - 1_000_000_000 : fraction)
     guard !past else { return nil }
     return WALTimestamp(nanoseconds: total)
   }
