@@ -79,5 +79,7 @@ public enum ParityScenarios {
     ["runs", "status", "--run-id", "missing"],
     ["runs", "start", "--workflow", "SPEC", "--run-id", "r2", "--detach"],
     ["runs", "list"],
+    ["runs", "demo", "--workflow", "starter", "--fail", "transform"],
+    ["runs", "demo", "--workflow", "ai-news"],
   ]
 }

@@ -27,7 +27,8 @@ protocol Runs: AnyObject {
   func artifactMeta(_ id: String) throws -> JSONValue
   func artifact(_ id: String) throws -> (bytes: [UInt8], contentType: String?)
   /// Creates `runID` and runs it to its end; detached, starts it and returns at once (nil).
-  func start(spec: WorkflowSpec, input: JSONValue, runID: String, detach: Bool) throws -> (run: WorkflowRun?, status: ExitStatus)
+  /// `quiet`: a run that fails is not reported on stderr (the caller tells its story).
+  func start(spec: WorkflowSpec, input: JSONValue, runID: String, detach: Bool, quiet: Bool) throws -> (run: WorkflowRun?, status: ExitStatus)
   /// Replays a run: how it was before, how it ended, and (locally) why each step ran or not.
   func replay(_ id: String, from: String?, mode: String, newSpec: WorkflowSpec?) throws -> RunReplay
   /// DriftQ's demo workflow (`wf_demo`) with input `{"x":1}`, run to its end.
@@ -134,13 +135,13 @@ final class LocalRuns: Runs {
     (try store.bytes(id), (try? store.meta(id))?.contentType)
   }
 
-  func start(spec: WorkflowSpec, input: JSONValue, runID: String, detach: Bool) throws -> (run: WorkflowRun?, status: ExitStatus) {
+  func start(spec: WorkflowSpec, input: JSONValue, runID: String, detach: Bool, quiet: Bool) throws -> (run: WorkflowRun?, status: ExitStatus) {
     try RunsSupport.create(backend, spec: spec, input: input, runID: runID)
     if detach {
       try RunChild.detach(runID: runID, directory: backend.directory.path, sync: globals.walOptions.sync)
       return (nil, .success)
     }
-    return try RunsSupport.execute(backend, runID: runID, context: context)
+    return try RunsSupport.execute(backend, runID: runID, context: context, quiet: quiet)
   }
 
   func replay(_ id: String, from: String?, mode: String, newSpec: WorkflowSpec?) throws -> RunReplay {
@@ -176,13 +177,13 @@ extension HTTPRuns: Runs {
   var directory: String? { nil }
 
   /// Starts a run on the server (DriftQ answers when it ends), then reads how it ended.
-  func runToEnd(_ path: String, body: JSONValue?, runID: String?, action: String) throws -> (run: WorkflowRun, status: ExitStatus) {
+  func runToEnd(_ path: String, body: JSONValue?, runID: String?, action: String, quiet: Bool = false) throws -> (run: WorkflowRun, status: ExitStatus) {
     let answer = try start(path, body: body, action: action)
     guard let id = answer["run_id"]?.stringValue ?? runID else {
       throw CommandFailure(.failure, "\(action): the server did not say which run it started: \(JSONWriter.encode(answer))")
     }
     let run = try run(id)
-    return (run, RunsSupport.verdict(run, context: context))
+    return (run, RunsSupport.verdict(run, context: context, quiet: quiet))
   }
 
 
@@ -214,10 +215,10 @@ extension HTTPRuns: Runs {
     RunArtifacts.ordered(try artifactList(runID).filter { node == nil || $0.nodeID == node })
   }
 
-  func start(spec: WorkflowSpec, input: JSONValue, runID: String, detach: Bool) throws -> (run: WorkflowRun?, status: ExitStatus) {
+  func start(spec: WorkflowSpec, input: JSONValue, runID: String, detach: Bool, quiet: Bool) throws -> (run: WorkflowRun?, status: ExitStatus) {
     var body: [(String, JSONValue)] = [("run_id", .string(runID)), ("spec", spec.json), ("input", input)]
     guard detach else {
-      let (run, status) = try runToEnd("/debug/run-spec", body: .object(body), runID: runID, action: "runs start")
+      let (run, status) = try runToEnd("/debug/run-spec", body: .object(body), runID: runID, action: "runs start", quiet: quiet)
       return (run, status)
     }
     try client.require(.runsDetach, "way to start a run detached (/debug/run-spec \"detach\")")

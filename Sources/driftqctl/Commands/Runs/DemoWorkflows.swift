@@ -38,12 +38,10 @@ enum DemoWorkflows {
     try RunsSupport.parseSpec(Array(text.utf8), origin: "built-in demo spec")
   }
 
-  /// Publishes a failed run's work to `runs.dlq` (created on demand), as the starter app does.
-  static func deadLetter(_ backend: LocalBackend, runID: String, node: String, error: String, attempts: Int) throws -> MessageOrigin {
-    try backend.commit { state, _ in
-      let created = try BrokerDecider.createTopic(state, name: "runs.dlq", partitions: 1).get()
-      return (created.map { [.topicCreated($0)] } ?? [], ())
-    }
+  /// Publishes a failed run's work to `runs.dlq` (created on demand), as the starter app
+  /// does; where it landed, when the face says.
+  static func deadLetter(_ broker: any Broker, runID: String, node: String, error: String, attempts: Int) throws -> MessageOrigin? {
+    _ = try broker.createTopic(name: "runs.dlq", partitions: 1, limits: ProducerLimits())
     let value = JSONWriter.encode(.object([
       ("type", .string("runs.dlq")), ("run_id", .string(runID)), ("workflow", .string("starter")), ("failed_node", .string(node)),
       ("error", .string(error)), ("attempts", .int(attempts)), ("reason", .string("max_attempts")),
@@ -51,12 +49,8 @@ enum DemoWorkflows {
     var envelope = Envelope()
     envelope.runID = runID
     envelope.stepID = node
-    return try backend.commit { state, now in
-      var pending = BrokerDecider.Pending()
-      switch try BrokerDecider.publish(state, topic: "runs.dlq", key: Array(runID.utf8), value: Array(value.utf8), envelope: envelope, now: now, pending: &pending).get() {
-      case .published(let message): return ([.messagePublished(message)], MessageOrigin(topic: message.topic, partition: message.partition, offset: message.offset))
-      case .duplicate(let original): return ([], original)
-      }
-    }
+    let request = PublishRequest(topic: "runs.dlq", key: Array(runID.utf8), value: Array(value.utf8), envelope: envelope)
+    guard let answer = try broker.publish([request]).first else { return nil }
+    return try answer.get().place
   }
 }

@@ -54,60 +54,51 @@ struct RunsDemoCommand: Command {
       context.print(RunsSupport.started(run.runID, status: run.status.rawValue, statusInText: false), as: globals.output)
       return status
     }
-    // The starter and ai-news demos drive a directory (they publish, consume and replay).
-    guard let local = runs as? LocalRuns else {
-      throw CommandFailure(.usage, "runs demo --workflow \(name) works on a local WAL directory only (a server runs DriftQ's demo)")
-    }
-    return name == "starter" ? try runStarter(local.backend, context) : try runNews(local.backend, context)
+    return name == "starter" ? try runStarter(runs, context) : try runNews(runs, context)
   }
 
-  private func runStarter(_ backend: LocalBackend, _ context: CommandContext) throws -> ExitStatus {
+  /// DriftQ's starter story on either face: a run whose step fails until its attempts are
+  /// spent, its work dead-lettered to `runs.dlq`, then the fix replayed with `--auto`.
+  private func runStarter(_ runs: any Runs, _ context: CommandContext) throws -> ExitStatus {
     let runID = RunsSupport.newRunID(prefix: "starter", now: context.clock())
-    try RunsSupport.create(backend, spec: try DemoWorkflows.starter(failing: failing), input: .object([("request", .string("demo"))]), runID: runID)
-    let (first, firstStatus) = try RunsSupport.execute(backend, runID: runID, context: context, quiet: true)
-    guard first.status == .failed, let node = first.failedNode else {
-      context.print(RunsSupport.started(runID, status: first.status.rawValue), as: globals.output)
+    let (started, firstStatus) = try runs.start(
+      spec: try DemoWorkflows.starter(failing: failing), input: .object([("request", .string("demo"))]), runID: runID, detach: false, quiet: true)
+    guard let first = started, first.status == .failed, let node = first.failedNode else {
+      context.print(RunsSupport.started(runID, status: started?.status.rawValue ?? "running"), as: globals.output)
       return firstStatus
     }
     let attempts = first.executions(of: node).count
     let error = first.executions(of: node).last?.error ?? ""
     // The failed work goes to the application's DLQ topic, as the starter app does.
-    let place = try DemoWorkflows.deadLetter(backend, runID: runID, node: node, error: error, attempts: attempts)
+    let place = try DemoWorkflows.deadLetter(try BrokerFace.open(globals, context), runID: runID, node: node, error: error, attempts: attempts)
     // The story so far, told in text before the replay's lines; JSON gives the replay's answer.
     let story = Answer.lines([
       "run_id=\(runID) status=failed failed_node=\(node) attempts=\(attempts) error=\(GoQuote.quote(error))",
-      "dead-lettered to runs.dlq partition=\(place.partition) offset=\(place.offset)",
+      "dead-lettered to runs.dlq" + (place.map { " partition=\($0.partition) offset=\($0.offset)" } ?? ""),
       "fix applied: replaying with --auto",
     ])
-    let before = first
-    try backend.commitAll { _, runs, _ in
-      let run = try RunsSupport.run(runID, in: runs)
-      return ([.run(try RunDecider.replay(run, fromStep: nil, mode: "auto", newSpec: try DemoWorkflows.starter(failing: "none")))], ())
-    }
-    let (run, status) = try RunsSupport.execute(backend, runID: runID, context: context)
-    let replayed = RunsReplayCommand.report(run: run, before: before, explanations: run.replayReasons(since: before), mode: "auto", from: nil)
+    let replay = try runs.replay(runID, from: nil, mode: "auto", newSpec: try DemoWorkflows.starter(failing: "none"))
+    let replayed = RunsReplayCommand.report(run: replay.run, before: replay.before, explanations: replay.explanations, mode: "auto", from: nil)
     context.print(replayed.addingText(before: story), as: globals.output)
-    return status
+    return replay.status
   }
 
-  private func runNews(_ backend: LocalBackend, _ context: CommandContext) throws -> ExitStatus {
+  /// DriftQ's cost example on either face: a run of simulated model calls, or (`--run-id`) a
+  /// replay with a new report prompt that pays only for the step whose prompt changed.
+  private func runNews(_ runs: any Runs, _ context: CommandContext) throws -> ExitStatus {
     let spec = try DemoWorkflows.aiNews(reportPrompt: prompt)
     if let existing {
-      let before = try RunsSupport.run(existing, in: backend)
-      guard before.workflowID == "ai-news" else { throw CommandFailure(.failure, "run \(existing) is not an ai-news run") }
-      try backend.commitAll { _, runs, _ in
-        let run = try RunsSupport.run(existing, in: runs)
-        return ([.run(try RunDecider.replay(run, fromStep: nil, mode: "auto", newSpec: spec))], ())
-      }
-      let (run, status) = try RunsSupport.execute(backend, runID: existing, context: context)
-      let replayed = RunsReplayCommand.report(run: run, before: before, explanations: run.replayReasons(since: before), mode: "auto", from: nil)
+      guard try runs.run(existing).workflowID == "ai-news" else { throw CommandFailure(.failure, "run \(existing) is not an ai-news run") }
+      let replay = try runs.replay(existing, from: nil, mode: "auto", newSpec: spec)
+      let run = replay.run
+      let replayed = RunsReplayCommand.report(run: run, before: replay.before, explanations: replay.explanations, mode: "auto", from: nil)
       let total = "total: dollars=\(Money.text(run.usage.dollars)) saved_dollars=\(Money.text(run.saved.dollars))\n"
       context.print(replayed.addingText(after: total), as: globals.output)
-      return status
+      return replay.status
     }
     let runID = RunsSupport.newRunID(prefix: "ai-news", now: context.clock())
-    try RunsSupport.create(backend, spec: spec, input: DemoWorkflows.newsInput, runID: runID)
-    let (run, status) = try RunsSupport.execute(backend, runID: runID, context: context)
+    let (started, status) = try runs.start(spec: spec, input: DemoWorkflows.newsInput, runID: runID, detach: false, quiet: false)
+    let run = try started ?? runs.run(runID)
     let document = JSONValue.object([
       ("ok", .bool(true)), ("run_id", .string(runID)), ("status", .string(run.status.rawValue)), ("tokens", .int(run.usage.tokens)),
       ("dollars", .number(Money.text(run.usage.dollars))),

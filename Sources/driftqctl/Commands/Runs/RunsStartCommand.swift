@@ -39,7 +39,7 @@ struct RunsStartCommand: Command {
     let input = try RunsSupport.parseInput(inputText)
     if let requestedID { try RunsSupport.checkRunID(requestedID) }
     let runID = requestedID ?? RunsSupport.newRunID(prefix: "spec", now: context.clock())
-    let (run, status) = try RunsFace.open(globals, context, creating: true).start(spec: spec, input: input, runID: runID, detach: detached)
+    let (run, status) = try RunsFace.open(globals, context, creating: true).start(spec: spec, input: input, runID: runID, detach: detached, quiet: false)
     context.print(RunsSupport.started(runID, status: run?.status.rawValue ?? "running"), as: globals.output)
     return status
   }
