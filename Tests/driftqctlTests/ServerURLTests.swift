@@ -7,14 +7,16 @@ import Testing
     ("http://[::1]:9000/", "::1", 9000, "", "[::1]:9000"),
     ("http://localhost", "localhost", 80, "", "localhost:80"),
     ("HTTP://driftq.internal:81/api/v1", "driftq.internal", 81, "/api", "driftq.internal:81"),
+    ("https://driftq.example.com", "driftq.example.com", 443, "", "driftq.example.com:443"),
   ] as [(String, String, Int, String, String)])
   func parsesWhatServersAreWrittenAs(text: String, host: String, port: Int, prefix: String, header: String) throws {
     let url = try ServerURL(text)
     #expect(url.host == host && Int(url.port) == port && url.prefix == prefix && url.hostHeader == header)
+    #expect(url.isTLS == text.lowercased().hasPrefix("https"))
   }
 
   @Test(arguments: [
-    ("127.0.0.1:8080", "has no scheme"), ("https://x", "https is not spoken"), ("ftp://x", "unsupported scheme"),
+    ("127.0.0.1:8080", "has no scheme"), ("ftp://x", "unsupported scheme"),
     ("http://u:p@x", "user info"), ("http://[::1", "unclosed ["), ("http://::1:80", "goes in brackets"),
     ("http://x:0", "invalid port"), ("http://x:70000", "invalid port"), ("http://", "has no host"), ("http://x/?a=1", "query"),
   ] as [(String, String)])

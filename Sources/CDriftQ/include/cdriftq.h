@@ -30,4 +30,35 @@ int driftq_stop_signal(void);
 /// flock(2). Returns 0 on success, -1 with errno set.
 int driftq_flock(int fd, int operation);
 
+// TLS through the system's OpenSSL 3, loaded on first use (see tls.c). Each function that can
+// fail returns NULL and writes why into `error` (`length` bytes).
+
+/// A client context: peers verified against `ca_file` (NULL: the system's trust store),
+/// or not at all when `insecure`.
+void *driftq_tls_client_context(const char *ca_file, int insecure, char *error, size_t length);
+
+/// A server context with a PEM certificate chain and private key.
+void *driftq_tls_server_context(const char *certificate, const char *key, char *error, size_t length);
+
+void driftq_tls_context_free(void *ctx);
+
+/// Runs the client handshake on connected socket `fd`, checking the certificate names `host`
+/// (a name or an IP literal) unless `insecure`.
+void *driftq_tls_connect(void *ctx, int fd, const char *host, int insecure, char *error, size_t length);
+
+/// Runs the server handshake on accepted socket `fd`.
+void *driftq_tls_accept(void *ctx, int fd, char *error, size_t length);
+
+/// Bytes read (> 0), 0 at the end, -1 on an error, -2 when it would block.
+long driftq_tls_read(void *ssl, void *bytes, size_t count);
+
+/// Bytes written (> 0), -1 on an error, -2 when it would block.
+long driftq_tls_write(void *ssl, const void *bytes, size_t count);
+
+/// Decrypted bytes buffered inside the connection (readable without waiting for the socket).
+int driftq_tls_pending(void *ssl);
+
+/// Sends close_notify and frees the connection.
+void driftq_tls_close(void *ssl);
+
 #endif

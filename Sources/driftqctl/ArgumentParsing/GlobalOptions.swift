@@ -22,8 +22,13 @@ extension OptionSpec {
     "checkpoint-every", placeholder: "BYTES", help: "Writers checkpoint the folded state after this much new log (0: never).",
     environment: "DRIFTQ_CHECKPOINT_EVERY", default: "4MiB")
   static let baseURL = OptionSpec(
-    "base-url", placeholder: "URL", help: "Talk to this DriftQ server (http://) instead of a local directory.",
+    "base-url", placeholder: "URL", help: "Talk to this DriftQ server (http:// or https://) instead of a local directory.",
     environment: "DRIFTQ_URL")
+  static let caCert = OptionSpec(
+    "cacert", placeholder: "FILE", help: "With an https:// --base-url: trust the CA certificates in FILE (PEM) instead of the system's.",
+    environment: "DRIFTQ_CACERT")
+  static let insecure = OptionSpec.flag(
+    "insecure", help: "With an https:// --base-url: do not verify the server's certificate or name (unsafe; says so on stderr).")
   static let timeout = OptionSpec(
     "timeout", placeholder: "DURATION", help: "With --base-url: how long to wait for each answer of the server (default 5s; a consume stream is not cut by it, and a run is waited for unless given).",
     environment: "DRIFTQ_TIMEOUT", default: "5s")
@@ -36,7 +41,7 @@ extension OptionSpec {
   static let help = OptionSpec.flag("help", short: "h", help: "Show help for the command.")
   static let version = OptionSpec.flag("version", help: "Print the version.")
 
-  static let globals: [OptionSpec] = [.walDirectory, .baseURL, .timeout, .token, .tokenFile, .output, .lockTimeout, .sync, .segmentSize, .checkpointEvery, .help, .version]
+  static let globals: [OptionSpec] = [.walDirectory, .baseURL, .timeout, .token, .tokenFile, .caCert, .insecure, .output, .lockTimeout, .sync, .segmentSize, .checkpointEvery, .help, .version]
 }
 
 /// How results are printed.
@@ -57,6 +62,10 @@ struct GlobalOptions: Sendable {
   var baseURLGiven = false
   /// The bearer token for the server (never printed).
   var token: String?
+  /// `--cacert`: the CA certificates an https server is verified against (nil: the system's).
+  var caFile: String?
+  /// `--insecure`: https servers go unverified.
+  var insecure = false
   /// `--timeout` as given: the only limit on a synchronous run (nil: wait for its end).
   var runTimeoutMs: Int64?
   /// How long to wait for any other answer.
@@ -84,6 +93,9 @@ struct GlobalOptions: Sendable {
     let url = args.value(.baseURL)
     baseURL = args.isGiven(.walDirectory) ? nil : url
     runTimeoutMs = try args.duration(.timeout)
+    caFile = args.value(.caCert)
+    insecure = args.flag(.insecure)
+    if caFile != nil && insecure { throw UsageError("give --cacert or --insecure, not both") }
     let fileGiven = args.isGiven(.tokenFile)
     if args.isGiven(.token) && fileGiven { throw UsageError("give --token or --token-file, not both") }
     let tokenText = args.value(.token)
@@ -111,9 +123,14 @@ struct GlobalOptions: Sendable {
   }
 
   /// The HTTP client for `--base-url`, or nil for the local backend.
-  func remote() throws -> HTTPClient? {
+  func remote(_ context: CommandContext) throws -> HTTPClient? {
     guard let baseURL else { return nil }
-    return try HTTPClient(baseURL: baseURL, timeoutMs: requestTimeoutMs, runTimeoutMs: runTimeoutMs, token: token)
+    let client = try HTTPClient(
+      baseURL: baseURL, timeoutMs: requestTimeoutMs, runTimeoutMs: runTimeoutMs, token: token, caFile: caFile, insecure: insecure)
+    if insecure && client.isTLS {
+      context.warn("--insecure: the server's certificate and name are not verified; anyone on the path can read and change this traffic")
+    }
+    return client
   }
 
   /// Refuses `--base-url` for commands that work on a directory only.

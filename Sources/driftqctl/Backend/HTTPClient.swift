@@ -4,8 +4,8 @@ import Glibc
 import ReplayEngine
 import WALFormat
 
-/// An HTTP/1.1 client on plain sockets (http:// only): keep-alive, Content-Length and chunked
-/// bodies, and line streaming for consume. Errors map to exit codes: unreachable or timed out
+/// An HTTP/1.1 client on our own sockets, plain or TLS (https:// through the system's
+/// OpenSSL): keep-alive, Content-Length and chunked bodies, and line streaming for consume. Errors map to exit codes: unreachable or timed out
 /// 5, 404 4, anything else 1 with the server's `error`/`message` shown.
 final class HTTPClient {
   let base: String
@@ -18,7 +18,13 @@ final class HTTPClient {
   let timeoutMs: Int32
   /// How long a run-starting call may take; -1 waits for the run's end.
   let runTimeoutMs: Int32
-  private var fd: Int32 = -1
+  /// The connection, while one is open.
+  private var channel: Channel?
+  /// Whether the server is spoken to over TLS (https://).
+  var isTLS: Bool { tlsSettings != nil }
+  /// For https://: how servers are verified (built on first connect).
+  private let tlsSettings: (caFile: String?, insecure: Bool)?
+  private var tls: TLSContext?
   private var buffer: [UInt8] = []
   /// Whether any byte of an answer to the request being sent has arrived.
   private var answered = false
@@ -33,7 +39,7 @@ final class HTTPClient {
     var json: JSONValue? { try? JSONParser.parse(bytes: body) }
   }
 
-  init(baseURL: String, timeoutMs requestTimeout: Int64, runTimeoutMs runTimeout: Int64? = nil, token: String? = nil) throws {
+  init(baseURL: String, timeoutMs requestTimeout: Int64, runTimeoutMs runTimeout: Int64? = nil, token: String? = nil, caFile: String? = nil, insecure: Bool = false) throws {
     let url: ServerURL
     do { url = try ServerURL(baseURL) } catch { throw CommandFailure(.usage, error.description) }
     base = url.text
@@ -41,12 +47,13 @@ final class HTTPClient {
     port = url.port
     prefix = url.prefix
     hostHeader = url.hostHeader
+    tlsSettings = url.isTLS ? (caFile, insecure) : nil
     authorization = token.map { "Authorization: Bearer \($0)\r\n" } ?? ""
     timeoutMs = Int32(clamping: requestTimeout)
     runTimeoutMs = runTimeout.map { Int32(clamping: $0) } ?? -1
   }
 
-  deinit { if fd >= 0 { close(fd) } }
+  deinit { disconnect() }
 
   private func unreachable(_ why: String) -> CommandFailure {
     CommandFailure(.unavailable, "cannot reach \(base): \(why)")
@@ -56,7 +63,7 @@ final class HTTPClient {
   struct ClosedBeforeAnswer: Error {}
 
   private func connect() throws {
-    if fd >= 0 { return }
+    if channel != nil { return }
     var hints = addrinfo()
     hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
     var result: UnsafeMutablePointer<addrinfo>?
@@ -86,13 +93,27 @@ final class HTTPClient {
     _ = fcntl(socketFD, F_SETFL, fcntl(socketFD, F_GETFL) & ~O_NONBLOCK)
     var one: Int32 = 1
     setsockopt(socketFD, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-    fd = socketFD
     buffer = []
+    guard let tlsSettings else {
+      channel = Channel(plain: socketFD)
+      return
+    }
+    do {
+      let context = try tls ?? TLSContext.client(caFile: tlsSettings.caFile, insecure: tlsSettings.insecure)
+      tls = context
+      channel = try Channel.client(socketFD, host: host, context: context, milliseconds: timeoutMs)
+    } catch {
+      close(socketFD)
+      throw unreachable("\(error)")
+    }
   }
 
   private func disconnect() {
-    if fd >= 0 { close(fd) }
-    fd = -1
+    if let channel {
+      let fd = channel.fd
+      self.channel = nil  // closes TLS first
+      close(fd)
+    }
     buffer = []
   }
 
@@ -116,7 +137,7 @@ final class HTTPClient {
     let bytes = head(method, target(path, query), body: body, accept: "application/json")
     for attempt in 0..<2 {
       try connect()
-      guard Socket.write(fd, bytes) else { disconnect(); if attempt == 0 { continue } else { throw unreachable("connection closed") } }
+      guard channel?.write(bytes) == true else { disconnect(); if attempt == 0 { continue } else { throw unreachable("connection closed") } }
       answered = false
       do {
         return try readResponse(headWaitMs: waitForRun ? runTimeoutMs : timeoutMs)
@@ -150,12 +171,12 @@ final class HTTPClient {
     try connect()
     var bytes: [UInt8] = []
     for r in requests { bytes += head(r.method, target(r.path, []), body: Array(JSONWriter.encode(r.json).utf8), accept: "application/json") }
-    guard Socket.write(fd, bytes) else { disconnect(); throw unreachable("connection closed") }
+    guard channel?.write(bytes) == true else { disconnect(); throw unreachable("connection closed") }
     do { return try requests.map { _ in try readResponse() } } catch is ClosedBeforeAnswer { throw unreachable("connection closed") }
   }
 
   private func fill(waitMs: Int32) throws {
-    guard let chunk = Socket.read(fd, max: 64 << 10, milliseconds: waitMs) else {
+    guard let chunk = channel?.read(max: 64 << 10, milliseconds: waitMs) else {
       disconnect()
       throw CommandFailure(.unavailable, "\(base) did not answer within \(waitMs) ms")
     }
@@ -212,7 +233,7 @@ final class HTTPClient {
     } else if status != 204 && status != 304 {
       // Close-delimited body.
       while true {
-        guard let chunk = Socket.read(fd, max: 64 << 10, milliseconds: timeoutMs), !chunk.isEmpty else { break }
+        guard let chunk = channel?.read(max: 64 << 10, milliseconds: timeoutMs), !chunk.isEmpty else { break }
         buffer += chunk
       }
       body = buffer
@@ -264,7 +285,7 @@ final class HTTPClient {
     } catch let failure as CommandFailure where failure.status == .unavailable {
       return .dropped
     }
-    guard Socket.write(fd, head("GET", target(path, query), body: nil, accept: "application/x-ndjson")) else { return .dropped }
+    guard channel?.write(head("GET", target(path, query), body: nil, accept: "application/x-ndjson")) == true else { return .dropped }
     let status: Int
     let headers: [String: String]
     do { (status, headers) = try readHead(waitMs: remainingMs()) } catch is ClosedBeforeAnswer {

@@ -71,7 +71,7 @@ enum BrokerFace {
   /// `asOf` when given, which is local only).
   static func open(_ globals: GlobalOptions, _ context: CommandContext, asOf point: LogPosition? = nil) throws -> any Broker {
     if point != nil { try globals.requireLocal("--at") }
-    if let client = try globals.remote() { return HTTPBroker(client: client, context: context) }
+    if let client = try globals.remote(context) { return HTTPBroker(client: client, context: context) }
     return LocalBroker(globals: globals, context: context, asOf: point)
   }
 }

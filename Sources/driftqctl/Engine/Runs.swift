@@ -66,7 +66,7 @@ enum RunsFace {
   /// `creating`: the commands that start runs create a missing directory.
   static func open(_ globals: GlobalOptions, _ context: CommandContext, asOf point: LogPosition? = nil, creating: Bool = false) throws -> any Runs {
     if point != nil { try globals.requireLocal("--at") }
-    if let client = try globals.remote() { return HTTPRuns(client: client, context: context) }
+    if let client = try globals.remote(context) { return HTTPRuns(client: client, context: context) }
     return LocalRuns(backend: try LocalBackend.open(globals, context: context, creating: creating, asOf: point), globals: globals, context: context)
   }
 }

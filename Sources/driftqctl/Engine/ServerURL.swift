@@ -8,6 +8,8 @@ struct ServerURL: Equatable {
   var prefix: String
   /// The URL as given, without trailing slashes (for messages).
   var text: String
+  /// https:// (TLS) rather than http://.
+  var isTLS = false
 
   struct Invalid: Error, CustomStringConvertible {
     var description: String
@@ -19,12 +21,10 @@ struct ServerURL: Equatable {
       throw Invalid(description: "--base-url \"\(given)\" has no scheme: write it as http://HOST:PORT")
     }
     let scheme = url[..<schemeEnd.lowerBound].lowercased()
-    guard scheme == "http" else {
-      if scheme == "https" {
-        throw Invalid(description: "--base-url \"\(given)\": https is not spoken by this build; use http:// (for example through a local TLS proxy)")
-      }
-      throw Invalid(description: "--base-url \"\(given)\": unsupported scheme \"\(scheme)\" (expected http://)")
+    guard scheme == "http" || scheme == "https" else {
+      throw Invalid(description: "--base-url \"\(given)\": unsupported scheme \"\(scheme)\" (expected http:// or https://)")
     }
+    isTLS = scheme == "https"
     var rest = url[schemeEnd.upperBound...]
     while rest.hasSuffix("/") { rest.removeLast() }
     url = String(url[..<schemeEnd.upperBound]) + rest
@@ -61,7 +61,7 @@ struct ServerURL: Equatable {
       }
       self.port = port
     } else {
-      port = 80
+      port = isTLS ? 443 : 80
     }
     host = String(hostPart)
     prefix = path
