@@ -23,6 +23,9 @@ public struct SegmentHeader: Sendable, Equatable {
   public static let minorVersion: UInt16 = 0
   /// The minor version of a compacted segment, which older readers would see as LSN gaps.
   public static let compactedMinorVersion: UInt16 = 1
+  /// The largest base LSN a header may carry: LSNs are counted in `Int64` range, so that a
+  /// segment's LSNs (`baseLSN + span`, `lsn + 1`) can never overflow.
+  public static let maximumBaseLSN = UInt64(Int64.max)
 
   public var salt: UInt32
   public var baseLSN: UInt64
@@ -61,6 +64,7 @@ public struct SegmentHeader: Sendable, Equatable {
     case badMagic
     case checksum(stored: UInt32, computed: UInt32)
     case unsupportedVersion(UInt16)
+    case baseLSNOutOfRange(UInt64)
 
     /// Whether this is what a crash during segment creation leaves (a header cut short or
     /// zero-filled, nothing after it): a torn tail when the segment is the newest.
@@ -79,6 +83,7 @@ public struct SegmentHeader: Sendable, Equatable {
       case .badMagic: return "not a driftq segment (bad magic)"
       case .checksum(let s, let c): return "segment header checksum mismatch: stored \(hex(s)), computed \(hex(c))"
       case .unsupportedVersion(let v): return "segment format version \(v) is newer than this driftqctl reads (\(SegmentHeader.majorVersion))"
+      case .baseLSNOutOfRange(let lsn): return "segment base LSN \(lsn) is past the largest LSN (\(SegmentHeader.maximumBaseLSN))"
       }
     }
   }
@@ -103,5 +108,6 @@ public struct SegmentHeader: Sendable, Equatable {
       throw .short(bytes.count)
     }
     guard major == Self.majorVersion else { throw .unsupportedVersion(major) }
+    guard baseLSN <= Self.maximumBaseLSN else { throw .baseLSNOutOfRange(baseLSN) }
   }
 }
