@@ -88,4 +88,35 @@ import TestSupport
     #expect(plain.status == 5 && plain.stderr.contains("TLS handshake failed"), "\(plain.stderr)")
     #expect(server.stop() == 0)
   }
+
+  /// `serve --tls-cert/--tls-key` serves HTTPS itself: requests, batches and the consume
+  /// stream work over it, a client that never finishes its handshake stalls no one, and a
+  /// key that does not match the certificate stops the start (exit 2).
+  @Test func serveSpeaksHTTPSWithItsOwnCertificate() throws {
+    let certificates = try Certificates()
+    let good = certificates.certificate("good")
+    let cli = CLIProcess(TemporaryDirectory("tls-serve"))
+    let server = try ServeProcess(cli, arguments: ["--tls-cert", good.cert, "--tls-key", good.key, "--read-timeout", "1s"])
+    let url = "https://localhost:\(server.port)"
+    // A client that connects and says nothing holds only its own thread.
+    let silent = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = UInt16(server.port).bigEndian
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(silent, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+    defer { close(silent) }
+    #expect(try cli.run(["--base-url", url, "--cacert", certificates.ca, "topics", "create", "--name", "t"]).status == 0)
+    let batch = try cli.run(["--base-url", url, "--cacert", certificates.ca, "publish", "--batch", "--topic", "t"], input: #"{"value":"a"}"# + "\n" + #"{"value":"b"}"# + "\n")
+    #expect(batch.status == 0 && batch.lines.count == 2, "\(batch.stderr)")
+    let consumed = try cli.run(["--base-url", url, "--cacert", certificates.ca, "consume", "--topic", "t", "--group", "g", "--owner", "w"])
+    #expect(consumed.lines.count == 2, "\(consumed.stderr)")
+    // Plain HTTP to an HTTPS server gets no answer in the clear.
+    #expect(try cli.run(["--base-url", "http://127.0.0.1:\(server.port)", "--timeout", "2s", "topics", "list"]).status == 5)
+    #expect(server.stop() == 0)
+    let other = certificates.certificate("other")
+    let refused = try cli.run(["serve", "--addr", "127.0.0.1:0", "--tls-cert", good.cert, "--tls-key", other.key])
+    #expect(refused.status == 2 && refused.stderr.contains("private key"), "\(refused.stderr)")
+    #expect(try cli.run(["serve", "--addr", "127.0.0.1:0", "--tls-cert", good.cert]).status == 2)
+  }
 }

@@ -109,11 +109,8 @@ final class HTTPClient {
   }
 
   private func disconnect() {
-    if let channel {
-      let fd = channel.fd
-      self.channel = nil  // closes TLS first
-      close(fd)
-    }
+    channel?.close()
+    channel = nil
     buffer = []
   }
 

@@ -12,6 +12,8 @@ struct ServeCommand: Command {
   static let idleTimeout = OptionSpec("idle-timeout", placeholder: "DURATION", help: "Keep-alive connections idle this long are closed.", default: "60s")
   static let allowCommandSteps = OptionSpec.flag(
     "allow-command-steps", help: "Run workflow steps with a \"run\" command that clients send (/debug/run-spec, run-replay); off by default.")
+  static let tlsCert = OptionSpec("tls-cert", placeholder: "FILE", help: "Serve HTTPS with this PEM certificate chain (with --tls-key).")
+  static let tlsKey = OptionSpec("tls-key", placeholder: "FILE", help: "The PEM private key of --tls-cert.")
   static let maxInflight = OptionSpec("max-inflight", placeholder: "N", help: "Unacked leases per group and partition for consume streams (0: no cap).", default: "32")
 
   static let spec = CommandSpec(
@@ -24,7 +26,7 @@ struct ServeCommand: Command {
       finish the requests in flight, exit 0 (exit 1 when the writer had stopped after a failed
       write or sync; /v1/healthz answers 503 from that moment).
       """,
-    options: [addr, token, maxConnections, maxHeaderBytes, maxBodyBytes, readTimeout, idleTimeout, maxInflight, allowCommandSteps],
+    options: [addr, token, tlsCert, tlsKey, maxConnections, maxHeaderBytes, maxBodyBytes, readTimeout, idleTimeout, maxInflight, allowCommandSteps],
     examples: ["driftqctl serve --addr 127.0.0.1:8080 --wal-dir /var/lib/driftq"])
 
   let globals: GlobalOptions
@@ -34,6 +36,8 @@ struct ServeCommand: Command {
   let limits: HTTPConnection.Limits
   let inflight: Int?
   let commandSteps: Bool
+  /// `--tls-cert` and `--tls-key`, when HTTPS is served.
+  let certificate: (cert: String, key: String)?
 
   init(_ args: inout ParsedArguments, globals: GlobalOptions) throws(UsageError) {
     self.globals = globals
@@ -41,6 +45,11 @@ struct ServeCommand: Command {
     _ = args.value(Self.token)
     bearer = globals.token  // --token, --token-file or DRIFTQ_TOKEN, read once for both faces
     commandSteps = args.flag(Self.allowCommandSteps)
+    switch (args.value(Self.tlsCert), args.value(Self.tlsKey)) {
+    case (let cert?, let key?): certificate = (cert, key)
+    case (nil, nil): certificate = nil
+    default: throw UsageError("--tls-cert and --tls-key go together", command: Self.spec.path)
+    }
     if bearer == nil && !Self.isLoopback(address) {
       throw UsageError("serving on \(address), beyond loopback, needs --token: anyone who can reach it could publish, ack and start runs", command: Self.spec.path)
     }
@@ -69,6 +78,11 @@ struct ServeCommand: Command {
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
+    // A certificate that cannot be used stops the start, before the directory is touched.
+    let tls: TLSContext?
+    do { tls = try certificate.map { try TLSContext.server(certificate: $0.cert, key: $0.key) } } catch {
+      throw CommandFailure(.usage, "serve: \(error)")
+    }
     let backend = try LocalBackend.open(globals, context: context, creating: true)
     let service = BrokerService(backend: backend)
     let (listener, port) = try Socket.listen(address)
@@ -84,7 +98,7 @@ struct ServeCommand: Command {
     var server: HTTPServer?
     let consume = ConsumeStream(service: service, maxInflight: inflight, isStopping: { server?.isStopping ?? false })
     let router = Router(v1: V1API(service: service, configuration: configuration), consume: consume, token: bearer, service: service, runs: DebugRunsAPI(service: service, sync: globals.walOptions.sync, commandSteps: commandSteps))
-    server = HTTPServer(router: router, limits: limits, maxConnections: connections)
+    server = HTTPServer(router: router, limits: limits, maxConnections: connections, tls: tls)
     context.stdout.line("listening on \(host.isEmpty ? "0.0.0.0" : host):\(port)")
     context.stdout.flush()
     server?.serve(listener: listener)

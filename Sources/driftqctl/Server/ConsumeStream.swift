@@ -59,7 +59,7 @@ struct ConsumeStream {
   }
 
   /// Streams until the client goes away, the server stops, or the request's own end.
-  func run(fd: Int32, requestID: String, _ request: Request) {
+  func run(fd: Channel, requestID: String, _ request: Request) {
     guard Socket.write(fd, HTTPResponse.streamHead(contentType: "application/x-ndjson; charset=utf-8", requestID: requestID)) else { return }
     var seen = service.currentGeneration
     var lastWrite = WALTimestamp.now()

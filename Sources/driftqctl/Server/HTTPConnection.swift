@@ -25,7 +25,8 @@ final class HTTPConnection {
     var idleTimeoutMs: Int32 = 60_000
   }
 
-  let fd: Int32
+  /// The connection (plain or TLS); named `fd` where it is read and written like a socket.
+  let fd: Channel
   let limits: Limits
   /// Whether a request's headers carry what the server requires (its token); checked before
   /// any of its body is read, so an unauthenticated client cannot make the server hold one.
@@ -35,8 +36,8 @@ final class HTTPConnection {
   /// byte, however slowly the rest trickles in.
   private var deadline: WALTimestamp?
 
-  init(fd: Int32, limits: Limits, authorize: @escaping (HTTPRequest) -> Bool = { _ in true }) {
-    self.fd = fd
+  init(channel: Channel, limits: Limits, authorize: @escaping (HTTPRequest) -> Bool = { _ in true }) {
+    self.fd = channel
     self.limits = limits
     self.authorize = authorize
   }

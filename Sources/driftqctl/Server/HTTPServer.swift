@@ -15,10 +15,14 @@ final class HTTPServer: @unchecked Sendable {
   let limits: HTTPConnection.Limits
   let maxConnections: Int
 
-  init(router: Router, limits: HTTPConnection.Limits, maxConnections: Int) {
+  /// For `--tls-cert`/`--tls-key`: every connection speaks TLS (nil: plain HTTP).
+  let tls: TLSContext?
+
+  init(router: Router, limits: HTTPConnection.Limits, maxConnections: Int, tls: TLSContext? = nil) {
     self.router = router
     self.limits = limits
     self.maxConnections = maxConnections
+    self.tls = tls
   }
 
   var isStopping: Bool { lock.withLock { stopping } }
@@ -60,10 +64,24 @@ final class HTTPServer: @unchecked Sendable {
     }
   }
 
-  private func handle(_ fd: Int32) {
-    defer { close(fd) }
+  /// The connection on `socket`: plain, or TLS after a handshake bounded by --read-timeout
+  /// (a client that fails it is closed and counted, never answered in plain text).
+  private func channel(_ socket: Int32) -> Channel? {
+    guard let tls else { return Channel(plain: socket) }
+    do { return try Channel.server(socket, context: tls, milliseconds: limits.readTimeoutMs) } catch {
+      router.service.metrics.recordRequest(route: "tls", status: 400)
+      return nil
+    }
+  }
+
+  private func handle(_ socket: Int32) {
+    guard let fd = channel(socket) else {
+      close(socket)
+      return
+    }
+    defer { fd.close() }
     let token = router.token
-    let connection = HTTPConnection(fd: fd, limits: limits) { request in
+    let connection = HTTPConnection(channel: fd, limits: limits) { request in
       token.map { Router.authorized(request.header("authorization"), token: $0) } ?? true
     }
     while !isStopping {
@@ -117,7 +135,7 @@ final class HTTPServer: @unchecked Sendable {
     return prepared.map { ($0.route, $0.prepared.resolved) }
   }
 
-  private func reject(_ error: HTTPConnection.Failure, _ fd: Int32) {
+  private func reject(_ error: HTTPConnection.Failure, _ fd: Channel) {
     switch error {
     case .closed: return
     case .timedOut:

@@ -4,11 +4,14 @@ import Glibc
 #endif
 
 /// A connected byte stream, plain TCP or TLS over it, with the reads and writes HTTP needs:
-/// read what is there within a deadline, write everything, notice a peer that left.
+/// read what is there within a deadline, write everything, notice a peer that left. It owns
+/// its socket: `close` (or the end of its life) ends TLS first, then closes the descriptor,
+/// so a close_notify can never land on a descriptor number reused by another connection.
 final class Channel {
   let fd: Int32
   /// The TLS connection, or nil for plain TCP.
-  private let tls: UnsafeMutableRawPointer?
+  private var tls: UnsafeMutableRawPointer?
+  private var closed = false
 
   /// Plain TCP on `fd`.
   init(plain fd: Int32) {
@@ -21,7 +24,16 @@ final class Channel {
     self.tls = tls
   }
 
-  deinit { if let tls { driftq_tls_close(tls) } }
+  deinit { close() }
+
+  /// Ends TLS (close_notify) and closes the socket; later calls do nothing.
+  func close() {
+    guard !closed else { return }
+    closed = true
+    if let tls { driftq_tls_close(tls) }
+    tls = nil
+    _ = Glibc.close(fd)
+  }
 
   /// Runs the client handshake on connected `fd`, verifying that the certificate names
   /// `host`, within `milliseconds`.
@@ -107,6 +119,14 @@ final class Channel {
     if let tls, driftq_tls_pending(tls) > 0 { return false }
     return Socket.peerClosed(fd)
   }
+}
+
+/// The socket calls of the server's HTTP code, on a channel (plain or TLS) instead of a raw fd.
+extension Socket {
+  static func read(_ channel: Channel, max: Int, milliseconds: Int32) -> [UInt8]? { channel.read(max: max, milliseconds: milliseconds) }
+  @discardableResult
+  static func write(_ channel: Channel, _ bytes: [UInt8]) -> Bool { channel.write(bytes) }
+  static func peerClosed(_ channel: Channel) -> Bool { channel.peerClosed() }
 }
 
 /// Milliseconds on the monotonic clock, for deadlines.
