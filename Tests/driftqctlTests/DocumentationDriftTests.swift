@@ -45,6 +45,72 @@ import WALFormat
     }
   }
 
+  /// The text of a top-level man page section (`.SH NAME` up to the next `.SH`), with roff's
+  /// no-break markers (`\%`) removed.
+  func topSection(_ page: String, _ name: String) -> String {
+    guard let start = page.range(of: ".SH \(name)\n") else { return "" }
+    let rest = page[start.upperBound...]
+    return String(rest[..<(rest.range(of: "\n.SH ")?.lowerBound ?? rest.endIndex)]).replacingOccurrences(of: "\\%", with: "")
+  }
+
+  @Test func theSynopsisNamesEveryCommand() {
+    let synopsis = topSection(read("man/driftqctl.1"), "SYNOPSIS")
+    for type in CommandTable.all {
+      #expect(synopsis.contains("\\fB\(type.spec.name)\\fR"), "the SYNOPSIS of man/driftqctl.1 lacks \(type.spec.name)")
+    }
+  }
+
+  @Test func theEnvironmentSectionNamesEveryVariable() {
+    let environment = topSection(read("man/driftqctl.1"), "ENVIRONMENT")
+    let variables = Set((OptionSpec.globals + CommandTable.all.flatMap { $0.spec.options }).compactMap { $0.environment })
+    #expect(variables.count >= 10)
+    for variable in variables {
+      #expect(environment.contains(".B \(variable)\n"), "the ENVIRONMENT of man/driftqctl.1 lacks \(variable)")
+    }
+  }
+
+  /// One promise of the EXIT STATUS section: a command line, its status, and the words of
+  /// that status's paragraph that name the case.
+  struct ExitPromise: Sendable, CustomTestStringConvertible {
+    var arguments: [String]
+    var status: Int32
+    var phrase: String
+    var testDescription: String { arguments.joined(separator: " ") }
+  }
+
+  static let exitPromises = [
+    ExitPromise(arguments: ["topics", "lag", "--group", "g", "--topic", "nope"], status: 1, phrase: "topic does not exist"),
+    ExitPromise(arguments: ["dlq", "list", "--topic", "nope"], status: 1, phrase: "topic does not exist"),
+    ExitPromise(arguments: ["groups", "describe", "--group", "nobody"], status: 4, phrase: "a group that does not exist for groups describe"),
+    ExitPromise(arguments: ["runs", "status", "--run-id", "nope"], status: 4, phrase: "for runs, a run"),
+    ExitPromise(arguments: ["publish", "--topic", "nope", "--value", "x"], status: 1, phrase: "topic does not exist"),
+  ]
+
+  /// What the EXIT STATUS section promises for a missing topic, group or run, checked
+  /// against what the commands do.
+  @Test(arguments: exitPromises)
+  func exitStatusesAreTheDocumentedOnes(_ promise: ExitPromise) throws {
+    let directory = TemporaryDirectory("exit-docs")
+    let cli = TestCLI()
+    let dir = ["--wal-dir", directory.path + "/d"]
+    #expect(cli.run(dir + ["topics", "create", "--name", "t"]).status == 0)
+    #expect(cli.run(dir + ["publish", "--topic", "t", "--value", "x"]).status == 0)
+    #expect(cli.run(dir + ["consume", "--topic", "t", "--group", "g", "--owner", "w"]).status == 0)
+    #expect(cli.run(dir + promise.arguments).status == promise.status)
+    let section = topSection(read("man/driftqctl.1"), "EXIT STATUS")
+    guard let start = section.range(of: ".B \(promise.status)\n") else {
+      Issue.record("EXIT STATUS lacks status \(promise.status)")
+      return
+    }
+    let rest = section[start.upperBound...]
+    var text = String(rest[..<(rest.range(of: "\n.TP")?.lowerBound ?? rest.endIndex)])
+    for markup in ["\\fB", "\\fR", "\\fI"] { text = text.replacingOccurrences(of: markup, with: "") }
+    text = text.replacingOccurrences(of: "\n", with: " ")
+    #expect(text.contains(promise.phrase), "EXIT STATUS \(promise.status) does not say \"\(promise.phrase)\"")
+    // A missing topic is a broker rejection (1), never "not found" (4) for these commands.
+    if promise.status == 4 { #expect(!text.contains("a topic that does not exist for")) }
+  }
+
   /// The Go driftqctl's options the page names to contrast them with ours.
   static let goToolOptions: Set<String> = ["allow-redelivery", "wait-ms"]
 
