@@ -160,6 +160,8 @@ extension WorkflowSpec {
     if let b = json["budget"], case .object = b {
       budget.maxTokens = try Self.number(b["max_tokens"], "budget.max_tokens") ?? 0
       budget.maxDollars = b["max_dollars"]?.doubleValue ?? 0
+      // Money.text writes amounts in 1e-8 dollar units in an Int64: refuse what it cannot.
+      guard abs(budget.maxDollars) <= 1e10 else { throw SpecError("budget.max_dollars is out of range") }
       budget.wallClockTimeoutMs = try Self.number(b["wall_clock_timeout_ms"], "budget.wall_clock_timeout_ms") ?? 0
       budget.maxAttempts = Int(try Self.number(b["max_attempts"], "budget.max_attempts") ?? 0)
     }
