@@ -68,6 +68,7 @@ struct CoreBrokerState {
       let key = Position(topic: topic, group: group, partition: partition, offset: 0)
       committed[key] = max(committed[key] ?? -1, offset)
     case 3:
+      guard partition <= NameRules.maximumPartitions else { throw CoreEntryError("topic \(topic) with \(partition) partitions (at most \(NameRules.maximumPartitions))") }
       if topics[topic] == nil { topicOrder.append(topic) }
       var partitions = topics[topic] ?? []
       while partitions.count < partition { partitions.append([]) }
