@@ -20,7 +20,8 @@ import TestSupport
   static let invocations: [[String]] = [
     ["topics", "create", "--name", "t", "--partitions", "2", "--max-buffered-msgs", "10", "--max-buffered-bytes", "1MiB"],
     ["topics", "lag", "--group", "g", "--topic", "t", "--at", "5"],
-    ["topics", "peek", "--topic", "t", "--partition", "0", "--n", "2", "--pretty"],
+    ["topics", "peek", "--topic", "t", "--partition", "0", "--n", "2", "--pretty", "--format", "%v"],
+    ["topics", "tail", "--topic", "t", "--partition", "0", "--from", "@-1h", "--max", "2", "--follow", "--wait", "1s", "--format", "%p:%o %k=%v\\n"],
     ["dlq", "list", "--topic", "t", "--at", "@-1h"],
     ["dlq", "redrive", "--topic", "t", "--to", "u", "--max", "5", "--rate", "10/s", "--older-than", "1h", "--key", "k", "--dry-run"],
     ["groups", "list"],
@@ -32,7 +33,7 @@ import TestSupport
      "--retry-max-attempts", "3", "--retry-backoff-ms", "10", "--retry-max-backoff-ms", "100", "--label", "a=b"],
     ["publish", "--topic", "t", "--value-file", "/dev/null"],
     ["publish", "--batch", "--group-size", "1"],
-    ["consume", "--topic", "t", "--group", "g", "--owner", "o", "--lease-ms", "5", "--max", "1", "--follow", "--wait", "1s", "--max-inflight", "0"],
+    ["consume", "--topic", "t", "--group", "g", "--owner", "o", "--lease-ms", "5", "--max", "1", "--follow", "--wait", "1s", "--max-inflight", "0", "--format", "%v"],
     ["ack", "--topic", "t", "--group", "g", "--owner", "o", "--partition", "0", "--offset", "0"],
     ["ack", "--topic", "t", "--group", "g", "--owner", "o", "--batch"],
     ["nack", "--topic", "t", "--group", "g", "--owner", "o", "--partition", "0", "--offset", "0", "--reason", "r"],

@@ -6,6 +6,7 @@ enum CommandTable {
     TopicsListCommand.self,
     TopicsLagCommand.self,
     TopicsPeekCommand.self,
+    TopicsTailCommand.self,
     PublishCommand.self,
     ConsumeCommand.self,
     AckCommand.self,

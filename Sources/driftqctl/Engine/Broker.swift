@@ -21,6 +21,9 @@ protocol Broker: AnyObject {
   func redrive(_ request: RedriveRequest) throws -> RedriveOutcome
   /// A topic's oldest messages as ConsumeItem lines, leasing nothing.
   func peek(topic: String, partition: Int?, limit: Int) throws -> [String]
+  /// Reads messages with no group and no lease (`topics tail`), each as its JSON item, until
+  /// `limit`, the end (or, following, the deadline), or `deliver` answers false.
+  func tail(_ request: TailRequest, deliver: (String) -> Bool) throws
 }
 
 /// What `consume` asks for.
@@ -37,6 +40,19 @@ struct ConsumeRequest {
   var waitMs: Int64?
   /// Live leases allowed per partition for this group.
   var maxInflight: InflightCap
+}
+
+/// What `topics tail` asks for.
+struct TailRequest {
+  var topic: String
+  var partition: Int?
+  var start: TopicTail.Start
+  /// Messages to read at most (nil: no limit).
+  var limit: Int?
+  /// Keep waiting for new messages.
+  var follow: Bool
+  /// Stop following after this long (nil: no limit).
+  var waitMs: Int64?
 }
 
 /// The in-flight cap a consume asks for.

@@ -18,6 +18,8 @@ enum BrokerWire {
     case runsDetach = "runs-detach"
     /// `POST /debug/run-resume {"run_id"}` finishes an interrupted run, answering when it ends.
     case runsResume = "runs-resume"
+    /// `GET /debug/topics/tail` reads a topic with no group and no lease (`topics tail`).
+    case topicTail = "topic-tail"
   }
 
   struct Malformed: Error, CustomStringConvertible {

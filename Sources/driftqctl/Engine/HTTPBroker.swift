@@ -107,6 +107,39 @@ final class HTTPBroker: Broker {
     return messages.map { JSONWriter.encode($0) }
   }
 
+  /// `/debug/topics/tail` (a driftqctl extension): each answer carries the cursor the next
+  /// call resumes from; following, the server holds a call until something arrives.
+  func tail(_ request: TailRequest, deliver: (String) -> Bool) throws {
+    try client.require(.topicTail, "way to read a topic without a lease (/debug/topics/tail)")
+    let started = MonotonicClock.nowMs()
+    var cursor: String?
+    var delivered = 0
+    while true {
+      let room = min(request.limit.map { $0 - delivered } ?? Int.max, 1000)
+      var query = [("topic", request.topic), ("max", String(room))]
+      if let cursor {
+        query.append(("cursor", cursor))
+      } else {
+        query.append(("from", request.start.query))
+        if let partition = request.partition { query.append(("partition", String(partition))) }
+      }
+      let left = request.waitMs.map { $0 - (MonotonicClock.nowMs() - started) }
+      if request.follow { query.append(("wait_ms", String(max(0, min(left ?? 5000, 5000))))) }
+      let response = try client.send("GET", "/debug/topics/tail", query: query)
+      guard response.status == 200, let json = response.json, case .array(let messages)? = json["messages"], let next = json["cursor"]?.stringValue else {
+        throw failure(response, "topics tail")
+      }
+      cursor = next
+      for message in messages {
+        delivered += 1
+        guard deliver(JSONWriter.encode(message)) else { return }
+      }
+      if let limit = request.limit, delivered >= limit { return }
+      guard request.follow else { if messages.isEmpty { return } else { continue } }
+      if let left, left <= 0 { return }
+    }
+  }
+
   // MARK: - Messages
 
   /// DriftQ's produce body; bytes that are not UTF-8 go base64 where the server takes it.

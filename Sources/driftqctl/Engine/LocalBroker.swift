@@ -150,6 +150,31 @@ final class LocalBroker: Broker {
     }
   }
 
+  func tail(_ request: TailRequest, deliver: (String) -> Bool) throws {
+    let backend = try backend()
+    var cursor = try TopicTail.cursor(backend.state, topic: request.topic, partition: request.partition, start: request.start)
+    let deadline = request.waitMs.map { context.clock().adding(milliseconds: $0) }
+    let watcher = request.follow ? DirectoryWatcher(path: backend.directory.walPath) : nil
+    var delivered = 0
+    while true {
+      let room = min(request.limit.map { $0 - delivered } ?? Int.max, 1024)
+      let (messages, next) = try TopicTail.read(backend.state, topic: request.topic, cursor: cursor, limit: room)
+      cursor = next
+      for message in messages {
+        delivered += 1
+        guard deliver(TopicTail.item(try backend.message(at: message.stored.position), topic: request.topic, time: message.stored.publishedAt)) else { return }
+      }
+      if let limit = request.limit, delivered >= limit { return }
+      guard messages.isEmpty else { continue }
+      guard let watcher else { return }
+      let now = context.clock()
+      if let deadline, now >= deadline { return }
+      let wait = deadline.map { Int(($0.nanoseconds - now.nanoseconds) / 1_000_000) + 1 } ?? 1000
+      watcher.wait(milliseconds: min(wait, 1000))
+      try backend.catchUp()
+    }
+  }
+
   func peek(topic: String, partition: Int?, limit: Int) throws -> [String] {
     let backend = try backend()
     return try TopicPeek.oldest(backend.state, topic: topic, partition: partition, limit: limit).map {

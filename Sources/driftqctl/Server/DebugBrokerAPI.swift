@@ -64,6 +64,49 @@ struct DebugBrokerAPI {
     }
   }
 
+  /// `GET /debug/topics/tail?topic&(from[&partition]|cursor)&max[&wait_ms]`: messages read
+  /// with no lease, and the cursor to resume from; with `wait_ms`, an empty answer waits (at
+  /// most 10 s) for a write.
+  func tail(_ request: HTTPRequest) throws -> HTTPResponse {
+    let query = request.query
+    guard let topic = query["topic"], !topic.isEmpty else { return V1API.invalid("missing topic") }
+    let limit = Int(query["max"] ?? "").map { max(1, min($0, 1000)) } ?? 100
+    let waitMs = Int(query["wait_ms"] ?? "").map { max(0, min($0, 10_000)) } ?? 0
+    var cursor: TopicTail.Cursor
+    do {
+      if let text = query["cursor"] {
+        guard let decoded = TopicTail.decode(text) else { return V1API.invalid("invalid cursor") }
+        cursor = decoded
+      } else {
+        var partition: Int?
+        if let text = query["partition"], !text.isEmpty {
+          guard let p = Int(text), p >= 0 else { return V1API.invalid("invalid partition") }
+          partition = p
+        }
+        let start: TopicTail.Start
+        do { start = try TopicTail.Start.parse(query["from"] ?? "earliest", now: .now(), command: ["topics", "tail"]) } catch {
+          return V1API.invalid(error.message)
+        }
+        cursor = try service.read { broker, _ in try TopicTail.cursor(broker, topic: topic, partition: partition, start: start) }
+      }
+      let deadline = MonotonicClock.nowMs() + Int64(waitMs)
+      var seen = service.currentGeneration
+      while true {
+        let (messages, next) = try service.read { broker, _ in try TopicTail.read(broker, topic: topic, cursor: cursor, limit: limit) }
+        let left = deadline - MonotonicClock.nowMs()
+        if !messages.isEmpty || left <= 0 {
+          let items = try messages.map { TopicTail.item(try service.message(at: $0.stored.position), topic: topic, time: $0.stored.publishedAt) }
+          let body = "{\"ok\":true,\"topic\":" + JSONWriter.encode(.string(topic)) + ",\"messages\":[" + items.joined(separator: ",") + "],\"cursor\":\"" + TopicTail.encode(next) + "\"}\n"
+          return HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: Array(body.utf8))
+        }
+        cursor = next
+        seen = service.waitForChange(after: seen, milliseconds: Int(min(left, 250)))
+      }
+    } catch let rejection as BrokerRejection {
+      return RejectionWire.response(rejection)
+    }
+  }
+
   private func body(_ request: HTTPRequest) throws -> JSONValue {
     do { return try JSONParser.parse(bytes: request.body) } catch { throw BrokerWire.Malformed(what: "the body is not JSON: \(error)") }
   }

@@ -55,6 +55,7 @@ struct Router {
     case "/debug/topics": return (path, allow(["GET"]) { try debugTopics() })
     case "/debug/topics/lag": return (path, allow(["GET"]) { try debugLag(request) })
     case "/debug/topics/peek": return (path, allow(["GET"]) { try debugPeek(request) })
+    case "/debug/topics/tail": return (path, allow(["GET"]) { try brokerAPI.tail(request) })
     case "/debug/groups": return (path, allow(["GET"]) { try brokerAPI.groups() })
     case "/debug/groups/seek": return (path, allow(["POST"]) { try brokerAPI.seek(request) })
     case "/debug/dlq": return (path, allow(["GET"]) { try brokerAPI.deadLetters(request) })

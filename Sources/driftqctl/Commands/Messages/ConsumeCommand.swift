@@ -28,12 +28,13 @@ struct ConsumeCommand: Command {
       out, printing each lease once. Text and -o ndjson print one ConsumeItem per line; -o json prints
       one document {"messages":[...]}, each item written as it is leased.
       """,
-    options: [.topic, .group, .owner, leaseMs, max, follow, wait, maxInflight],
+    options: [.topic, .group, .owner, leaseMs, max, follow, wait, maxInflight, .messageFormat],
     examples: ["driftqctl consume --topic orders --group billing --owner w1 --max 10 | worker | driftqctl ack --batch --topic orders --group billing --owner w1"])
 
   static let worksRemotely = true
   let globals: GlobalOptions
   let request: ConsumeRequest
+  let template: MessageTemplate?
 
   init(_ args: inout ParsedArguments, globals: GlobalOptions) throws(UsageError) {
     self.globals = globals
@@ -56,6 +57,7 @@ struct ConsumeCommand: Command {
     }
     request = ConsumeRequest(
       topic: topic, group: group, owner: owner, leaseMs: lease, limit: limit, follow: keepFollowing, waitMs: waitMs, maxInflight: cap)
+    template = try MessageTemplate.option(&args, globals: globals, command: Self.spec.path)
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
@@ -64,7 +66,12 @@ struct ConsumeCommand: Command {
     var messages = AnswerStream("messages", format: globals.output, out: context.stdout)
     let summary = try messages.finishing { messages in
       try broker.consume(request) { line in
-        messages.row(encoded: line.text, text: line.text)
+        if let template {
+          // %T is empty: a consume item does not carry its publish time.
+          if let fields = MessageTemplate.fields(ofItem: line.text, topic: request.topic) { context.stdout.write(bytes: template.render(fields)) }
+        } else {
+          messages.row(encoded: line.text, text: line.text)
+        }
         context.stdout.flush()
         return !context.stdout.isBroken
       }

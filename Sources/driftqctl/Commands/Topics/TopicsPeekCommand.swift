@@ -11,7 +11,7 @@ struct TopicsPeekCommand: Command {
       One JSON line per message, in publish order, or (empty). Nothing is leased or acked, so
       consumers see the same messages; -o json prints DriftQ's /debug/topics/peek document.
       """,
-    options: [.topic, partition, count, pretty],
+    options: [.topic, partition, count, pretty, .messageFormat],
     examples: ["driftqctl topics peek --topic jobs --n 3 --pretty"])
 
   static let worksRemotely = true
@@ -20,6 +20,7 @@ struct TopicsPeekCommand: Command {
   let onlyPartition: Int?
   let limit: Int
   let prettyPrinted: Bool
+  let template: MessageTemplate?
 
   init(_ args: inout ParsedArguments, globals: GlobalOptions) throws(UsageError) {
     self.globals = globals
@@ -28,10 +29,15 @@ struct TopicsPeekCommand: Command {
     onlyPartition = p.flatMap { $0 < 0 ? nil : Int($0) }
     limit = Int(try args.integer(Self.count, in: 1...Int64(TopicPeek.maximum)) ?? 5)
     prettyPrinted = args.flag(Self.pretty)
+    template = try MessageTemplate.option(&args, globals: globals, command: Self.spec.path)
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
     let items = try BrokerFace.open(globals, context).peek(topic: topic, partition: onlyPartition, limit: limit)
+    if let template {
+      for item in items { if let fields = MessageTemplate.fields(ofItem: item, topic: topic) { context.stdout.write(bytes: template.render(fields)) } }
+      return .success
+    }
     // Both faces give compact ConsumeItem objects; decoded once for the JSON document.
     let messages = try items.map { try JSONParser.parse(bytes: Array($0.utf8)) }
     context.print(
