@@ -6,6 +6,11 @@ import WALFormat
 /// Unlike DriftQ-Core, the status line and headers go out at once (clients need not wait for
 /// the first message), and an idle stream gets a blank line every few seconds so proxies and
 /// clients can tell it is alive (DriftQ's SDKs skip blank lines).
+///
+/// A stream never writes a message it still holds a second time (`StreamHoldings`): a lease
+/// that ran out while its message waited in this stream behind the worker's other messages
+/// stays with this stream, where the worker will reach it, instead of queueing a duplicate
+/// behind the original whose second ack would get 400.
 struct ConsumeStream {
   let service: BrokerService
   let maxInflight: Int?
@@ -66,6 +71,7 @@ struct ConsumeStream {
     let started = WALTimestamp.now()
     var delivered = 0
     var deadLettered = 0
+    var holdings = StreamHoldings(owner: request.owner)
     func end(_ reason: String) {
       let line = JSONWriter.encode(.object([("stream_end", .string(reason)), ("dead_lettered", .int(deadLettered))])) + "\n"
       _ = Socket.write(fd, HTTPResponse.chunk(Array(line.utf8)) + HTTPResponse.chunk([]))
@@ -75,14 +81,18 @@ struct ConsumeStream {
       func decide(_ broker: BrokerState, _ now: WALTimestamp) throws -> BrokerDecider.ConsumeDecision {
         try BrokerDecider.deliveries(
           broker, topic: request.topic, group: request.group, owner: request.owner, leaseMs: request.lease, now: now, limit: room,
-          maxInflight: request.maxInflight, ownLeasesSince: request.untilIdle ? started : nil, loader: service.loader)
+          maxInflight: request.maxInflight, ownLeasesSince: request.untilIdle ? started : nil, holdings: holdings,
+          loader: service.loader)
       }
       var decision = BrokerDecider.ConsumeDecision()
       do {
         // Decide on the current state first, without the writer lock: an idle stream then
         // never takes the lock nor splits other requests' group commits. Only a decision
         // that writes is made again, under the lock.
-        let first = try service.read { broker, _ in try decide(broker, WALTimestamp.now()) }
+        let first = try service.read { broker, _ in
+          holdings.forgetSettled(in: broker, topic: request.topic, group: request.group)
+          return try decide(broker, WALTimestamp.now())
+        }
         decision = first
         if !first.events.isEmpty {
           decision = try service.commit(exclusive: true) { broker, _, now, _ in
@@ -95,6 +105,7 @@ struct ConsumeStream {
       }
       deadLettered += decision.deadLettered
       let leases = decision.leases
+      holdings.record(leases)
       if !leases.isEmpty {
         guard let lines = try? items(leases, topic: request.topic, group: request.group) else { return }
         guard Socket.write(fd, HTTPResponse.chunk(Array(lines.utf8))) else { return }
