@@ -13,7 +13,8 @@ import WALFormat
 /// behind the original whose second ack would get 400.
 struct ConsumeStream {
   let service: BrokerService
-  let maxInflight: Int?
+  /// The server's in-flight cap and default lease.
+  let defaults: ServeDefaults
   let keepAliveMs: Int64 = 5000
   let isStopping: () -> Bool
 
@@ -54,9 +55,9 @@ struct ConsumeStream {
       let exists = (try? service.read { broker, _ in broker.topics[topic] != nil }) ?? false
       guard exists else { return refuse("topic does not exist") }
       // A stream may ask for a lower cap than the server's, never a higher one.
-      let effectiveCap = [maxInflight, cap.map { Int($0) }].compactMap { $0 }.min()
+      let effectiveCap = [defaults.maxInflight, cap.map { Int($0) }].compactMap { $0 }.min()
       return .success(Request(
-        topic: topic, group: group, owner: owner, lease: lease == 0 ? 2000 : lease, max: max.map { Int($0) },
+        topic: topic, group: group, owner: owner, lease: lease == 0 ? defaults.leaseMs : lease, max: max.map { Int($0) },
         maxInflight: effectiveCap, untilIdle: idle == "1" || idle == "true"))
     } catch {
       return refuse(error.message)
