@@ -31,7 +31,7 @@ import TestSupport
     (["-o", "yaml", "topics", "list"], "one of text, json, ndjson"),
     (["ack", "--topic", "t", "--group", "g", "--owner", "o"], "missing --partition and --offset"),
     (["topics", "list", "--frobnicate", "5s"], "unknown option --frobnicate"),
-    (["--base-url", "ftp://x", "topics", "list"], "unsupported scheme \"ftp\" (expected http://)"),
+    (["--base-url", "ftp://x", "topics", "list"], "unsupported scheme \"ftp\" (expected http:// or https://)"),
     (["--base-url", "localhost:8080", "topics", "list"], "has no scheme: write it as http://HOST:PORT"),
     (["--base-url", "http://me:secret@localhost:8080", "topics", "list"], "must not carry user info"),
     (["--base-url", "http://[::1:8080", "topics", "list"], "unclosed [ in the IPv6 address"),

@@ -73,7 +73,9 @@ struct HTTPTestClient {
       let start = end.upperBound
       let stop = rest.utf8.index(start, offsetBy: size, limitedBy: rest.utf8.endIndex) ?? rest.endIndex
       out += rest[start..<stop]
-      rest = rest[stop...].dropFirst(2)
+      // Skip the chunk's CRLF by bytes: "\r\n" is one Character, so dropFirst(2) would
+      // also eat the first digit of the next chunk's size.
+      rest = rest[(rest.utf8.index(stop, offsetBy: 2, limitedBy: rest.utf8.endIndex) ?? rest.endIndex)...]
     }
     return out
   }

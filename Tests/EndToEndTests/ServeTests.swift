@@ -77,6 +77,52 @@ import TestSupport
     #expect(server.stop() == 0)
   }
 
+  /// DriftQ-Core's flow control, as an application sees it: 2 messages in flight per stream
+  /// and partition, a 2000 ms lease, and 429 with Retry-After for the 101st unacked message of
+  /// a partition. Each is a flag, and /v1/config reports the values in force.
+  @Test func flowControlStartsAsDriftQCoresAndEachIsAFlag() throws {
+    let cli = CLIProcess(TemporaryDirectory("e2e-defaults"))
+    let server = try ServeProcess(cli)
+    let c = server.client
+    let config = try #require(c.request("GET", "/v1/config")).body
+    #expect(config.contains(#""max_partition_bytes":65536,"max_partition_msgs":100,"max_inflight":2"#), "\(config)")
+    #expect(c.request("POST", "/v1/topics?name=t")?.status == 201)
+    for i in 0..<5 { #expect(c.request("POST", "/v1/produce?topic=t&value=m\(i)")?.status == 200) }
+    let stream = try #require(c.request("GET", "/v1/consume?topic=t&group=g&owner=o&until_idle=1"))
+    #expect(stream.body.split(separator: "\n").map(String.init) == [
+      #"{"partition":0,"offset":0,"attempts":1,"key":"","value":"m0","last_error":""}"#,
+      #"{"partition":0,"offset":1,"attempts":1,"key":"","value":"m1","last_error":""}"#,
+      #"{"stream_end":"inflight_cap","dead_lettered":0}"#,
+    ])
+    // The group now counts: unacked messages from its committed offset on, leased or not.
+    for i in 5..<100 { #expect(c.request("POST", "/v1/produce?topic=t&value=m\(i)")?.status == 200) }
+    let refused = try #require(c.request("POST", "/v1/produce?topic=t&value=m100"))
+    #expect(refused.status == 429 && refused.headers["retry-after"] == "1")
+    #expect(refused.body.hasPrefix(#"{"error":"RESOURCE_EXHAUSTED","message":"producer overload: partition_buffer_full","reason":"partition_buffer_full","retry_after_ms":1000,"#), "\(refused.body)")
+    #expect(c.request("POST", "/v1/ack?topic=t&group=g&owner=o&partition=0&offset=0")?.status == 204)
+    #expect(c.request("POST", "/v1/produce?topic=t&value=m100")?.status == 200)
+    let big = String(repeating: "x", count: 40 * 1024)
+    #expect(c.request("POST", "/v1/topics?name=u")?.status == 201)
+    #expect(c.request("POST", "/v1/produce?topic=u&value=x")?.status == 200)
+    #expect(c.request("GET", "/v1/consume?topic=u&group=g&owner=o&until_idle=1")?.body.contains(#""value":"x""#) == true)
+    #expect(c.request("POST", "/v1/produce", body: #"{"topic":"u","value":"\#(big)"}"#)?.status == 200)
+    let bytes = try #require(c.request("POST", "/v1/produce", body: #"{"topic":"u","value":"\#(big)"}"#))
+    #expect(bytes.status == 429 && bytes.body.contains(#""reason":"partition_buffer_bytes_full""#), "\(bytes.body)")
+    #expect(server.stop() == 0)
+    let lease = try cli.run(["wal", "dump", "--kind", "message_delivered", "--topic", "t"]).lines.first ?? ""
+    #expect(lease.contains(#""time":"#) && LeaseAudit.leaseMs(lease) == 2000, "\(lease)")
+
+    let tuned = try ServeProcess(cli, arguments: ["--max-inflight", "3", "--default-lease-ms", "5000", "--max-partition-msgs", "0", "--max-partition-bytes", "0"])
+    #expect(tuned.client.request("GET", "/v1/config")?.body.contains(#""max_partition_bytes":0,"max_partition_msgs":0,"max_inflight":3"#) == true)
+    #expect(tuned.client.request("POST", "/v1/produce?topic=t&value=more")?.status == 200)
+    #expect(tuned.client.request("POST", "/v1/produce", body: #"{"topic":"u","value":"\#(big)"}"#)?.status == 200)
+    let more = try #require(tuned.client.request("GET", "/v1/consume?topic=t&group=h&owner=o&until_idle=1"))
+    #expect(more.body.split(separator: "\n").count == 4 && more.body.hasSuffix(#"{"stream_end":"inflight_cap","dead_lettered":0}"# + "\n"))
+    #expect(tuned.stop() == 0)
+    let tunedLease = try cli.run(["wal", "dump", "--kind", "message_delivered", "--topic", "t"]).lines.last ?? ""
+    #expect(LeaseAudit.leaseMs(tunedLease) == 5000, "\(tunedLease)")
+  }
+
   @Test func malformedRequestsGetTheirStatusAndTheServerStaysHealthy() throws {
     let cli = CLIProcess(TemporaryDirectory("e2e-malformed"))
     let server = try ServeProcess(cli, arguments: ["--max-body-bytes", "1KiB", "--max-header-bytes", "2KiB", "--read-timeout", "300ms"])
@@ -167,11 +213,12 @@ import TestSupport
   }
 
   /// 100 connections publish at once while a consumer acks; then SIGTERM. Every produce the
-  /// server answered 200 is in the log, and nothing is lost or duplicated.
+  /// server answered 200 is in the log, and nothing is lost or duplicated. (The consumer acks
+  /// only at the end, so DriftQ's producer limits are lifted: every produce must be accepted.)
   @Test func concurrentPublishersAndAShutdownLoseNothingAcknowledged() throws {
     let cli = CLIProcess(TemporaryDirectory("e2e-concurrent"))
     try cli.run(["topics", "create", "--name", "t", "--partitions", "4"])
-    let server = try ServeProcess(cli)
+    let server = try ServeProcess(cli, arguments: ["--max-partition-msgs", "0", "--max-partition-bytes", "0"])
     let c = server.client
     let results = Results()
     var threads: [Thread] = []

@@ -167,6 +167,32 @@ import WALFormat
     #expect((try? BrokerDecider.publish(h.state, topic: "t", key: [], value: [1], envelope: Envelope(), now: h.now, pending: &pending).get()) != nil)
   }
 
+  /// Server-wide limits (serve's) apply to topics without limits of their own, and the
+  /// refusal names the option that set them; a topic's own limits win.
+  @Test func defaultProducerLimitsApplyToTopicsWithoutTheirOwn() throws {
+    var h = Harness()
+    try h.create("plain")
+    if let event = try BrokerDecider.createTopic(h.state, name: "own", partitions: 1, limits: ProducerLimits(maxBufferedMessages: 5)).get() {
+      try h.commit([.topicCreated(event)])
+    }
+    for topic in ["plain", "own"] {
+      for _ in 0..<3 { try h.publish(topic) }
+      _ = try h.consume(topic, owner: "a", limit: 1)
+    }
+    let serve = ProducerLimits(maxBufferedMessages: 3)
+    var pending = BrokerDecider.Pending()
+    func publish(_ topic: String) -> Result<BrokerDecider.Publication, BrokerRejection> {
+      BrokerDecider.publish(h.state, topic: topic, key: [], value: [1], envelope: Envelope(), now: h.now, defaultLimits: serve, pending: &pending)
+    }
+    guard case .failure(let refused) = publish("plain") else {
+      Issue.record("a topic without limits of its own ignored the default ones")
+      return
+    }
+    #expect(refused.code == .resourceExhausted && refused.reason == "partition_buffer_full")
+    #expect(refused.message.contains("serve --max-partition-msgs is 3"), "\(refused.message)")
+    #expect((try? publish("own").get()) != nil)
+  }
+
   @Test func seekMovesTheGroupAndDiscardsItsLeases() throws {
     var h = Harness()
     try h.create("t")

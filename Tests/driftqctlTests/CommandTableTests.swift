@@ -69,7 +69,8 @@ import TestSupport
     ["runs", "rollback", "--to", "v"],
     ["runs", "active-index"],
     ["serve", "--addr", "127.0.0.1:0", "--token", "t", "--max-connections", "5", "--max-header-bytes", "1KiB", "--max-body-bytes", "1MiB",
-     "--read-timeout", "1s", "--idle-timeout", "5s", "--max-inflight", "0", "--allow-command-steps", "--tls-cert", "c.pem", "--tls-key", "k.pem"],
+     "--read-timeout", "1s", "--idle-timeout", "5s", "--max-inflight", "0", "--default-lease-ms", "30000",
+     "--max-partition-msgs", "0", "--max-partition-bytes", "4MiB", "--allow-command-steps", "--tls-cert", "c.pem", "--tls-key", "k.pem"],
   ]
 
   /// Every declared option parses and is read by its command (never "does not apply"), and

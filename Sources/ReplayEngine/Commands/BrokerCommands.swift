@@ -20,8 +20,10 @@ public enum BrokerCommands {
   }
 
   /// Each request decided against the same state; a rejection rejects that request alone.
+  /// `defaultLimits` apply to topics created without producer limits of their own.
   public static func publish(
-    _ state: BrokerState, _ requests: [PublishRequest], now: WALTimestamp, batch: inout Batch
+    _ state: BrokerState, _ requests: [PublishRequest], now: WALTimestamp, defaultLimits: ProducerLimits = ProducerLimits(),
+    batch: inout Batch
   ) -> (events: [BrokerEvent], outcomes: [Result<PublishReceipt, BrokerRejection>]) {
     var events: [BrokerEvent] = []
     var outcomes: [Result<PublishReceipt, BrokerRejection>] = []
@@ -29,7 +31,7 @@ public enum BrokerCommands {
     for request in requests {
       let decision = BrokerDecider.publish(
         state, topic: request.topic, key: request.key, value: request.value, envelope: request.envelope, now: now,
-        pending: &batch.pending)
+        defaultLimits: defaultLimits, pending: &batch.pending)
       switch decision {
       case .success(.published(let message)):
         events.append(.messagePublished(message))

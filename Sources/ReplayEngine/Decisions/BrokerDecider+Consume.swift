@@ -26,11 +26,12 @@ extension BrokerDecider {
   /// attempts or passed their deadline, and skips messages whose idempotency key this group
   /// already committed. `maxInflight` caps live leases per partition (nil: no cap). Leases that
   /// `owner` took since `ownLeasesSince` are not handed back to it, so one pass of a consumer
-  /// never sees the same message twice.
+  /// never sees the same message twice. A stream passes its `holdings`: what it still holds
+  /// is never handed to it again, and counts against its cap even once expired.
   public static func deliveries(
     _ state: BrokerState, topic: String, group: String, owner: String, leaseMs: Int64,
     now: WALTimestamp, limit: Int, maxInflight: Int? = defaultMaxInflight, ownLeasesSince: WALTimestamp? = nil,
-    loader: MessageLoader
+    holdings: StreamHoldings? = nil, loader: MessageLoader
   ) throws -> ConsumeDecision {
     if let problem = NameRules.problem(with: topic, what: "topic") ?? NameRules.problem(with: group, what: "group")
       ?? NameRules.problem(with: owner, what: "owner")
@@ -45,12 +46,13 @@ extension BrokerDecider {
     var delivered = 0
     for partition in 0..<topicState.partitionCount where delivered < limit {
       let cursor = state.cursor(topic: topic, group: group, partition: partition)
-      var occupied = cursor.liveLeases(at: now)
+      func held(_ offset: Int64, _ lease: Delivery) -> Bool { holdings?.holds(partition: partition, offset: offset, lease) ?? false }
+      var occupied = cursor.inflight.count { offset, lease in !lease.isExpired(at: now) || held(offset, lease) }
       func room() -> Bool { delivered < limit && (maxInflight.map { occupied < $0 } ?? true) }
 
       // Messages due again: (offset, deliveries so far, last error, when the last one failed).
       var again: [(offset: Int64, attempts: Int, lastError: String, failedAt: WALTimestamp)] = []
-      for (offset, lease) in cursor.inflight where lease.isExpired(at: now) {
+      for (offset, lease) in cursor.inflight where lease.isExpired(at: now) && !held(offset, lease) {
         if let since = ownLeasesSince, lease.owner == owner, lease.deliveredAt >= since { continue }
         again.append((offset, lease.attempt, lease.lastError.isEmpty ? "ack_timeout" : lease.lastError, lease.leaseDeadline))
       }

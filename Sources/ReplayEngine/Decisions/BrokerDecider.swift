@@ -63,10 +63,11 @@ public enum BrokerDecider {
     case duplicate(of: MessageOrigin)
   }
 
-  /// Decides where a message goes and its offset, or finds it is a duplicate.
+  /// Decides where a message goes and its offset, or finds it is a duplicate. A topic
+  /// created without producer limits of its own gets `defaultLimits` (serve's, DriftQ's).
   public static func publish(
     _ state: BrokerState, topic: String, key: [UInt8], value: [UInt8], envelope: Envelope,
-    now: WALTimestamp, pending: inout Pending
+    now: WALTimestamp, defaultLimits: ProducerLimits = ProducerLimits(), pending: inout Pending
   ) -> Result<Publication, BrokerRejection> {
     if let problem = NameRules.problem(with: topic, what: "topic") { return .failure(.init(.invalidArgument, problem)) }
     guard !value.isEmpty else { return .failure(.init(.invalidArgument, "topic and value are required")) }
@@ -99,7 +100,11 @@ public enum BrokerDecider {
       partition = Partitioner.partition(forKey: key, partitions: target.partitionCount)
     }
     let slot = TopicPartition(topic: finalTopic, partition: partition)
-    if let rejection = checkLimits(state, target, slot, adding: key.count + value.count, now: now, pending: pending) {
+    let own = !target.limits.isEmpty
+    if let rejection = checkLimits(
+      state, target, own ? target.limits : defaultLimits, named: own ? .topic : .server, slot, adding: key.count + value.count,
+      now: now, pending: pending)
+    {
       return .failure(rejection)
     }
     let offset = pending.take(slot, head: target.headOffset(partition), bytes: key.count + value.count)
@@ -115,29 +120,37 @@ public enum BrokerDecider {
   /// ones (abandoned groups, DLQs nobody reads) never block producers.
   public static let activeGroupWindowMs: Int64 = 3_600_000
 
+  /// Where producer limits were set, so a refusal names the option to change.
+  enum LimitSource {
+    case topic, server
+    var messagesOption: String { self == .topic ? "--max-buffered-msgs" : "serve --max-partition-msgs" }
+    var bytesOption: String { self == .topic ? "--max-buffered-bytes" : "serve --max-partition-bytes" }
+  }
+
   /// DriftQ's backpressure, counting only active groups: the data in a partition that the
-  /// slowest active group has not consumed, against the topic's limits.
+  /// slowest active group has not consumed, against `limits`.
   static func checkLimits(
-    _ state: BrokerState, _ topic: TopicState, _ slot: TopicPartition, adding size: Int, now: WALTimestamp, pending: Pending
+    _ state: BrokerState, _ topic: TopicState, _ limits: ProducerLimits, named source: LimitSource, _ slot: TopicPartition,
+    adding size: Int, now: WALTimestamp, pending: Pending
   ) -> BrokerRejection? {
-    guard !topic.limits.isEmpty else { return nil }
+    guard !limits.isEmpty else { return nil }
     let since = now.adding(milliseconds: -activeGroupWindowMs)
     let floors = state.groups.values.filter { $0.key.topic == topic.name && $0.lastActivity >= since }
       .compactMap { $0.partitions[safe: slot.partition].map { $0.committed + 1 } }
     guard let floor = floors.min() else { return nil }
     let head = topic.headOffset(slot.partition)
     let count = head - floor + pending.counts[slot, default: 0]
-    if topic.limits.maxBufferedMessages > 0 && count >= topic.limits.maxBufferedMessages {
+    if limits.maxBufferedMessages > 0 && count >= limits.maxBufferedMessages {
       let reason = "partition_buffer_full"
-      return .init(.resourceExhausted, "producer overload: \(reason) (\(topic.name)/\(slot.partition) holds \(count) unconsumed messages; --max-buffered-msgs is \(topic.limits.maxBufferedMessages))", reason: reason)
+      return .init(.resourceExhausted, "producer overload: \(reason) (\(topic.name)/\(slot.partition) holds \(count) unconsumed messages; \(source.messagesOption) is \(limits.maxBufferedMessages))", reason: reason)
     }
-    if topic.limits.maxBufferedBytes > 0 {
+    if limits.maxBufferedBytes > 0 {
       let messages = topic.partitions[slot.partition]
       let consumed = messages.cumulativeBytes(through: floor - 1)
       let bytes = messages.cumulativeBytes(through: head - 1) - consumed + pending.bytes[slot, default: 0] + Int64(size)
-      if bytes > topic.limits.maxBufferedBytes {
+      if bytes > limits.maxBufferedBytes {
         let reason = "partition_buffer_bytes_full"
-        return .init(.resourceExhausted, "producer overload: \(reason) (\(topic.name)/\(slot.partition) would hold \(bytes) unconsumed bytes; --max-buffered-bytes is \(topic.limits.maxBufferedBytes))", reason: reason)
+        return .init(.resourceExhausted, "producer overload: \(reason) (\(topic.name)/\(slot.partition) would hold \(bytes) unconsumed bytes; \(source.bytesOption) is \(limits.maxBufferedBytes))", reason: reason)
       }
     }
     return nil

@@ -14,7 +14,18 @@ struct ServeCommand: Command {
     "allow-command-steps", help: "Run workflow steps with a \"run\" command that clients send (/debug/run-spec, run-replay); off by default.")
   static let tlsCert = OptionSpec("tls-cert", placeholder: "FILE", help: "Serve HTTPS with this PEM certificate chain (with --tls-key).")
   static let tlsKey = OptionSpec("tls-key", placeholder: "FILE", help: "The PEM private key of --tls-cert.")
-  static let maxInflight = OptionSpec("max-inflight", placeholder: "N", help: "Unacked leases per group and partition for consume streams (0: no cap).", default: "32")
+  // Flow control: DriftQ-Core's defaults (see ServeDefaults), each overridable.
+  static let maxInflight = OptionSpec(
+    "max-inflight", placeholder: "N", help: "Unacked leases a consume stream may hold per group and partition, as DriftQ-Core (0: no cap).",
+    default: "2")
+  static let defaultLease = OptionSpec(
+    "default-lease-ms", placeholder: "MS", help: "Lease of a consume stream that sends no lease_ms, as DriftQ-Core.", default: "2000")
+  static let maxPartitionMsgs = OptionSpec(
+    "max-partition-msgs", placeholder: "N",
+    help: "Answer produce 429 (Retry-After: 1) once a partition holds N messages past the slowest active group's committed offset, as DriftQ-Core (0: off).",
+    default: "100")
+  static let maxPartitionBytes = OptionSpec(
+    "max-partition-bytes", placeholder: "BYTES", help: "The same limit in key+value bytes (0: off).", default: "64KiB")
 
   static let spec = CommandSpec(
     ["serve"], abstract: "Serve DriftQ's HTTP API (/v1/*, /metrics, /debug runs and topics) from the WAL directory.",
@@ -25,8 +36,14 @@ struct ServeCommand: Command {
       Local commands may use the same directory at the same time. SIGINT/SIGTERM: stop accepting,
       finish the requests in flight, exit 0 (exit 1 when the writer had stopped after a failed
       write or sync; /v1/healthz answers 503 from that moment).
+      Flow control starts as DriftQ-Core's: 2 unacked leases per group and partition, a 2000 ms
+      lease, and 429 once a partition holds 100 messages or 64KiB unacked (topics created with
+      their own --max-buffered-* keep those). A stream never receives a message it still holds.
       """,
-    options: [addr, token, tlsCert, tlsKey, maxConnections, maxHeaderBytes, maxBodyBytes, readTimeout, idleTimeout, maxInflight, allowCommandSteps],
+    options: [
+      addr, token, tlsCert, tlsKey, maxConnections, maxHeaderBytes, maxBodyBytes, readTimeout, idleTimeout, maxInflight, defaultLease,
+      maxPartitionMsgs, maxPartitionBytes, allowCommandSteps,
+    ],
     examples: ["driftqctl serve --addr 127.0.0.1:8080 --wal-dir /var/lib/driftq"])
 
   let globals: GlobalOptions
@@ -34,7 +51,7 @@ struct ServeCommand: Command {
   let bearer: String?
   let connections: Int
   let limits: HTTPConnection.Limits
-  let inflight: Int?
+  let defaults: ServeDefaults
   let commandSteps: Bool
   /// `--tls-cert` and `--tls-key`, when HTTPS is served.
   let certificate: (cert: String, key: String)?
@@ -67,8 +84,13 @@ struct ServeCommand: Command {
       throw UsageError("--\(option.name) must be at least 100ms (got \(value) ms)", command: Self.spec.path)
     }
     self.limits = limits
-    let cap = try args.integer(Self.maxInflight, in: 0...1_000_000) ?? 32
-    inflight = cap == 0 ? nil : Int(cap)
+    var defaults = ServeDefaults.driftQCore
+    if let cap = try args.integer(Self.maxInflight, in: 0...1_000_000) { defaults.maxInflight = cap == 0 ? nil : Int(cap) }
+    defaults.leaseMs = try args.integer(Self.defaultLease, in: 1...86_400_000) ?? defaults.leaseMs
+    defaults.producerLimits.maxBufferedMessages =
+      try args.integer(Self.maxPartitionMsgs, in: 0...Int64(Int32.max)) ?? defaults.producerLimits.maxBufferedMessages
+    defaults.producerLimits.maxBufferedBytes = try args.byteSize(Self.maxPartitionBytes).map { Int64($0) } ?? defaults.producerLimits.maxBufferedBytes
+    self.defaults = defaults
   }
 
   /// Whether `HOST:PORT` listens on loopback only (127.0.0.0/8, ::1, localhost).
@@ -92,12 +114,14 @@ struct ServeCommand: Command {
       ("addr", .string(address)), ("wal_path", .string(backend.directory.path)), ("access_log", .bool(false)),
       ("engine_store", .string("file")), ("engine_wal", .string(backend.directory.walPath)),
       ("artifacts_dir", .string(backend.directory.path + "/artifacts")), ("log_level", .string("info")), ("log_format", .string("text")),
-      ("max_partition_bytes", .int(0)), ("max_partition_msgs", .int(0)), ("max_inflight", .int(inflight ?? 0)),
+      ("max_partition_bytes", .int(defaults.producerLimits.maxBufferedBytes)),
+      ("max_partition_msgs", .int(defaults.producerLimits.maxBufferedMessages)), ("max_inflight", .int(defaults.maxInflight ?? 0)),
       ("wal_sync_interval", .string("0s")), ("wal_buffer_bytes", .int(0)),
     ])
     var server: HTTPServer?
-    let consume = ConsumeStream(service: service, maxInflight: inflight, isStopping: { server?.isStopping ?? false })
-    let router = Router(v1: V1API(service: service, configuration: configuration), consume: consume, token: bearer, service: service, runs: DebugRunsAPI(service: service, sync: globals.walOptions.sync, commandSteps: commandSteps))
+    let consume = ConsumeStream(service: service, defaults: defaults, isStopping: { server?.isStopping ?? false })
+    let v1 = V1API(service: service, configuration: configuration, producerLimits: defaults.producerLimits)
+    let router = Router(v1: v1, consume: consume, token: bearer, service: service, runs: DebugRunsAPI(service: service, sync: globals.walOptions.sync, commandSteps: commandSteps))
     server = HTTPServer(router: router, limits: limits, maxConnections: connections, tls: tls)
     context.stdout.line("listening on \(host.isEmpty ? "0.0.0.0" : host):\(port)")
     context.stdout.flush()

@@ -71,14 +71,21 @@ final class LocalBroker: Broker {
     case .none: cap = nil
     case .limit(let n): cap = n
     }
+    // A follower is a stream: what it printed and nobody settled yet is never printed again
+    // (see StreamHoldings); a one-shot consume never takes back what it leased itself.
+    var holdings = StreamHoldings(owner: request.owner)
     while true {
       let room = min(request.limit.map { $0 - summary.delivered } ?? Int.max, 1024)
+      let held = holdings
       let decision = try backend.commit { state, now in
         let decision = try BrokerDecider.deliveries(
           state, topic: request.topic, group: request.group, owner: request.owner, leaseMs: request.leaseMs, now: now,
-          limit: room, maxInflight: cap, ownLeasesSince: request.follow ? nil : start, loader: backend.loader)
+          limit: room, maxInflight: cap, ownLeasesSince: request.follow ? nil : start, holdings: request.follow ? held : nil,
+          loader: backend.loader)
         return (decision.events, decision)
       }
+      holdings.record(decision.leases)
+      holdings.forgetSettled(in: backend.state, topic: request.topic, group: request.group)
       summary.deadLettered += decision.deadLettered
       for lease in decision.leases {
         summary.delivered += 1

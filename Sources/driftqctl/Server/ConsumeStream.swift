@@ -6,9 +6,15 @@ import WALFormat
 /// Unlike DriftQ-Core, the status line and headers go out at once (clients need not wait for
 /// the first message), and an idle stream gets a blank line every few seconds so proxies and
 /// clients can tell it is alive (DriftQ's SDKs skip blank lines).
+///
+/// A stream never writes a message it still holds a second time (`StreamHoldings`): a lease
+/// that ran out while its message waited in this stream behind the worker's other messages
+/// stays with this stream, where the worker will reach it, instead of queueing a duplicate
+/// behind the original whose second ack would get 400.
 struct ConsumeStream {
   let service: BrokerService
-  let maxInflight: Int?
+  /// The server's in-flight cap and default lease.
+  let defaults: ServeDefaults
   let keepAliveMs: Int64 = 5000
   let isStopping: () -> Bool
 
@@ -49,9 +55,9 @@ struct ConsumeStream {
       let exists = (try? service.read { broker, _ in broker.topics[topic] != nil }) ?? false
       guard exists else { return refuse("topic does not exist") }
       // A stream may ask for a lower cap than the server's, never a higher one.
-      let effectiveCap = [maxInflight, cap.map { Int($0) }].compactMap { $0 }.min()
+      let effectiveCap = [defaults.maxInflight, cap.map { Int($0) }].compactMap { $0 }.min()
       return .success(Request(
-        topic: topic, group: group, owner: owner, lease: lease == 0 ? 2000 : lease, max: max.map { Int($0) },
+        topic: topic, group: group, owner: owner, lease: lease == 0 ? defaults.leaseMs : lease, max: max.map { Int($0) },
         maxInflight: effectiveCap, untilIdle: idle == "1" || idle == "true"))
     } catch {
       return refuse(error.message)
@@ -59,30 +65,35 @@ struct ConsumeStream {
   }
 
   /// Streams until the client goes away, the server stops, or the request's own end.
-  func run(fd: Channel, requestID: String, _ request: Request) {
-    guard Socket.write(fd, HTTPResponse.streamHead(contentType: "application/x-ndjson; charset=utf-8", requestID: requestID)) else { return }
+  func run(on channel: Channel, requestID: String, _ request: Request) {
+    guard channel.write(HTTPResponse.streamHead(contentType: "application/x-ndjson; charset=utf-8", requestID: requestID)) else { return }
     var seen = service.currentGeneration
     var lastWrite = WALTimestamp.now()
     let started = WALTimestamp.now()
     var delivered = 0
     var deadLettered = 0
+    var holdings = StreamHoldings(owner: request.owner)
     func end(_ reason: String) {
       let line = JSONWriter.encode(.object([("stream_end", .string(reason)), ("dead_lettered", .int(deadLettered))])) + "\n"
-      _ = Socket.write(fd, HTTPResponse.chunk(Array(line.utf8)) + HTTPResponse.chunk([]))
+      _ = channel.write(HTTPResponse.chunk(Array(line.utf8)) + HTTPResponse.chunk([]))
     }
-    while !isStopping() && !Socket.peerClosed(fd) {
+    while !isStopping() && !channel.peerClosed() {
       let room = min(256, request.max.map { $0 - delivered } ?? Int.max)
       func decide(_ broker: BrokerState, _ now: WALTimestamp) throws -> BrokerDecider.ConsumeDecision {
         try BrokerDecider.deliveries(
           broker, topic: request.topic, group: request.group, owner: request.owner, leaseMs: request.lease, now: now, limit: room,
-          maxInflight: request.maxInflight, ownLeasesSince: request.untilIdle ? started : nil, loader: service.loader)
+          maxInflight: request.maxInflight, ownLeasesSince: request.untilIdle ? started : nil, holdings: holdings,
+          loader: service.loader)
       }
       var decision = BrokerDecider.ConsumeDecision()
       do {
         // Decide on the current state first, without the writer lock: an idle stream then
         // never takes the lock nor splits other requests' group commits. Only a decision
         // that writes is made again, under the lock.
-        let first = try service.read { broker, _ in try decide(broker, WALTimestamp.now()) }
+        let first = try service.read { broker, _ in
+          holdings.forgetSettled(in: broker, topic: request.topic, group: request.group)
+          return try decide(broker, WALTimestamp.now())
+        }
         decision = first
         if !first.events.isEmpty {
           decision = try service.commit(exclusive: true) { broker, _, now, _ in
@@ -95,13 +106,14 @@ struct ConsumeStream {
       }
       deadLettered += decision.deadLettered
       let leases = decision.leases
+      holdings.record(leases)
       if !leases.isEmpty {
         guard let lines = try? items(leases, topic: request.topic, group: request.group) else { return }
-        guard Socket.write(fd, HTTPResponse.chunk(Array(lines.utf8))) else { return }
+        guard channel.write(HTTPResponse.chunk(Array(lines.utf8))) else { return }
         lastWrite = WALTimestamp.now()
         delivered += leases.count
         if let max = request.max, delivered >= max {
-          if request.untilIdle { end("max") } else { _ = Socket.write(fd, HTTPResponse.chunk([])) }
+          if request.untilIdle { end("max") } else { _ = channel.write(HTTPResponse.chunk([])) }
           return
         }
         continue
@@ -111,7 +123,7 @@ struct ConsumeStream {
         return
       }
       if WALTimestamp.now().nanoseconds - lastWrite.nanoseconds > keepAliveMs * 1_000_000 {
-        guard Socket.write(fd, HTTPResponse.chunk([10])) else { return }
+        guard channel.write(HTTPResponse.chunk([10])) else { return }
         lastWrite = WALTimestamp.now()
       }
       // Wake on this server's writes at once; look again soon for other processes' writes and

@@ -25,8 +25,8 @@ final class HTTPConnection {
     var idleTimeoutMs: Int32 = 60_000
   }
 
-  /// The connection (plain or TLS); named `fd` where it is read and written like a socket.
-  let fd: Channel
+  /// The connection (plain or TLS).
+  let channel: Channel
   let limits: Limits
   /// Whether a request's headers carry what the server requires (its token); checked before
   /// any of its body is read, so an unauthenticated client cannot make the server hold one.
@@ -37,7 +37,7 @@ final class HTTPConnection {
   private var deadline: WALTimestamp?
 
   init(channel: Channel, limits: Limits, authorize: @escaping (HTTPRequest) -> Bool = { _ in true }) {
-    self.fd = channel
+    self.channel = channel
     self.limits = limits
     self.authorize = authorize
   }
@@ -53,7 +53,7 @@ final class HTTPConnection {
     } else {
       waitMs = buffer.isEmpty ? limits.idleTimeoutMs : limits.readTimeoutMs
     }
-    guard let chunk = Socket.read(fd, max: 64 << 10, milliseconds: waitMs) else {
+    guard let chunk = channel.read(max: 64 << 10, milliseconds: waitMs) else {
       throw buffer.isEmpty && deadline == nil ? .closed : .timedOut
     }
     if chunk.isEmpty { throw .closed }
@@ -120,7 +120,7 @@ final class HTTPConnection {
       length = given
     }
     if request.header("expect")?.lowercased() == "100-continue" {
-      Socket.write(fd, Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
+      channel.write(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
     }
     if chunked {
       request.body = try readChunked()

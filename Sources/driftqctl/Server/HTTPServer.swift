@@ -66,7 +66,7 @@ final class HTTPServer: @unchecked Sendable {
 
   /// The connection on `socket`: plain, or TLS after a handshake bounded by --read-timeout
   /// (a client that fails it is closed and counted, never answered in plain text).
-  private func channel(_ socket: Int32) -> Channel? {
+  private func open(_ socket: Int32) -> Channel? {
     guard let tls else { return Channel(plain: socket) }
     do { return try Channel.server(socket, context: tls, milliseconds: limits.readTimeoutMs) } catch {
       router.service.metrics.recordRequest(route: "tls", status: 400)
@@ -75,13 +75,13 @@ final class HTTPServer: @unchecked Sendable {
   }
 
   private func handle(_ socket: Int32) {
-    guard let fd = channel(socket) else {
+    guard let channel = open(socket) else {
       close(socket)
       return
     }
-    defer { fd.close() }
+    defer { channel.close() }
     let token = router.token
-    let connection = HTTPConnection(channel: fd, limits: limits) { request in
+    let connection = HTTPConnection(channel: channel, limits: limits) { request in
       token.map { Router.authorized(request.header("authorization"), token: $0) } ?? true
     }
     while !isStopping {
@@ -92,7 +92,7 @@ final class HTTPServer: @unchecked Sendable {
       repeat {
         do { requests.append(try connection.next()) } catch {
           if requests.isEmpty {
-            reject(error, fd)
+            reject(error, channel)
             return
           }
           break
@@ -111,19 +111,19 @@ final class HTTPServer: @unchecked Sendable {
           let keepAlive = request.keepAlive && !isStopping
           bytes += response.serialized(requestID: requestID, keepAlive: keepAlive)
           if !keepAlive {
-            Socket.write(fd, bytes)
+            channel.write(bytes)
             return
           }
         case .stream(let stream):
-          guard Socket.write(fd, bytes) else { return }
+          guard channel.write(bytes) else { return }
           bytes = []
           router.service.metrics.recordRequest(route: route, status: 200)
-          router.consume.run(fd: fd, requestID: requestID, stream)
-          Socket.write(fd, Array("0\r\n\r\n".utf8))
+          router.consume.run(on: channel, requestID: requestID, stream)
+          channel.write(Array("0\r\n\r\n".utf8))
           return
         }
       }
-      guard Socket.write(fd, bytes) else { return }
+      guard channel.write(bytes) else { return }
     }
   }
 
@@ -135,16 +135,16 @@ final class HTTPServer: @unchecked Sendable {
     return prepared.map { ($0.route, $0.prepared.resolved) }
   }
 
-  private func reject(_ error: HTTPConnection.Failure, _ fd: Channel) {
+  private func reject(_ error: HTTPConnection.Failure, _ channel: Channel) {
     switch error {
     case .closed: return
     case .timedOut:
-      Socket.write(fd, HTTPResponse.error(408, "DEADLINE_EXCEEDED", "request not received in time").serialized(requestID: Self.requestID(), keepAlive: false))
+      channel.write(HTTPResponse.error(408, "DEADLINE_EXCEEDED", "request not received in time").serialized(requestID: Self.requestID(), keepAlive: false))
     case .reject(let status, let message):
-      Socket.write(fd, HTTPResponse.error(status, "INVALID_ARGUMENT", message).serialized(requestID: Self.requestID(), keepAlive: false))
+      channel.write(HTTPResponse.error(status, "INVALID_ARGUMENT", message).serialized(requestID: Self.requestID(), keepAlive: false))
     case .unauthorized:
       // Its body is unread: the connection cannot carry another request, so it closes.
-      Socket.write(fd, Router.unauthenticated.serialized(requestID: Self.requestID(), keepAlive: false))
+      channel.write(Router.unauthenticated.serialized(requestID: Self.requestID(), keepAlive: false))
       router.service.metrics.recordRequest(route: "auth", status: 401)
       return
     }

@@ -7,6 +7,8 @@ import WALFormat
 struct V1API {
   let service: BrokerService
   let configuration: JSONValue
+  /// Backpressure for topics without producer limits of their own (serve's flags).
+  let producerLimits: ProducerLimits
 
   static func invalid(_ message: String) -> HTTPResponse { .error(400, "INVALID_ARGUMENT", message) }
 
@@ -108,8 +110,8 @@ struct V1API {
     }
     guard !topic.isEmpty, !value.isEmpty else { return .answer(Self.invalid("topic and value are required")) }
     let request = PublishRequest(topic: topic, key: key, value: value, envelope: envelope)
-    let pending = service.enqueue { broker, _, now, batch in
-      let (events, outcomes) = BrokerCommands.publish(broker, [request], now: now, batch: &batch)
+    let pending = service.enqueue { [producerLimits] broker, _, now, batch in
+      let (events, outcomes) = BrokerCommands.publish(broker, [request], now: now, defaultLimits: producerLimits, batch: &batch)
       return (events.map { .broker($0) }, try outcomes[0].get())
     }
     return .pending(pending.ticket) { [service] in

@@ -121,14 +121,6 @@ final class Channel {
   }
 }
 
-/// The socket calls of the server's HTTP code, on a channel (plain or TLS) instead of a raw fd.
-extension Socket {
-  static func read(_ channel: Channel, max: Int, milliseconds: Int32) -> [UInt8]? { channel.read(max: max, milliseconds: milliseconds) }
-  @discardableResult
-  static func write(_ channel: Channel, _ bytes: [UInt8]) -> Bool { channel.write(bytes) }
-  static func peerClosed(_ channel: Channel) -> Bool { channel.peerClosed() }
-}
-
 /// Milliseconds on the monotonic clock, for deadlines.
 enum MonotonicClock {
   static func nowMs() -> Int64 {
