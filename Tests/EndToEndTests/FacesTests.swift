@@ -7,25 +7,12 @@ import TestSupport
 @Suite struct FacesTests {
   /// DriftQ-Core's stand-in (`Tests/Scripts/fake-core.py`) on a free loopback port.
   final class FakeCore {
-    let process = Process()
+    let script: ScriptProcess
     let url: String
 
     init() throws {
-      let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Scripts/fake-core.py").path
-      process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-      process.arguments = ["python3", script]
-      let output = Pipe()
-      process.standardOutput = output
-      try process.run()
-      let line = CLIProcess.readLines(output.fileHandleForReading, atLeast: 1).first ?? ""
-      url = "http://" + (line.split(separator: " ").last.map(String.init) ?? "127.0.0.1:1")
-    }
-
-    deinit {
-      // SIGKILL: a child of the test runner inherits its blocked signals, SIGTERM among them.
-      kill(process.processIdentifier, SIGKILL)
-      process.waitUntilExit()
+      script = try ScriptProcess("fake-core.py")
+      url = "http://" + (script.announced.isEmpty ? "127.0.0.1:1" : script.announced)
     }
   }
 

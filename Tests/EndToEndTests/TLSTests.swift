@@ -6,8 +6,6 @@ import TestSupport
 /// (or the system's) and names the host works; an unknown CA or a wrong name fails with a
 /// clear message (exit 5); `--insecure` works only when asked for, and says so.
 @Suite(.serialized) struct TLSTests {
-  static let scripts = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Scripts").path
-
   /// A CA, and server certificates it signed for `localhost`/127.0.0.1 and for another name.
   struct Certificates {
     let directory: TemporaryDirectory
@@ -39,21 +37,10 @@ import TestSupport
 
   /// `tls-proxy.py`: TLS with `certificate` in front of a plain server on `port`.
   final class TLSProxy {
-    let process: Process
-    let port: Int
+    let script: ScriptProcess
+    var port: Int { Int(script.announced) ?? 0 }
     init(certificate: (cert: String, key: String), backend port: Int) throws {
-      process = Process()
-      process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-      process.arguments = ["python3", TLSTests.scripts + "/tls-proxy.py", certificate.cert, certificate.key, String(port)]
-      let output = Pipe()
-      process.standardOutput = output
-      try process.run()
-      let line = CLIProcess.readLines(output.fileHandleForReading, atLeast: 1).first ?? ""
-      self.port = Int(line.split(separator: " ").last ?? "") ?? 0
-    }
-    deinit {
-      kill(process.processIdentifier, SIGKILL)
-      process.waitUntilExit()
+      script = try ScriptProcess("tls-proxy.py", arguments: [certificate.cert, certificate.key, String(port)])
     }
   }
 
