@@ -90,6 +90,9 @@ public struct JSONParser {
     try enter()
     index += 1
     var members: [(String, JSONValue)] = []
+    // Keys seen, once the object is past a few members: a linear search per key made a large
+    // object cost quadratic time (20,000 keys took seconds).
+    var keys: Set<String> = []
     skipWhitespace()
     if index < bytes.count && bytes[index] == UInt8(ascii: "}") {
       index += 1
@@ -101,7 +104,8 @@ public struct JSONParser {
       guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
       let keyOffset = index
       let key = try parseString()
-      if members.contains(where: { $0.0 == key }) {
+      if members.count >= 16 && keys.isEmpty { keys = Set(members.map(\.0)) }
+      if keys.isEmpty ? members.contains(where: { $0.0 == key }) : !keys.insert(key).inserted {
         throw Failure(offset: keyOffset, reason: "duplicate key \"\(key)\"")
       }
       skipWhitespace()
