@@ -160,6 +160,19 @@ extension WALLog {
     } catch { throw .io("open", scanner.file.path, error) }
   }
 
+  /// Seals the segment being written (when it holds any record) by starting the next one,
+  /// so that a compaction can rewrite it. Returns whether it sealed one.
+  /// - Precondition: the lock is held and `next()` has returned nil since it was taken.
+  public func sealSegment() throws(WALError) -> Bool {
+    if let stopped { throw stopped }
+    guard holdsLock, caughtUp else {
+      throw WALError(.writerStopped, "sealing a segment without the writer lock, or before catching up with the log")
+    }
+    guard let current = scanner, current.offset > SegmentHeader.size else { return false }
+    try startSegment()
+    return true
+  }
+
   /// Creates the segment that starts at `nextLSN`: header, fdatasync, directory fsync.
   private func startSegment() throws(WALError) {
     let file = directory.segmentFile(baseLSN: nextLSN)

@@ -18,6 +18,10 @@ struct CompactionReport {
   var bytesAfter = 0
   var artifactsRemoved: [String] = []
   var artifactBytesRemoved = 0
+  /// The segment being written was sealed first (a directory with no sealed segment).
+  var sealedActiveSegment = false
+  /// The retention the plan kept by, for saying why nothing went.
+  var retention: (acked: String, runs: String) = ("7d", "30d")
 
   var nothingToDo: Bool { recordsDropped == 0 && artifactsRemoved.isEmpty }
 
@@ -30,13 +34,22 @@ struct CompactionReport {
       ("partition_starts", .array(partitionStarts.map { .string($0) })),
       ("bytes_before", .int(bytesBefore)), ("bytes_after", .int(bytesAfter)),
       ("artifacts_removed", .array(artifactsRemoved.map { .string($0) })), ("artifact_bytes_removed", .int(artifactBytesRemoved)),
+      ("sealed_active_segment", .bool(sealedActiveSegment)),
     ])
   }
 
   var lines: [String] {
-    if nothingToDo { return ["nothing to compact: every record in the sealed segments is still needed"] }
+    if nothingToDo {
+      guard lastLSN >= firstLSN, lastLSN > 0 else { return ["nothing to compact: the log holds no records"] }
+      return [
+        "nothing to compact: every record of LSNs \(firstLSN)..\(lastLSN) is still needed (a message stays until every group "
+          + "settled it and it is older than --retain-acked \(retention.acked); a run until its last event is older than "
+          + "--retain-runs \(retention.runs))" + (sealedActiveSegment ? "; the segment being written was sealed to be considered" : "")
+      ]
+    }
     let verb = dryRun ? "would drop" : "dropped"
-    var lines = ["\(dryRun ? "would compact" : "compacted") LSNs \(firstLSN)..\(lastLSN) (\(segmentsRewritten) segments into 1): \(verb) \(recordsDropped) records, \(messagesDropped) messages, \(runsDropped.count) runs"]
+    var lines = sealedActiveSegment ? ["sealed the segment being written, to compact what it holds"] : []
+    lines += ["\(dryRun ? "would compact" : "compacted") LSNs \(firstLSN)..\(lastLSN) (\(segmentsRewritten) segments into 1): \(verb) \(recordsDropped) records, \(messagesDropped) messages, \(runsDropped.count) runs"]
     lines += partitionStarts.map { "  partition \($0)" }
     lines += runsDropped.map { "  run \($0)" }
     lines.append("wal bytes: \(bytesBefore) before, \(bytesAfter) after (\(bytesBefore - bytesAfter) \(dryRun ? "to save" : "saved"))")

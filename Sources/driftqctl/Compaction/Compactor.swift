@@ -41,11 +41,24 @@ final class Compactor {
     defer { withExtendedLifetime(lock) {} }
     if !dryRun { try CompactedSegmentWriter.removeLeftovers(directory) { _ in } }
     var report = CompactionReport(dryRun: dryRun)
-    let segments = try directory.segments()
+    var segments = try directory.segments()
     report.bytesBefore = try Self.bytes(of: segments)
     report.bytesAfter = report.bytesBefore
-    guard let first = segments.first, segments.count >= 2, let newest = segments.last else { return report }
-    let prefix = Prefix(first: first.baseLSN, last: newest.baseLSN - 1, files: Array(segments.dropLast()))
+    // A directory with no sealed segment (a small one) has its segment being written sealed
+    // first, so that what it holds can be compacted; a dry run plans as if it were sealed.
+    let onlyActive = segments.count == 1
+    if onlyActive && !dryRun, try sealActiveSegment() {
+      report.sealedActiveSegment = true
+      segments = try directory.segments()
+    }
+    guard let first = segments.first, let newest = segments.last else { return report }
+    let prefix: Prefix
+    if onlyActive && dryRun {
+      prefix = Prefix(first: first.baseLSN, last: try Self.nextLSN(directory, options) - 1, files: segments)
+    } else {
+      prefix = Prefix(first: first.baseLSN, last: newest.baseLSN - 1, files: Array(segments.dropLast()))
+    }
+    guard !prefix.files.isEmpty, prefix.last >= prefix.first else { return report }
     report.firstLSN = prefix.first
     report.lastLSN = prefix.last
     report.segmentsRewritten = prefix.files.count
@@ -93,6 +106,23 @@ final class Compactor {
     try CompactedSegmentWriter.removeLeftovers(directory) { removed in crash.pass("removed:\(removed)") }
     report.bytesAfter = try Self.bytes(of: try directory.segments())
     return try removing(sweep, into: report, dryRun: false)
+  }
+
+  /// Seals the segment being written under the writer lock (see `WALLog.sealSegment`).
+  private func sealActiveSegment() throws -> Bool {
+    let log = WALLog(directory: directory, options: options)
+    try log.lockExclusive()
+    defer { log.unlock() }
+    while try log.next() != nil {}
+    return try log.sealSegment()
+  }
+
+  /// The LSN the next record would get (the log read to its end).
+  private static func nextLSN(_ directory: WALDirectory, _ options: WALOptions) throws -> UInt64 {
+    let log = WALLog(directory: directory, options: options)
+    var last: UInt64 = 0
+    while let logged = try log.next() { last = logged.record.lsn }
+    return last + 1
   }
 
   /// The sealed prefix: every segment but the newest.

@@ -30,11 +30,14 @@ struct WALCompactCommand: Command {
 
   let globals: GlobalOptions
   let policy: (acked: Int64, runs: Int64)
+  /// The retention as given (for saying why records stay).
+  let retentionText: (acked: String, runs: String)
   let isDryRun: Bool
   let keepsArtifacts: Bool
 
   init(_ args: inout ParsedArguments, globals: GlobalOptions) throws(UsageError) {
     self.globals = globals
+    retentionText = (args.value(Self.retainAcked) ?? "7d", args.value(Self.retainRuns) ?? "30d")
     policy = (
       try args.duration(Self.retainAcked) ?? CompactionPolicy.defaultRetainAckedMs,
       try args.duration(Self.retainRuns) ?? CompactionPolicy.defaultRetainRunsMs
@@ -49,7 +52,8 @@ struct WALCompactCommand: Command {
       directory: directory, options: globals.walOptions,
       policy: CompactionPolicy(retainAckedMs: policy.acked, retainRunsMs: policy.runs, now: context.clock()),
       keepArtifacts: keepsArtifacts, crash: CrashPoint(environment: context.environment))
-    let report = try compactor.run(dryRun: isDryRun)
+    var report = try compactor.run(dryRun: isDryRun)
+    report.retention = retentionText
     context.print(.object(report.json) { Answer.lines(report.lines) }, as: globals.output)
     return .success
   }
