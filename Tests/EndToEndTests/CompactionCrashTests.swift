@@ -66,6 +66,26 @@ import TestSupport
     }
   }
 
+  /// A directory whose only segment is the one being written is compacted too: the segment
+  /// is sealed first, and the settled messages go.
+  @Test func aSmallDirectoryIsCompactedBySealingItsOnlySegment() throws {
+    let cli = CLIProcess(TemporaryDirectory("compact-small"))
+    try cli.run(["topics", "create", "--name", "t", "--partitions", "1"])
+    for value in ["a", "b", "c"] { try cli.run(["publish", "--topic", "t", "--value", value]) }
+    try cli.run(["consume", "--topic", "t", "--group", "g", "--owner", "w", "--max", "3"])
+    for offset in ["0", "1"] { try cli.run(["ack", "--topic", "t", "--group", "g", "--owner", "w", "--partition", "0", "--offset", offset]) }
+    #expect(FileBytes.list(cli.walDirectory + "/wal").count == 1)
+    let dry = try cli.run(["wal", "compact", "--retain-acked", "0", "--dry-run"])
+    #expect(dry.stdout.contains("would drop") && dry.stdout.contains("2 messages"), "\(dry.stdout)")
+    let compacted = try cli.run(["wal", "compact", "--retain-acked", "0"])
+    #expect(compacted.status == 0)
+    #expect(compacted.stdout.hasPrefix("sealed the segment being written") && compacted.stdout.contains("dropped 6 records, 2 messages"), "\(compacted.stdout)")
+    #expect(try cli.run(["topics", "tail", "--topic", "t", "--format", "%o=%v\\n"]).stdout == "2=c\n")
+    #expect(try cli.run(["wal", "verify"]).status == 0)
+    let again = try cli.run(["wal", "compact"])
+    #expect(again.stdout.hasPrefix("nothing to compact: every record of LSNs 1..") && again.stdout.contains("--retain-acked 7d"), "\(again.stdout)")
+  }
+
   @Test func aSecondCompactionExitsFiveAndNothingToDoExitsZero() throws {
     let cli = CLIProcess(TemporaryDirectory("compact-exit-codes"))
     try cli.run(["topics", "create", "--name", "t"], environment: Self.environment)
