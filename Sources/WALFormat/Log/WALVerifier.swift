@@ -4,8 +4,9 @@
 /// so one report lists every problem. Memory: one scanner buffer. Cost: reads every byte once
 /// (plus the rest of a segment after damage, to look for valid frames).
 public enum WALVerifier {
-  /// Verifies `directory`, reading it in chunks of 4 MiB.
-  public static func verify(_ directory: WALDirectory) throws(WALError) -> VerificationReport {
+  /// Verifies `directory`, reading it in chunks of 4 MiB; `progress` hears of the bytes
+  /// checked as it goes (each segment's, once done).
+  public static func verify(_ directory: WALDirectory, progress: ((Int) -> Void)? = nil) throws(WALError) -> VerificationReport {
     let chunkSize = 4 << 20
     var report = VerificationReport()
     let files = try directory.segments()
@@ -92,6 +93,7 @@ public enum WALVerifier {
           }
         }
         expectedLSN = scanner.expectedLSN
+        progress?(size)
         report.records += segment.records
         report.bytes += size
         if report.firstLSN == nil { report.firstLSN = segment.firstLSN; report.firstTime = segment.firstTime }

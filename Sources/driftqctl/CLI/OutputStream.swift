@@ -25,6 +25,9 @@ final class OutputStream: @unchecked Sendable {
 
   var capturedText: String { String(decoding: captured, as: UTF8.self) }
 
+  /// Whether this is a terminal (progress is drawn only there; memory streams never are).
+  var isTerminal: Bool { fd.map { isatty($0) == 1 } ?? false }
+
   func write(_ text: String) {
     buffer.append(contentsOf: text.utf8)
     if buffer.count >= 1 << 16 { flush() }

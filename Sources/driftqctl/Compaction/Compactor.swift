@@ -24,6 +24,8 @@ final class Compactor {
   let keepArtifacts: Bool
   private let artifacts: ArtifactStore
   private let crash: CrashPoint
+  /// Hears of each record copied into the compacted segment (a progress meter).
+  var onCopied: (() -> Void)?
 
   init(directory: WALDirectory, options: WALOptions, policy: CompactionPolicy, keepArtifacts: Bool, crash: CrashPoint) {
     self.directory = directory
@@ -138,6 +140,7 @@ final class Compactor {
     while let logged = try log.next(), logged.record.lsn <= prefix.last {
       guard let record = kept.replacement(for: logged.record) else { continue }
       try writer.append(record)
+      onCopied?()
       crash.pass("copied:\(record.lsn)")
     }
   }

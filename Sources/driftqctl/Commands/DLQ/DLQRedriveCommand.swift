@@ -80,6 +80,8 @@ struct DLQRedriveCommand: Command {
       let started = context.clock()
       // Without a rate, commit in groups of 512; with one, one at a time, paced.
       let group = perSecond == nil ? 512 : 1
+      let meter = ProgressMeter(context, "redriving", unit: .records, total: plan.moves.count)
+      defer { meter?.finish() }
       while redriven < plan.moves.count {
         if let perSecond {
           pause(until: started.adding(milliseconds: Int64(Double(redriven) / perSecond * 1000)), context)
@@ -89,6 +91,7 @@ struct DLQRedriveCommand: Command {
         for move in done.moves { report(move, context) }
         context.stdout.flush()
         redriven += done.moves.count
+        meter?.advance(by: done.moves.count)
         remaining = done.remaining
         if done.moves.count < take { break }
       }

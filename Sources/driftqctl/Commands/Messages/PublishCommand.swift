@@ -91,6 +91,8 @@ struct PublishCommand: Command {
     return try results.finishing { results in
       var overloaded = false
       var reader = BatchReader()
+      let meter = ProgressMeter(context, "publishing", unit: .records)
+      defer { meter?.finish() }
       while !reader.finished {
         let items = try reader.group(of: maximumGroup, self, context)
         guard !items.isEmpty else { continue }
@@ -105,6 +107,7 @@ struct PublishCommand: Command {
         }
         context.stdout.flush()
         context.stderr.flush()
+        meter?.advance(by: items.count)
         if context.stdout.isBroken { break }
       }
       return overloaded ? .unavailable : reader.failures == 0 ? .success : .failure

@@ -52,7 +52,10 @@ struct WALCompactCommand: Command {
       directory: directory, options: globals.walOptions,
       policy: CompactionPolicy(retainAckedMs: policy.acked, retainRunsMs: policy.runs, now: context.clock()),
       keepArtifacts: keepsArtifacts, crash: CrashPoint(environment: context.environment))
+    let meter = ProgressMeter(context, "copying kept records", unit: .records)
+    compactor.onCopied = { meter?.advance(by: 1) }
     var report = try compactor.run(dryRun: isDryRun)
+    meter?.finish()
     report.retention = retentionText
     context.print(.object(report.json) { Answer.lines(report.lines) }, as: globals.output)
     return .success

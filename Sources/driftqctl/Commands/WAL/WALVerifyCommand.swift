@@ -26,7 +26,10 @@ struct WALVerifyCommand: Command {
     if let core = try CoreWALReports.open(globals.walDirectory) { return context.print(CoreWALReports.verify(core), as: globals.output) }
     let directory = try WALDirectory.open(globals.walDirectory)
     let started = Stopwatch()
-    let report = try WALVerifier.verify(directory)
+    let total = (try? Compactor.bytes(of: directory.segments())) ?? 0
+    let meter = ProgressMeter(context, "verifying", unit: .bytes, total: total)
+    let report = try WALVerifier.verify(directory) { meter?.advance(by: $0) }
+    meter?.finish()
     let elapsed = started.milliseconds
     let status = report.isCorrupt ? "corrupt" : (report.tornTail != nil ? "torn_tail" : "clean")
     let problems: [JSONValue] = report.problems.map { p in
