@@ -39,7 +39,7 @@ import TestSupport
     ["nack", "--topic", "t", "--group", "g", "--owner", "o", "--partition", "0", "--offset", "0", "--reason", "r"],
     ["nack", "--topic", "t", "--group", "g", "--owner", "o", "--batch"],
     ["wal", "inspect", "--at", "3"],
-    ["wal", "dump", "--from", "1", "--to", "@2030-01-01T00:00:00Z", "--kind", "message_acked", "--topic", "t"],
+    ["wal", "dump", "--from", "1", "--to", "@2030-01-01T00:00:00Z", "--kind", "message_acked", "--topic", "t", "--format", "%v"],
     ["wal", "verify"],
     ["wal", "repair", "--force"],
     ["wal", "repair", "--salvage"],

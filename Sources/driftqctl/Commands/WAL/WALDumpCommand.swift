@@ -11,7 +11,7 @@ struct WALDumpCommand: Command {
   static let spec = CommandSpec(
     ["wal", "dump"], abstract: "Print records as JSON lines: lsn, time, kind, place and decoded fields.",
     discussion: "-o json prints one document {\"records\":[...]}, each record written as it is read.\nBytes that are not UTF-8 are shown as base64 with a \"<field>_encoding\":\"base64\" marker.\nStops with exit 3 at corruption, after printing every record before it. A DriftQ-Core broker WAL\nfile given as --wal-dir is dumped entry by entry (positions are line numbers; kinds message,\noffset, topic, retry_state, consume_idempotency).",
-    options: [from, to, kind, topic],
+    options: [from, to, kind, topic, .messageFormat],
     examples: ["driftqctl wal dump --from @2026-11-21T02:00:00Z --kind message_nacked"])
 
   let globals: GlobalOptions
@@ -20,6 +20,8 @@ struct WALDumpCommand: Command {
   let kindFilter: RecordKind?
   let kindText: String?
   let topicFilter: String?
+  /// `--format`: message records through a template (other records are left out).
+  let template: MessageTemplate?
 
   init(_ args: inout ParsedArguments, globals: GlobalOptions) throws(UsageError) {
     self.globals = globals
@@ -31,11 +33,15 @@ struct WALDumpCommand: Command {
     kindText = args.value(Self.kind)
     kindFilter = kindText.flatMap { RecordKind(name: $0) }
     topicFilter = args.value(Self.topic)
+    template = try MessageTemplate.option(&args, globals: globals, command: Self.spec.path)
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
     // Text and NDJSON: a JSON line per record as it is read; JSON: one {"records":[...]}.
     var records = AnswerStream("records", format: globals.output, out: context.stdout)
+    if template != nil, try CoreArtifactsReport.recognizes(globals.walDirectory) || CoreWALReports.open(globals.walDirectory) != nil {
+      throw CommandFailure(.usage, "--format applies to a WAL directory's messages, not to DriftQ-Core's files")
+    }
     return try records.finishing { records in
       if CoreArtifactsReport.recognizes(globals.walDirectory) { return try CoreArtifactsReport.dump(globals.walDirectory, into: &records) }
       if let core = try CoreWALReports.open(globals.walDirectory) { return try dumpCore(core, into: &records) }
@@ -62,6 +68,15 @@ struct WALDumpCommand: Command {
       if let end, end.isPassed(by: record) { return .success }
       if let kindFilter, record.kind != kindFilter { continue }
       if let topicFilter, !RecordRendering.topics(of: record).contains(topicFilter) { continue }
+      if let template {
+        // A published message, with its record's time; other records have no message to show.
+        if case .messagePublished(let message)? = try? EventCodec.decode(record) {
+          records.out.write(bytes: template.render(MessageTemplate.Fields(
+            topic: message.topic, partition: message.partition, offset: message.offset, key: message.key, value: message.value,
+            attempts: 0, time: RFC3339.format(record.timestamp), lastError: "")))
+        }
+        continue
+      }
       let line = JSONWriter.encode(RecordRendering.json(logged))
       records.row(encoded: line, text: line)
       if records.out.isBroken { return .success }
