@@ -8,13 +8,13 @@ extension OptionSpec {
     environment: "DRIFTQ_WAL_DIR", default: "./driftq-data")
   static let output = OptionSpec(
     "output", short: "o", placeholder: "FORMAT", help: "Output format: text, json or ndjson.",
-    environment: "DRIFTQ_OUTPUT", default: "text")
+    environment: "DRIFTQ_OUTPUT", default: "text", values: .choices(OutputFormat.allCases.map(\.rawValue)))
   static let lockTimeout = OptionSpec(
     "lock-timeout", placeholder: "DURATION", help: "How long to wait for another process's writer lock.",
     environment: "DRIFTQ_LOCK_TIMEOUT", default: "10s")
   static let sync = OptionSpec(
     "sync", placeholder: "MODE", help: "always: fdatasync before anything is acknowledged; none: never (unsafe).",
-    environment: "DRIFTQ_SYNC", default: "always")
+    environment: "DRIFTQ_SYNC", default: "always", values: .choices(SyncPolicy.allCases.map(\.rawValue)))
   static let segmentSize = OptionSpec(
     "segment-size", placeholder: "BYTES", help: "Roll to a new segment past this size (e.g. 64MiB).",
     environment: "DRIFTQ_SEGMENT_SIZE", default: "64MiB")

@@ -84,6 +84,8 @@ enum CLI {
       switch tokens[index] {
       case .terminator:
         continue
+      case .word(let word) where parsed.acceptsPositional:
+        parsed.recordPositional(word)
       case .word(let word):
         let hint = EditDistance.suggestion(for: word, among: CommandTable.nextWords(after: path)).map { " (did you mean '\($0)'?)" } ?? ""
         throw UsageError("unexpected argument '\(word)'\(hint)", command: spec.path)
