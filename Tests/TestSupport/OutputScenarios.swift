@@ -29,10 +29,12 @@ public enum OutputScenarios {
     ["wal", "compact", "--dry-run"],
     ["wal", "compact"],
     ["wal", "repair"],
+    ["version"],
   ]
 
   /// Commands no scenario needs to run for their output shape, and why.
   public static let exempt: [String: String] = [
     "serve": "it runs until stopped, and its answers are HTTP responses, not standard output",
+    "help": "it prints help for people, as --help does",
   ]
 }

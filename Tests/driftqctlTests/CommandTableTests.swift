@@ -69,6 +69,8 @@ import TestSupport
     ["runs", "active-index"],
     ["serve", "--addr", "127.0.0.1:0", "--token", "t", "--max-connections", "5", "--max-header-bytes", "1KiB", "--max-body-bytes", "1MiB",
      "--read-timeout", "1s", "--idle-timeout", "5s", "--max-inflight", "0", "--allow-command-steps"],
+    ["help", "runs", "replay"],
+    ["version"],
   ]
 
   /// Every declared option parses and is read by its command (never "does not apply"), and

@@ -22,7 +22,7 @@ enum HelpRenderer {
     }
     text += "\n" + globalOptionsSection()
     text += "\nEXIT STATUS: 0 ok, 1 error, 2 usage, 3 corruption, 4 not found, 5 unavailable.\n"
-    text += "See 'driftqctl <command> --help' and man driftqctl(1).\n"
+    text += "See 'driftqctl <command> --help' (or 'driftqctl help <command>') and man driftqctl(1).\n"
     return text
   }
 

@@ -41,6 +41,8 @@ enum CommandTable {
     WALCompactCommand.self,
     WALCheckpointCommand.self,
     WALImportCommand.self,
+    HelpCommand.self,
+    VersionCommand.self,
   ]
 
   static func command(for path: [String]) -> (any Command.Type)? {
