@@ -29,6 +29,14 @@ public enum OutputScenarios {
     ["wal", "compact", "--dry-run"],
     ["wal", "compact"],
     ["wal", "repair"],
+    ["profile", "set", "out", "--base-url", "http://127.0.0.1:1"],
+    ["profile", "set", "out-local", "--wal-dir", "out-data"],
+    ["profile", "use", "out"],
+    ["profile", "list"],
+    ["profile", "show"],
+    ["profile", "show", "out-local"],
+    ["profile", "use", "--none"],
+    ["profile", "delete", "out"],
     ["version"],
   ]
 

@@ -56,6 +56,12 @@ struct ParsedArguments {
     return index < positionals.count ? Array(positionals[index...]) : []
   }
 
+  /// The option's value from the command line only (not its environment variable).
+  mutating func commandLineValue(_ option: OptionSpec) -> String? {
+    consumed.insert(option.name)
+    return values[option.name]?.last
+  }
+
   /// The option's value: from the command line, else its environment variable, else nil.
   mutating func value(_ option: OptionSpec) -> String? {
     consumed.insert(option.name)

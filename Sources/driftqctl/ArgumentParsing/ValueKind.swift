@@ -9,6 +9,8 @@ enum ValueKind: Hashable, Sendable {
   case directory
   /// A topic name (`topics list` says which exist).
   case topic
+  /// A saved profile's name (`profile list` says which exist).
+  case profile
   /// Command words (`help topics create`).
   case command
 

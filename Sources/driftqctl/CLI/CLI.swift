@@ -31,7 +31,7 @@ enum CLI {
 
   /// Finds the command words (global options may come first), binds the options, and builds
   /// the command. `--help` anywhere wins.
-  static func parse(_ arguments: [String], environment: [String: String]) throws(UsageError) -> Invocation {
+  static func parse(_ arguments: [String], environment: [String: String]) throws -> Invocation {
     let tokens = ArgumentTokenizer.tokenize(arguments)
     var path: [String] = []
     var pathIndices: Set<Int> = []
@@ -122,14 +122,7 @@ enum CLI {
         }
       }
     }
-    var globals = try GlobalOptions(&parsed)
-    if !type.worksRemotely {
-      if globals.baseURLGiven {
-        throw UsageError("'\(spec.name)' works on a local WAL directory only (drop --base-url)", command: spec.path)
-      }
-      // DRIFTQ_URL names the server for commands that have two faces; this one has one.
-      globals.baseURL = nil
-    }
+    let globals = try GlobalOptions(&parsed, faces: !type.opensFace ? .none : type.worksRemotely ? .both : .localOnly)
     _ = parsed.flag(.help)
     _ = parsed.flag(.version)
     let command = try type.init(&parsed, globals: globals)

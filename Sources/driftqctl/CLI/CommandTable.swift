@@ -41,6 +41,11 @@ enum CommandTable {
     WALCompactCommand.self,
     WALCheckpointCommand.self,
     WALImportCommand.self,
+    ProfileSetCommand.self,
+    ProfileUseCommand.self,
+    ProfileListCommand.self,
+    ProfileShowCommand.self,
+    ProfileDeleteCommand.self,
     HelpCommand.self,
     VersionCommand.self,
   ]

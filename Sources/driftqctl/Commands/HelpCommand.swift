@@ -6,6 +6,7 @@ struct HelpCommand: Command {
     ["help"], abstract: "Show help for a command or group, as COMMAND --help does.", arguments: [words], options: [],
     examples: ["driftqctl help", "driftqctl help runs replay"])
 
+  static let opensFace = false
   let path: [String]
 
   init(_ args: inout ParsedArguments, globals: GlobalOptions) throws(UsageError) {

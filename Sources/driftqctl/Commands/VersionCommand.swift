@@ -5,6 +5,7 @@ import WALFormat
 struct VersionCommand: Command {
   static let spec = CommandSpec(["version"], abstract: "Print the version (as --version does).", options: [])
 
+  static let opensFace = false
   let globals: GlobalOptions
 
   init(_ args: inout ParsedArguments, globals: GlobalOptions) throws(UsageError) {

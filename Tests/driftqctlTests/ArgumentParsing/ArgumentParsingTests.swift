@@ -91,6 +91,17 @@ import WALFormat
 
 /// Words taken by position, `help` and `version` as commands.
 @Suite struct PositionalArgumentTests {
+  @Test func positionalWordsAreBoundAndExtraOnesRefused() throws {
+    guard case .run(let command) = try CLI.parse(["profile", "use", "prod"], environment: [:]) else {
+      Issue.record("not a run")
+      return
+    }
+    #expect((command as? ProfileUseCommand)?.chosen == "prod")
+    #expect(throws: UsageError.self) { try CLI.parse(["profile", "use", "a", "b"], environment: [:]) }
+    #expect(throws: UsageError.self) { try CLI.parse(["profile", "delete"], environment: [:]) }
+    #expect(throws: UsageError.self) { try CLI.parse(["profile", "list", "extra"], environment: [:]) }
+  }
+
   @Test func helpTakesCommandWords() throws {
     guard case .run(let command) = try CLI.parse(["help", "runs", "replay"], environment: [:]) else {
       Issue.record("not a run")
@@ -110,6 +121,7 @@ import WALFormat
   }
 
   @Test func usageLinesShowArguments() {
+    #expect(HelpRenderer.help(for: ["profile", "use"]).hasPrefix("USAGE: driftqctl profile use [NAME] [--none]"))
     #expect(HelpRenderer.help(for: ["help"]).hasPrefix("USAGE: driftqctl help [COMMAND...]"))
   }
 }
