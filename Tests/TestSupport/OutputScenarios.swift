@@ -43,6 +43,7 @@ public enum OutputScenarios {
   /// Commands no scenario needs to run for their output shape, and why.
   public static let exempt: [String: String] = [
     "serve": "it runs until stopped, and its answers are HTTP responses, not standard output",
+    "completion": "it prints a shell script to load, not an answer",
     "help": "it prints help for people, as --help does",
   ]
 }

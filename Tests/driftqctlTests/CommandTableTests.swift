@@ -76,6 +76,7 @@ import TestSupport
     ["profile", "list"],
     ["profile", "show", "p"],
     ["profile", "delete", "p"],
+    ["completion", "bash"],
     ["help", "runs", "replay"],
     ["version"],
   ]

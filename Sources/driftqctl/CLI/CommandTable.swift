@@ -46,6 +46,7 @@ enum CommandTable {
     ProfileListCommand.self,
     ProfileShowCommand.self,
     ProfileDeleteCommand.self,
+    CompletionCommand.self,
     HelpCommand.self,
     VersionCommand.self,
   ]

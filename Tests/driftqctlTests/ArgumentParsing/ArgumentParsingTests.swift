@@ -100,6 +100,7 @@ import WALFormat
     #expect(throws: UsageError.self) { try CLI.parse(["profile", "use", "a", "b"], environment: [:]) }
     #expect(throws: UsageError.self) { try CLI.parse(["profile", "delete"], environment: [:]) }
     #expect(throws: UsageError.self) { try CLI.parse(["profile", "list", "extra"], environment: [:]) }
+    #expect(throws: UsageError.self) { try CLI.parse(["completion", "tcsh"], environment: [:]) }
   }
 
   @Test func helpTakesCommandWords() throws {

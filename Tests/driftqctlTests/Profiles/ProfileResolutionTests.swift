@@ -77,7 +77,7 @@ import TestSupport
     FileBytes.write(config.scratch.appending("driftqctl/profiles.json"), Array("{oops".utf8))
     #expect(throws: CommandFailure.self) { try globals(["topics", "list"], config.environment) }
     #expect(try globals(["--wal-dir", "/d", "topics", "list"], config.environment)?.walDirectory == "/d")
-    for words in [["version"], ["help"], ["profile", "use", "--none"]] {
+    for words in [["version"], ["help"], ["completion", "bash"], ["profile", "use", "--none"]] {
       guard case .run = try CLI.parse(words, environment: config.environment) else {
         Issue.record("\(words) did not parse")
         continue
