@@ -19,12 +19,25 @@ struct CLIProcess {
   }()
 
   let walDirectory: String
+  /// XDG_CONFIG_HOME of every process run: profiles stay in the test's directory, never the
+  /// user's (a test's `environment` may name another).
+  let configDirectory: String
   /// Kept so the directory lives as long as the runner.
   private let scratch: TemporaryDirectory
 
   init(_ directory: TemporaryDirectory) {
     scratch = directory
     walDirectory = directory.appending("data")
+    configDirectory = directory.appending("config")
+  }
+
+  /// The process environment: ours without DRIFTQ_* variables, the test's config directory,
+  /// then `extra`.
+  func environment(_ extra: [String: String]) -> [String: String] {
+    var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("DRIFTQ_") }
+    env["XDG_CONFIG_HOME"] = configDirectory
+    env.merge(extra) { $1 }
+    return env
   }
 
   /// The face: `--wal-dir DIR` unless the arguments name a server (both is a usage error) or
@@ -34,15 +47,14 @@ struct CLIProcess {
     return named ? arguments : ["--wal-dir", walDirectory] + arguments
   }
 
-  /// Runs `driftqctl --wal-dir DIR args…` to completion with `input` on stdin.
+  /// Runs `driftqctl --wal-dir DIR args…` to completion with `input` on stdin (without
+  /// `--wal-dir DIR` when `namingDirectory` is false: the face comes from elsewhere).
   @discardableResult
-  func run(_ arguments: [String], input: String = "", environment: [String: String] = [:]) throws -> Result {
+  func run(_ arguments: [String], input: String = "", environment: [String: String] = [:], namingDirectory: Bool = true) throws -> Result {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: Self.binary)
-    process.arguments = face(arguments)
-    var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("DRIFTQ_") }
-    env.merge(environment) { $1 }
-    process.environment = env
+    process.arguments = namingDirectory ? face(arguments) : arguments
+    process.environment = self.environment(environment)
     let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("driftq-io-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: scratch) }
@@ -77,7 +89,7 @@ struct CLIProcess {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: Self.binary)
     process.arguments = face(arguments)
-    process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("DRIFTQ_") }.merging(environment) { $1 }
+    process.environment = self.environment(environment)
     let input = Pipe(), output = Pipe()
     process.standardInput = input
     process.standardOutput = output

@@ -29,10 +29,21 @@ public enum OutputScenarios {
     ["wal", "compact", "--dry-run"],
     ["wal", "compact"],
     ["wal", "repair"],
+    ["profile", "set", "out", "--base-url", "http://127.0.0.1:1"],
+    ["profile", "set", "out-local", "--wal-dir", "out-data"],
+    ["profile", "use", "out"],
+    ["profile", "list"],
+    ["profile", "show"],
+    ["profile", "show", "out-local"],
+    ["profile", "use", "--none"],
+    ["profile", "delete", "out"],
+    ["version"],
   ]
 
   /// Commands no scenario needs to run for their output shape, and why.
   public static let exempt: [String: String] = [
     "serve": "it runs until stopped, and its answers are HTTP responses, not standard output",
+    "completion": "it prints a shell script to load, not an answer",
+    "help": "it prints help for people, as --help does",
   ]
 }

@@ -8,9 +8,10 @@ import TestSupport
     #expect(Set(paths).count == paths.count)
     for type in CommandTable.all {
       // A command may shadow the global --version flag with its own (runs promote --version V,
-      // as in the Go tool), and serve's --token says what it requires; nothing else repeats.
+      // as in the Go tool), serve's --token says what it requires, and a command that opens no
+      // face may take the face options as its own (profile set --base-url); nothing else repeats.
       let own = type.spec.options.map(\.name)
-      let shadowable: Set<String> = ["version", "token"]
+      let shadowable: Set<String> = type.opensFace ? ["version", "token"] : Set(["version"] + OptionSpec.faceOptions.map(\.name))
       let names = own + OptionSpec.globals.map(\.name).filter { !(shadowable.contains($0) && own.contains($0)) }
       #expect(Set(names).count == names.count, "\(type.spec.name) repeats an option name")
     }
@@ -71,6 +72,15 @@ import TestSupport
     ["serve", "--addr", "127.0.0.1:0", "--token", "t", "--max-connections", "5", "--max-header-bytes", "1KiB", "--max-body-bytes", "1MiB",
      "--read-timeout", "1s", "--idle-timeout", "5s", "--max-inflight", "0", "--default-lease-ms", "30000",
      "--max-partition-msgs", "0", "--max-partition-bytes", "4MiB", "--allow-command-steps", "--tls-cert", "c.pem", "--tls-key", "k.pem"],
+    ["profile", "set", "p", "--base-url", "http://127.0.0.1:1", "--token-file", "/dev/null", "--wal-dir", "d"],
+    ["profile", "use", "p"],
+    ["profile", "use", "--none"],
+    ["profile", "list"],
+    ["profile", "show", "p"],
+    ["profile", "delete", "p"],
+    ["completion", "bash"],
+    ["help", "runs", "replay"],
+    ["version"],
   ]
 
   /// Every declared option parses and is read by its command (never "does not apply"), and

@@ -145,8 +145,9 @@ public enum Syscalls {
     return info
   }
 
-  public static func makeDirectory(_ path: String) throws(Errno) {
-    if Glibc.mkdir(path, 0o755) != 0 {
+  /// Creates a directory with `mode` (before the umask); an existing one is left as it is.
+  public static func makeDirectory(_ path: String, mode: mode_t = 0o755) throws(Errno) {
+    if Glibc.mkdir(path, mode) != 0 {
       let error = Errno.current
       if error != .exists { throw error }
     }
@@ -213,6 +214,29 @@ public enum Syscalls {
     }
     close(fd)
     try rename(temporary, path)
+    try fsyncDirectory(directory)
+  }
+
+  /// Replaces `path` atomically with a file that only its owner may read or write (mode
+  /// 0600, never wider whatever the umask): a temporary file of this process, fsync, rename,
+  /// fsync the directory. For files that name secrets (the profiles file names token files).
+  public static func writePrivateFileAtomically(_ path: String, contents: [UInt8], directory: String) throws(Errno) {
+    let temporary = path + ".\(getpid()).tmp"
+    _ = try? unlink(temporary)
+    let fd = try open(temporary, flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o600)
+    do {
+      try pwriteAll(fd, contents, at: 0)
+      try fsync(fd)
+    } catch {
+      close(fd)
+      _ = try? unlink(temporary)
+      throw error
+    }
+    close(fd)
+    do { try rename(temporary, path) } catch {
+      _ = try? unlink(temporary)
+      throw error
+    }
     try fsyncDirectory(directory)
   }
 

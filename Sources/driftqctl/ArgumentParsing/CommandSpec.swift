@@ -3,13 +3,19 @@ struct CommandSpec: Sendable {
   let path: [String]
   let abstract: String
   let discussion: String
+  /// Words taken by position, after the command words (`profile use NAME`).
+  let arguments: [PositionalSpec]
   let options: [OptionSpec]
   let examples: [String]
 
-  init(_ path: [String], abstract: String, discussion: String = "", options: [OptionSpec], examples: [String] = []) {
+  init(
+    _ path: [String], abstract: String, discussion: String = "", arguments: [PositionalSpec] = [], options: [OptionSpec],
+    examples: [String] = []
+  ) {
     self.path = path
     self.abstract = abstract
     self.discussion = discussion
+    self.arguments = arguments
     self.options = options
     self.examples = examples
   }

@@ -22,15 +22,17 @@ enum HelpRenderer {
     }
     text += "\n" + globalOptionsSection()
     text += "\nEXIT STATUS: 0 ok, 1 error, 2 usage, 3 corruption, 4 not found, 5 unavailable.\n"
-    text += "See 'driftqctl <command> --help' and man driftqctl(1).\n"
+    text += "See 'driftqctl <command> --help' (or 'driftqctl help <command>') and man driftqctl(1).\n"
     return text
   }
 
   static func commandHelp(_ spec: CommandSpec) -> String {
     var text = "USAGE: driftqctl \(spec.name)"
+    for argument in spec.arguments { text += " " + argument.usage }
     for option in spec.options { text += " " + option.usage }
     text += " [global options]\n\n" + spec.abstract + "\n"
     if !spec.discussion.isEmpty { text += "\n" + spec.discussion + "\n" }
+    if !spec.arguments.isEmpty { text += "\nARGUMENTS:\n" + argumentLines(spec.arguments) }
     if !spec.options.isEmpty { text += "\nOPTIONS:\n" + optionLines(spec.options) }
     text += "\n" + globalOptionsSection()
     if !spec.examples.isEmpty {
@@ -41,6 +43,13 @@ enum HelpRenderer {
 
   static func globalOptionsSection() -> String {
     "GLOBAL OPTIONS (before or after the command):\n" + optionLines(OptionSpec.globals)
+  }
+
+  private static func argumentLines(_ arguments: [PositionalSpec]) -> String {
+    let width = min(arguments.map(\.name.count).max() ?? 0, 28)
+    return arguments.map { argument in
+      "  " + argument.name.padding(to: width) + "  " + argument.help + (argument.isRequired ? " (required)" : "") + "\n"
+    }.joined()
   }
 
   private static func optionLines(_ options: [OptionSpec]) -> String {

@@ -21,11 +21,13 @@ struct OptionSpec: Hashable, Sendable {
   let isRequired: Bool
   /// Other long names accepted for the same option (e.g. `--error` for `--reason`).
   let aliases: [String]
+  /// What the value is, for shell completion (by default what the placeholder implies).
+  let values: ValueKind
 
   init(
     _ name: String, short: Character? = nil, kind: Kind = .value, placeholder: String = "VALUE",
     help: String, environment: String? = nil, default defaultText: String? = nil,
-    required: Bool = false, aliases: [String] = []
+    required: Bool = false, aliases: [String] = [], values: ValueKind? = nil
   ) {
     self.name = name
     self.short = short
@@ -36,10 +38,17 @@ struct OptionSpec: Hashable, Sendable {
     self.defaultText = defaultText
     self.isRequired = required
     self.aliases = aliases
+    self.values = kind == .flag ? .text : values ?? ValueKind(placeholder: placeholder)
   }
 
   static func flag(_ name: String, short: Character? = nil, help: String) -> OptionSpec {
     OptionSpec(name, short: short, kind: .flag, placeholder: "", help: help)
+  }
+
+  /// The words the value must be one of (empty: any value).
+  var choices: [String] {
+    if case .choices(let words) = values { return words }
+    return []
   }
 
   /// How the option looks in a usage line: `--topic T`, `[--max N]`.
@@ -50,6 +59,6 @@ struct OptionSpec: Hashable, Sendable {
 
   func with(required: Bool) -> OptionSpec {
     OptionSpec(name, short: short, kind: kind, placeholder: placeholder, help: help, environment: environment,
-      default: defaultText, required: required, aliases: aliases)
+      default: defaultText, required: required, aliases: aliases, values: values)
   }
 }

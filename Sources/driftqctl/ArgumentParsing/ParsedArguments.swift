@@ -8,6 +8,9 @@ struct ParsedArguments {
   private var values: [String: [String]] = [:]
   private var given: [String] = []
   private var consumed: Set<String> = []
+  /// Words given by position, in order, and which of them the command read.
+  private var positionals: [String] = []
+  private var positionalsRead = 0
   let environment: [String: String]
 
   init(command: CommandSpec, environment: [String: String]) {
@@ -24,6 +27,40 @@ struct ParsedArguments {
   }
 
   func isGiven(_ option: OptionSpec) -> Bool { values[option.name] != nil }
+
+  /// Whether the command has room for another positional word.
+  var acceptsPositional: Bool {
+    guard let last = command.arguments.last else { return false }
+    return last.isRepeated || positionals.count < command.arguments.count
+  }
+
+  mutating func recordPositional(_ word: String) {
+    positionals.append(word)
+  }
+
+  /// The word given for `argument` (nil when it was not given; an error when it is required).
+  mutating func positional(_ argument: PositionalSpec) throws(UsageError) -> String? {
+    guard let index = command.arguments.firstIndex(of: argument) else { return nil }
+    positionalsRead = max(positionalsRead, index + 1)
+    guard index < positionals.count else {
+      if argument.isRequired { throw UsageError("missing \(argument.name)", command: command.path) }
+      return nil
+    }
+    return positionals[index]
+  }
+
+  /// Every word from `argument`'s position on (a repeated last argument).
+  mutating func positionals(_ argument: PositionalSpec) -> [String] {
+    guard let index = command.arguments.firstIndex(of: argument) else { return [] }
+    positionalsRead = positionals.count
+    return index < positionals.count ? Array(positionals[index...]) : []
+  }
+
+  /// The option's value from the command line only (not its environment variable).
+  mutating func commandLineValue(_ option: OptionSpec) -> String? {
+    consumed.insert(option.name)
+    return values[option.name]?.last
+  }
 
   /// The option's value: from the command line, else its environment variable, else nil.
   mutating func value(_ option: OptionSpec) -> String? {
@@ -93,6 +130,9 @@ struct ParsedArguments {
 
   /// Rejects options that were given but that the command does not use.
   func finish() throws(UsageError) {
+    if positionalsRead < positionals.count {
+      throw UsageError("unexpected argument '\(positionals[positionalsRead])'", command: command.path)
+    }
     for name in given where !consumed.contains(name) {
       throw UsageError("option --\(name) does not apply to '\(command.name)'", command: command.path)
     }

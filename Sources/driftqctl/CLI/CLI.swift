@@ -2,11 +2,13 @@ import ReplayEngine
 import WALFormat
 
 /// Parses the command line, dispatches to a command, and turns every outcome into an exit
-/// status: nothing below here exits, and every error becomes one `driftqctl: error:` line.
+/// status: nothing below here exits, and every error becomes one `driftqctl: error:` line
+/// (and, with `-o json|ndjson`, one JSON line after it).
 enum CLI {
   static let version = "0.1.0"
 
   static func run(_ arguments: [String], in context: CommandContext) -> ExitStatus {
+    context.errorFormat = requestedFormat(arguments, environment: context.environment)
     do {
       let invocation = try parse(arguments, environment: context.environment)
       switch invocation {
@@ -29,7 +31,7 @@ enum CLI {
 
   /// Finds the command words (global options may come first), binds the options, and builds
   /// the command. `--help` anywhere wins.
-  static func parse(_ arguments: [String], environment: [String: String]) throws(UsageError) -> Invocation {
+  static func parse(_ arguments: [String], environment: [String: String]) throws -> Invocation {
     let tokens = ArgumentTokenizer.tokenize(arguments)
     var path: [String] = []
     var pathIndices: Set<Int> = []
@@ -84,6 +86,8 @@ enum CLI {
       switch tokens[index] {
       case .terminator:
         continue
+      case .word(let word) where parsed.acceptsPositional:
+        parsed.recordPositional(word)
       case .word(let word):
         let hint = EditDistance.suggestion(for: word, among: CommandTable.nextWords(after: path)).map { " (did you mean '\($0)'?)" } ?? ""
         throw UsageError("unexpected argument '\(word)'\(hint)", command: spec.path)
@@ -118,19 +122,27 @@ enum CLI {
         }
       }
     }
-    var globals = try GlobalOptions(&parsed)
-    if !type.worksRemotely {
-      if globals.baseURLGiven {
-        throw UsageError("'\(spec.name)' works on a local WAL directory only (drop --base-url)", command: spec.path)
-      }
-      // DRIFTQ_URL names the server for commands that have two faces; this one has one.
-      globals.baseURL = nil
-    }
+    let globals = try GlobalOptions(&parsed, faces: !type.opensFace ? .none : type.worksRemotely ? .both : .localOnly)
     _ = parsed.flag(.help)
     _ = parsed.flag(.version)
     let command = try type.init(&parsed, globals: globals)
     try parsed.finish()
     return .run(command)
+  }
+
+  /// The `-o`/`--output` format the arguments or DRIFTQ_OUTPUT ask for, read before (and
+  /// whatever becomes of) the parse, so that an error about the command line itself is printed
+  /// as data too.
+  static func requestedFormat(_ arguments: [String], environment: [String: String]) -> OutputFormat {
+    let tokens = ArgumentTokenizer.tokenize(arguments)
+    var requested: OutputFormat?
+    for (index, token) in tokens.enumerated() {
+      guard case .option(let name, let isShort, let inline) = token, isShort ? name == "o" : name == "output" else { continue }
+      var text = inline
+      if text == nil, index + 1 < tokens.count, case .word(let next) = tokens[index + 1] { text = next }
+      if let format = text.flatMap(OutputFormat.init(rawValue:)) { requested = format }
+    }
+    return requested ?? environment["DRIFTQ_OUTPUT"].flatMap(OutputFormat.init(rawValue:)) ?? .text
   }
 
   private static func firstWord(_ tokens: [ArgumentToken], excluding: Set<Int> = []) -> String? {

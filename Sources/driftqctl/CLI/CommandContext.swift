@@ -12,6 +12,9 @@ final class CommandContext: @unchecked Sendable {
   let environment: [String: String]
   let stdin: LineReader
   let clock: () -> WALTimestamp
+  /// The format errors are also printed in (`-o json|ndjson`: a JSON line after the text);
+  /// set once from the command line before the command runs.
+  var errorFormat: OutputFormat = .text
 
   init(stdout: OutputStream, stderr: OutputStream, environment: [String: String], stdin: LineReader, clock: @escaping () -> WALTimestamp = WALTimestamp.now) {
     self.stdout = stdout

@@ -42,6 +42,14 @@ enum CommandTable {
     WALCompactCommand.self,
     WALCheckpointCommand.self,
     WALImportCommand.self,
+    ProfileSetCommand.self,
+    ProfileUseCommand.self,
+    ProfileListCommand.self,
+    ProfileShowCommand.self,
+    ProfileDeleteCommand.self,
+    CompletionCommand.self,
+    HelpCommand.self,
+    VersionCommand.self,
   ]
 
   static func command(for path: [String]) -> (any Command.Type)? {

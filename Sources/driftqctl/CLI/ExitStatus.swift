@@ -12,4 +12,17 @@ struct ExitStatus: RawRepresentable, Hashable, Sendable {
   static let notFound = Self(rawValue: 4)
   /// Unavailable: the directory lock was held too long, a timeout passed, a server is unreachable.
   static let unavailable = Self(rawValue: 5)
+
+  /// The status's stable name, the `code` of an error printed as JSON (`not_found`).
+  var name: String {
+    switch self {
+    case .success: return "ok"
+    case .failure: return "failure"
+    case .usage: return "usage"
+    case .corruption: return "corruption"
+    case .notFound: return "not_found"
+    case .unavailable: return "unavailable"
+    default: return "exit_\(rawValue)"
+    }
+  }
 }

@@ -88,3 +88,41 @@ import WALFormat
     #expect(text.hasPrefix("USAGE: driftqctl consume"))
   }
 }
+
+/// Words taken by position, `help` and `version` as commands.
+@Suite struct PositionalArgumentTests {
+  @Test func positionalWordsAreBoundAndExtraOnesRefused() throws {
+    guard case .run(let command) = try CLI.parse(["profile", "use", "prod"], environment: [:]) else {
+      Issue.record("not a run")
+      return
+    }
+    #expect((command as? ProfileUseCommand)?.chosen == "prod")
+    #expect(throws: UsageError.self) { try CLI.parse(["profile", "use", "a", "b"], environment: [:]) }
+    #expect(throws: UsageError.self) { try CLI.parse(["profile", "delete"], environment: [:]) }
+    #expect(throws: UsageError.self) { try CLI.parse(["profile", "list", "extra"], environment: [:]) }
+    #expect(throws: UsageError.self) { try CLI.parse(["completion", "tcsh"], environment: [:]) }
+  }
+
+  @Test func helpTakesCommandWords() throws {
+    guard case .run(let command) = try CLI.parse(["help", "runs", "replay"], environment: [:]) else {
+      Issue.record("not a run")
+      return
+    }
+    #expect((command as? HelpCommand)?.path == ["runs", "replay"])
+    #expect(throws: UsageError.self) { try CLI.parse(["help", "runs", "replya"], environment: [:]) }
+  }
+
+  @Test func helpPrintsWhatDashDashHelpPrints() {
+    for words in [["runs", "replay"], ["topics"], []] {
+      let viaWord = TestCLI().run(["help"] + words)
+      let viaFlag = TestCLI().run(words + ["--help"])
+      #expect(viaWord.status == 0 && viaWord.stdout == viaFlag.stdout, "\(words)")
+    }
+    #expect(TestCLI().run(["version"]).stdout == TestCLI().run(["--version"]).stdout)
+  }
+
+  @Test func usageLinesShowArguments() {
+    #expect(HelpRenderer.help(for: ["profile", "use"]).hasPrefix("USAGE: driftqctl profile use [NAME] [--none]"))
+    #expect(HelpRenderer.help(for: ["help"]).hasPrefix("USAGE: driftqctl help [COMMAND...]"))
+  }
+}

@@ -102,7 +102,7 @@ struct PublishCommand: Command {
           case .failure(let rejection):
             reader.failures += 1
             if rejection.code == .resourceExhausted { overloaded = true }
-            context.stderr.line("driftqctl: error: line \(item.line): \(rejection.message)")
+            ErrorPresenter.report(rejection, line: item.line, in: context)
           }
         }
         context.stdout.flush()
@@ -135,7 +135,7 @@ struct PublishCommand: Command {
           items.append(item)
         } catch {
           failures += 1
-          context.stderr.line("driftqctl: error: line \(lineNumber): \(error)")
+          ErrorPresenter.report(error, line: lineNumber, in: context)
         }
       } while items.count < size && bytes < 8 << 20 && context.stdin.hasBufferedLine()
       return items

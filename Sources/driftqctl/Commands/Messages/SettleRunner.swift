@@ -54,7 +54,7 @@ struct SettleRunner {
             noteDeadLetter(target, receipt, context)
           case .failure(let rejection):
             input.failures += 1
-            context.stderr.line("driftqctl: error: line \(target.line): \(rejection.message)")
+            ErrorPresenter.report(rejection, line: target.line, in: context)
           }
           results.row(json(target, outcome: outcome))
         }
@@ -87,7 +87,7 @@ struct SettleRunner {
       if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
       do { targets.append(try parse(line, number: input.lineNumber)) } catch {
         input.failures += 1
-        context.stderr.line("driftqctl: error: line \(input.lineNumber): \(error)")
+        ErrorPresenter.report(error, line: input.lineNumber, in: context)
         results.row(.object([
           ("status", .string("rejected")), ("line", .int(input.lineNumber)), ("error", .string("invalid_input")), ("message", .string(error.description)),
         ]))

@@ -3,8 +3,10 @@ import WALFormat
 
 /// `runs demo`: the demo workflows, each one command with no setup.
 struct RunsDemoCommand: Command {
-  static let workflow = OptionSpec("workflow", placeholder: "NAME", help: "demo (DriftQ's wf_demo), starter or ai-news.", default: "demo")
-  static let fail = OptionSpec("fail", placeholder: "STEP", help: "starter: the step that fails (none, fetch_input, transform, tool_call or finalize).", default: "none")
+  static let workflow = OptionSpec("workflow", placeholder: "NAME", help: "demo (DriftQ's wf_demo), starter or ai-news.", default: "demo",
+    values: .choices(["demo", "starter", "ai-news"]))
+  static let fail = OptionSpec("fail", placeholder: "STEP", help: "starter: the step that fails (none, fetch_input, transform, tool_call or finalize).", default: "none",
+    values: .choices(["none", "fetch_input", "transform", "tool_call", "finalize"]))
   static let reportPrompt = OptionSpec("report-prompt", placeholder: "TEXT", help: "ai-news: the report step's prompt.", default: "Write today's AI news report")
   static let runIDOption = OptionSpec("run-id", placeholder: "ID", help: "ai-news: replay this earlier ai-news run with the new prompt (--auto) instead of starting one.")
 
@@ -32,11 +34,11 @@ struct RunsDemoCommand: Command {
   init(_ args: inout ParsedArguments, globals: GlobalOptions) throws(UsageError) {
     self.globals = globals
     name = args.value(Self.workflow) ?? "demo"
-    guard ["demo", "starter", "ai-news"].contains(name) else {
+    guard Self.workflow.choices.contains(name) else {
       throw UsageError("invalid value \"\(name)\" for --workflow: expected demo, starter or ai-news", command: Self.spec.path)
     }
     failing = args.value(Self.fail) ?? "none"
-    guard ["none", "fetch_input", "transform", "tool_call", "finalize"].contains(failing) else {
+    guard Self.fail.choices.contains(failing) else {
       throw UsageError("invalid value \"\(failing)\" for --fail: expected none, fetch_input, transform, tool_call or finalize", command: Self.spec.path)
     }
     prompt = args.value(Self.reportPrompt) ?? "Write today's AI news report"

@@ -4,7 +4,8 @@ import WALFormat
 /// `runs replay`: re-runs a run in place, reusing what it may.
 struct RunsReplayCommand: Command {
   static let fromStep = OptionSpec("from-step", placeholder: "NODE", help: "Re-run this step and everything downstream; reuse the rest.")
-  static let mode = OptionSpec("mode", placeholder: "MODE", help: "time-travel (reuse upstream outputs) or live (re-run everything).", default: "time-travel")
+  static let mode = OptionSpec("mode", placeholder: "MODE", help: "time-travel (reuse upstream outputs) or live (re-run everything).", default: "time-travel",
+    values: .choices(["time-travel", "live"]))
   static let auto = OptionSpec.flag("auto", help: "Re-run exactly the steps whose definition or resolved input changed.")
   static let workflow = OptionSpec("workflow", placeholder: "FILE", help: "A changed spec to replay with (same run, new definitions).")
   static let explain = OptionSpec.flag("explain", help: "Say, per step, why it was reused or re-run.")

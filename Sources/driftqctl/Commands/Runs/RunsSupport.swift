@@ -125,7 +125,7 @@ enum RunsSupport {
         reason += ": \(terminal.replacingAll("_", with: " "))"
         if let why = run.terminalMeta?["reason"]?.stringValue { reason += " (\(why))" }
       }
-      context.stderr.line("driftqctl: error: " + reason)
+      ErrorPresenter.report(reason, status: status, in: context)
     }
     return status
   }

@@ -5,7 +5,8 @@ import WALFormat
 struct WALDumpCommand: Command {
   static let from = OptionSpec("from", placeholder: "LSN|@TIME", help: "Start at this LSN or RFC 3339 time.")
   static let to = OptionSpec("to", placeholder: "LSN|@TIME", help: "Stop after this LSN or time.")
-  static let kind = OptionSpec("kind", placeholder: "KIND", help: "Only this record kind (name, number or kind(N)).")
+  static let kind = OptionSpec("kind", placeholder: "KIND", help: "Only this record kind (name, number or kind(N)).",
+    values: .choices(RecordKind.knownKinds.map(\.name)))
   static let topic = OptionSpec.topic.with(required: false)
 
   static let spec = CommandSpec(
