@@ -88,6 +88,20 @@ import WALFormat
     #expect(try WALFixtureBuilder.readAll(zeroDir.path) == zeroWritten)
   }
 
+  /// A newest segment whose header never reached the disk whole holds no records: the
+  /// writer moves it aside, whole, and the log goes on where it was.
+  @Test func aSegmentWhoseCreationWasCutShortIsMovedAsideWhole() throws {
+    let (dir, _, written) = try log("torn-creation")
+    let next = dir.appending("wal/" + SegmentName.fileName(baseLSN: UInt64(written.count + 1)))
+    FileBytes.write(next, [UInt8](repeating: 0, count: 20))
+    #expect(try !WALVerifier.verify(WALDirectory.open(dir.path)).isCorrupt)
+    let repairs = try openAsWriter(dir.path)
+    let copy = try #require(repairs.first?.copy)
+    #expect(copy.hasSuffix(".torn-creation.broken") && FileBytes.read(copy) == [UInt8](repeating: 0, count: 20))
+    #expect(FileBytes.list(dir.appending("wal")).filter { $0.hasSuffix(".seg") }.count == 1)
+    #expect(try WALFixtureBuilder.readAll(dir.path) == written)
+  }
+
   @Test func garbageAfterTheLastFrameIsDamage() throws {
     let (dir, segment, _) = try log("garbage-tail")
     FileBytes.write(segment, FileBytes.read(segment) + (0..<700).map { UInt8(truncatingIfNeeded: $0 * 7 + 1) })

@@ -311,13 +311,16 @@ public final class WALLog {
         throw WALError(.corruption, problem.description, location: RecordLocation(segment: file.name, offset: 0))
       }
       if holdsLock {
-        // A segment whose creation was cut short holds no records: remove it.
+        // A segment whose creation was cut short holds no records: it is moved aside (its
+        // bytes kept, as for every cut), out of the log.
+        let aside: String
         do {
-          try Syscalls.unlink(file.path)
+          aside = try WALRepair.unusedName(file.path + ".torn-creation.broken")
+          try Syscalls.rename(file.path, aside)
           try Syscalls.fsyncDirectory(directory.walPath)
-        } catch { throw .io("remove torn segment", file.path, error) }
+        } catch { throw .io("move aside torn segment", file.path, error) }
         onTornTailRepaired?(TornTailRepair(
-          location: RecordLocation(segment: file.name, offset: 0), bytesRemoved: size, reason: problem.description, copy: nil))
+          location: RecordLocation(segment: file.name, offset: 0), bytesRemoved: size, reason: problem.description, copy: aside))
       }
       return nil
     }

@@ -43,7 +43,7 @@ public struct TornTailRepair: Sendable {
   public var location: RecordLocation
   public var bytesRemoved: Int
   public var reason: String
-  /// Where the cut bytes were kept (`<segment>.torn-at-<offset>.broken` beside it); nil when
-  /// nothing held data (a segment whose header was never completed).
+  /// Where the cut bytes were kept, beside the segment: `<segment>.torn-at-<offset>.broken`,
+  /// or the whole file as `<segment>.torn-creation.broken` when its header was never completed.
   public var copy: String?
 }
