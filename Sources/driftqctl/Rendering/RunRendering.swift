@@ -30,6 +30,12 @@ enum RunRendering {
     return r.status.rawValue
   }
 
+  /// A node execution's status for people: `reused` for an output taken from an earlier
+  /// attempt (DriftQ says `succeeded`, with `used_cached_output`).
+  static func status(_ e: NodeExecution) -> String {
+    e.status == .succeeded && e.usedCachedOutput ? "reused" : e.status.rawValue
+  }
+
   static func execution(_ e: NodeExecution, run: WorkflowRun) -> JSONValue {
     var m: [(String, JSONValue)] = [
       ("run_id", .string(run.runID)), ("workflow_id", .string(run.workflowID)), ("node_id", .string(e.nodeID)),
@@ -49,6 +55,8 @@ enum RunRendering {
       if let a = e.cachedAttempt { m.append(("cached_attempt", .int(a))) }
     }
     if e.usage.tokens > 0 || e.usage.dollars > 0 { m.append(("usage", e.usage.json)) }
+    // Ours: an attempt from before the run's latest replay (DriftQ marks those canceled).
+    if run.isSuperseded(e) { m.append(("superseded", .bool(true))) }
     return .object(m)
   }
 
