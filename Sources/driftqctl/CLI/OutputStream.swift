@@ -25,6 +25,13 @@ final class OutputStream: @unchecked Sendable {
 
   var capturedText: String { String(decoding: captured, as: UTF8.self) }
 
+  /// Whether a person is looking: the stream is a terminal (never in memory, never a pipe or
+  /// a file), so views may draw for the eye (bars, aligned columns) instead of for scripts.
+  var isTerminal: Bool {
+    guard let fd else { return false }
+    return isatty(fd) == 1
+  }
+
   func write(_ text: String) {
     buffer.append(contentsOf: text.utf8)
     if buffer.count >= 1 << 16 { flush() }

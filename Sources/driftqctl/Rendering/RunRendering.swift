@@ -122,6 +122,12 @@ enum RunRendering {
     return rest.isEmpty ? "\(whole)" : "\(whole).\(rest)"
   }
 
+  /// A duration for people: Go's form, rounded to what matters (`84.32ms`, `2.068s`).
+  static func shortDuration(nanoseconds ns: Int64) -> String {
+    let unit: Int64 = abs(ns) >= 1_000_000_000 ? 1_000_000 : abs(ns) >= 1_000_000 ? 10_000 : 1_000
+    return goDuration(nanoseconds: abs(ns) < 1_000 ? ns : (ns + (ns < 0 ? -unit : unit) / 2) / unit * unit)
+  }
+
   static func duration(_ e: NodeExecution) -> String {
     guard let s = e.startedAt, let t = e.endedAt else { return "-" }
     return goDuration(nanoseconds: t.nanoseconds - s.nanoseconds)
