@@ -77,6 +77,8 @@ public enum ParityScenarios {
     ["runs", "promote", "--run-id", "r1", "--version", "v1"],
     ["runs", "active-index"],
     ["runs", "rollback", "--to", "v0"],
+    ["runs", "promote", "--run-id", "r1", "--version", "v2"],
+    ["runs", "rollback", "--to", "v1"],
     ["runs", "resume", "--run-id", "r1"],
     ["runs", "cancel", "--run-id", "r1"],
     ["runs", "status", "--run-id", "missing"],

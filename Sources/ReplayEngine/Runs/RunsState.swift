@@ -6,6 +6,9 @@ public struct RunsState: Sendable {
   /// Run ids in creation order.
   public internal(set) var order: [String] = []
   public internal(set) var activeIndexVersion: String?
+  /// Every version `runs promote` ever made active, oldest first: what a rollback may go
+  /// back to.
+  public internal(set) var promotedVersions: [String] = []
 
   public init() {}
 
@@ -16,6 +19,10 @@ public struct RunsState: Sendable {
         let json: JSONValue
         do { json = try JSONParser.parse(bytes: record.payload) } catch { throw ReplayError(.badPayload, "index pointer: \(error)") }
         activeIndexVersion = json["version"]?.stringValue
+        // A promotion names its run; a rollback does not.
+        if let version = activeIndexVersion, json["run_id"]?.stringValue.map({ !$0.isEmpty }) == true, !promotedVersions.contains(version) {
+          promotedVersions.append(version)
+        }
         return
       }
       try apply(try RunEvent(decoding: record.payload), at: record.timestamp)

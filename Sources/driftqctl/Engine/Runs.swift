@@ -121,7 +121,7 @@ final class LocalRuns: Runs {
   }
 
   func rollback(version: String) throws -> String {
-    try backend.commitAll { _, _, _ in ([.indexPointer(version: version, runID: "")], ()) }
+    try backend.commitAll { _, runs, _ in (try RunsSupport.rollback(to: version, in: runs), ()) }
     return version
   }
 

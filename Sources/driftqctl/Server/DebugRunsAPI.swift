@@ -228,7 +228,9 @@ struct DebugRunsAPI {
   func rollback(_ request: HTTPRequest) throws -> HTTPResponse {
     let version = request.query["version"].flatMap { $0.isEmpty ? nil : $0 } ?? body(request)?["version"]?.stringValue ?? ""
     guard !version.isEmpty else { return .text(400, "rollback: version required") }
-    try service.commit { _, _, _, _ in ([.indexPointer(version: version, runID: "")], ()) }
+    do {
+      try service.commit { _, runs, _, _ in (try RunsSupport.rollback(to: version, in: runs), ()) }
+    } catch let failure as CommandFailure { return .text(400, failure.message) }
     return .json(200, .object([("ok", .bool(true)), ("active_version", .string(version))]))
   }
 }
