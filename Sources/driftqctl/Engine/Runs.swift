@@ -67,7 +67,9 @@ enum RunsFace {
   static func open(_ globals: GlobalOptions, _ context: CommandContext, asOf point: LogPosition? = nil, creating: Bool = false) throws -> any Runs {
     if point != nil { try globals.requireLocal("--at") }
     if let client = try globals.remote() { return HTTPRuns(client: client, context: context) }
-    return LocalRuns(backend: try LocalBackend.open(globals, context: context, creating: creating, asOf: point), globals: globals, context: context)
+    return LocalRuns(
+      backend: try LocalBackend.open(globals, context: context, creating: creating, asOf: point), globals: globals, context: context,
+      isPast: point != nil)
   }
 }
 
@@ -76,15 +78,21 @@ final class LocalRuns: Runs {
   let backend: LocalBackend
   private let globals: GlobalOptions
   private let context: CommandContext
+  /// Folded as of a point in the past (`--at`): whether a process executes a run now says
+  /// nothing about then.
+  private let isPast: Bool
   private lazy var watcher = DirectoryWatcher(path: backend.directory.walPath)
 
-  init(backend: LocalBackend, globals: GlobalOptions, context: CommandContext) {
+  init(backend: LocalBackend, globals: GlobalOptions, context: CommandContext, isPast: Bool = false) {
     self.backend = backend
     self.globals = globals
     self.context = context
+    self.isPast = isPast
   }
 
-  var directory: String? { backend.directory.path }
+  /// The directory, for telling a run still executing from one whose executor is gone; nil
+  /// as of a past point, where a run that was running shows as `running`.
+  var directory: String? { isPast ? nil : backend.directory.path }
   private var store: ArtifactStore { ArtifactStore(directory: backend.directory.path) }
 
   func run(_ id: String) throws -> WorkflowRun { try RunsSupport.run(id, in: backend.runs) }

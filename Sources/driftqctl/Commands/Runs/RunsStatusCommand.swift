@@ -5,7 +5,7 @@ import WALFormat
 struct RunsStatusCommand: RunReadCommand {
   static let spec = CommandSpec(
     ["runs", "status"], abstract: "Show a run: status, tokens, dollars, dollars saved by reuse, and each node attempt.",
-    discussion: "Text: run_id=… workflow_id=… status=…, a cost line, then NODE ATT STATUS DUR IN OUT ERR (tab-separated).\nA run whose process stopped shows status=interrupted (finish it with 'driftqctl runs resume').",
+    discussion: "Text: run_id=… workflow_id=… status=…, a cost line, then NODE ATT STATUS DUR IN OUT ERR (tab-separated).\nA run whose process stopped shows status=interrupted (finish it with 'driftqctl runs resume'); with\n--at, a run that was running then shows status=running. STATUS reused: the output of an earlier\nattempt, taken by a replay. Attempts from before a replay keep the status they ended with.",
     options: [.runID, AsOf.option])
 
   static let worksRemotely = true
