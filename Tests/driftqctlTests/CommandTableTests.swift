@@ -53,6 +53,7 @@ import TestSupport
     ["runs", "replay", "--run-id", "r", "--auto"],
     ["runs", "cancel", "--run-id", "r", "--reason", "x"],
     ["runs", "list", "--limit", "5", "--at", "3"],
+    ["runs", "list", "--after", "r", "--status", "failed", "--since", "2h", "--workflow", "wf", "--long"],
     ["runs", "status", "--run-id", "r", "--at", "3"],
     ["runs", "step", "--run-id", "r", "--node-id", "n", "--attempt", "1"],
     ["runs", "events", "--run-id", "r", "--at", "3"],

@@ -18,6 +18,9 @@ enum BrokerWire {
     case runsDetach = "runs-detach"
     /// `POST /debug/run-resume {"run_id"}` finishes an interrupted run, answering when it ends.
     case runsResume = "runs-resume"
+    /// `GET /debug/runs` also takes `after`, `status`, `since_ns`, `workflow` and `detail`,
+    /// and answers each run's summary in `rows` and the next page's start in `next_after`.
+    case runsList = "runs-list"
   }
 
   struct Malformed: Error, CustomStringConvertible {

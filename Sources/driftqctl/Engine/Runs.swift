@@ -16,8 +16,8 @@ protocol Runs: AnyObject {
   /// Waits for the run to change (or a second to pass): the run then, and whether its
   /// executor is gone though it has not ended.
   func next(after run: WorkflowRun) throws -> (run: WorkflowRun, interrupted: Bool)
-  /// The newest runs first.
-  func list(limit: Int) throws -> [RunSummary]
+  /// A page of the runs `query` matches, newest first.
+  func list(_ query: RunListQuery) throws -> RunListPage
   /// Cancels a run that has not ended: whether it changed, and its status after.
   func cancel(_ id: String, reason: String) throws -> (changed: Bool, status: String)
   func activeIndex() throws -> String?
@@ -44,13 +44,6 @@ struct RunReplay {
   var status: ExitStatus
   /// Why each step was reused or re-run, as its events recorded (the same on both faces).
   var explanations: [(node: String, reason: String)] { run.replayReasons(since: before) }
-}
-
-/// A run as `runs list` shows it (the workflow and status where the face says them).
-struct RunSummary {
-  var runID: String
-  var workflowID: String?
-  var status: String?
 }
 
 extension Runs {
@@ -104,10 +97,9 @@ final class LocalRuns: Runs {
     return (try self.run(run.runID), false)
   }
 
-  func list(limit: Int) throws -> [RunSummary] {
-    backend.runs.newestFirst.prefix(limit).map {
-      RunSummary(runID: $0.runID, workflowID: $0.workflowID, status: RunRendering.displayStatus($0, directory: backend.directory.path))
-    }
+  func list(_ query: RunListQuery) throws -> RunListPage {
+    let directory = directory
+    return try query.page(backend.runs.newestFirst.lazy.map { RunSummary($0, status: RunRendering.displayStatus($0, directory: directory)) })
   }
 
   func cancel(_ id: String, reason: String) throws -> (changed: Bool, status: String) {
@@ -201,8 +193,39 @@ extension HTTPRuns: Runs {
     return (try self.run(run.runID), false)
   }
 
-  func list(limit: Int) throws -> [RunSummary] {
-    try listIDs(limit: limit).map { RunSummary(runID: $0, workflowID: nil, status: nil) }
+  /// With driftqctl's `runs-list` extension, the server filters and pages (in parts of 500,
+  /// DriftQ's most). Against DriftQ-Core, whose `/debug/runs` gives the newest 500 ids and
+  /// nothing else, each run's state is read when details or filters need it, and a listing
+  /// that reaches past those 500 says that older runs are left out.
+  func list(_ query: RunListQuery) throws -> RunListPage {
+    if try client.advertises(BrokerWire.Extension.runsList.rawValue) {
+      var page = RunListPage()
+      var after = query.after
+      repeat {
+        let part = try listPart(query, count: min(RunListQuery.serverPage, query.limit - page.runs.count), after: after)
+        page.runs += part.runs
+        after = part.nextAfter
+      } while after != nil && page.runs.count < query.limit
+      page.nextAfter = after
+      return page
+    }
+    let ids = try listIDs(limit: RunListQuery.serverPage)
+    func summary(_ id: String) throws -> RunSummary {
+      let run = try self.run(id)
+      return RunSummary(run, status: run.status.rawValue)
+    }
+    var page: RunListPage
+    if query.isFiltered {
+      page = try query.page(try ids.map(summary))
+    } else {
+      // Paged on the ids first, so only the runs shown are read.
+      page = try query.page(ids.map(RunSummary.init(runID:)))
+      if query.details { page.runs = try page.runs.map { try summary($0.runID) } }
+    }
+    if page.nextAfter == nil && ids.count >= RunListQuery.serverPage {
+      context.warn("\(client.base) lists only its newest \(RunListQuery.serverPage) runs (DriftQ's /debug/runs has no paging): older runs are left out")
+    }
+    return page
   }
 
   func cancel(_ id: String, reason: String) throws -> (changed: Bool, status: String) {
