@@ -27,6 +27,7 @@ enum CommandTable {
     RunsStateCommand.self,
     RunsDiffCommand.self,
     RunsTimelineCommand.self,
+    RunsGraphCommand.self,
     RunsArtifactsCommand.self,
     RunsArtifactMetaCommand.self,
     RunsArtifactGetCommand.self,
