@@ -146,7 +146,7 @@ final class LocalRuns: Runs {
 
   func replay(_ id: String, from: String?, mode: String, newSpec: WorkflowSpec?) throws -> RunReplay {
     let before = try run(id)
-    if RunLocks.isHeld(directory: backend.directory.path, runID: id) {
+    if RunLocks.isHeld(directory: backend.directory.path, runID: id, patiently: true) {
       throw CommandFailure(.unavailable, "run \(id) is being executed by another process")
     }
     try backend.commitAll { _, runs, _ in
