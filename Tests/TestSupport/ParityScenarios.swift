@@ -72,6 +72,7 @@ public enum ParityScenarios {
     ["runs", "graph", "--run-id", "r1"],
     ["runs", "graph", "--run-id", "r1", "--format", "mermaid"],
     ["runs", "graph", "--run-id", "r1", "--format", "dot", "-o", "json"],
+    ["runs", "report", "--run-id", "r1", "-o", "json"],
     ["runs", "demo"],
     ["runs", "artifacts", "--run-id", "DEMO"],
     ["runs", "artifact-meta", "--artifact-id", "ARTIFACT"],

@@ -62,6 +62,7 @@ import TestSupport
     ["runs", "timeline", "--run-id", "r", "--follow"],
     ["runs", "timeline", "--run-id", "r", "--at", "3"],
     ["runs", "graph", "--run-id", "r", "--format", "mermaid", "--at", "3"],
+    ["runs", "report", "--run-id", "r", "--at", "3"],
     ["groups", "list", "--at", "3"],
     ["runs", "artifacts", "--run-id", "r", "--node-id", "n", "--limit", "5"],
     ["runs", "artifact-meta", "--artifact-id", "a"],

@@ -42,7 +42,8 @@ import TestSupport
   /// After a replay, reused steps say so and name the attempt whose output they took.
   @Test func aReplayShowsReusedSteps() throws {
     let f = try RunFixture()
-    #expect(f.run(["runs", "replay", "--run-id", "r", "--from-step", "B", "--mode", "live"]).status == 0)
+    let replay = f.run(["runs", "replay", "--run-id", "r", "--from-step", "B", "--mode", "live"])
+    #expect(replay.status == 0, "\(replay.stderr)")
     #expect(f.run(["runs", "graph", "--run-id", "r"]).stdout == "run r (workflow wf): succeeded\n[A]  reused attempt 1\n[B]  succeeded, ran 1 attempt  <- A\n")
     #expect(f.run(["runs", "graph", "--run-id", "r", "--format", "mermaid"]).stdout.contains(#"n0["A<br/>reused attempt 1"]:::reused"#))
   }

@@ -27,6 +27,8 @@ public struct TimelineEntry: Sendable, Equatable {
   public var detail: String
   /// The attempt comes from before the run's latest replay.
   public var superseded: Bool
+  /// The replays the run had had when the attempt began (0: the first execution).
+  public var generation: Int
 
   /// Nanoseconds from start to end, when both are known.
   public var duration: Int64? {
@@ -85,7 +87,7 @@ public struct RunTimeline: Sendable {
       entries.append(TimelineEntry(
         nodeID: e.nodeID, attempt: e.attempt, outcome: outcome, startedAt: e.startedAt ?? e.endedAt, endedAt: e.endedAt,
         usage: e.usage, saved: e.usedCachedOutput ? e.costBasis : Usage(), cachedAttempt: e.cachedAttempt, workerMs: e.workerMs,
-        detail: parts.joined(separator: "; "), superseded: run.isSuperseded(e)))
+        detail: parts.joined(separator: "; "), superseded: run.isSuperseded(e), generation: e.generation))
     }
     // In the order they began; attempts that began together keep the order they were written.
     let order = entries.enumerated().sorted { a, b in

@@ -28,6 +28,7 @@ enum CommandTable {
     RunsDiffCommand.self,
     RunsTimelineCommand.self,
     RunsGraphCommand.self,
+    RunsReportCommand.self,
     RunsArtifactsCommand.self,
     RunsArtifactMetaCommand.self,
     RunsArtifactGetCommand.self,

@@ -12,8 +12,11 @@ enum GraphRendering {
     var dashed = false
   }
 
-  static func look(_ node: RunGraph.Node) -> Look {
-    switch node.outcome {
+  static func look(_ node: RunGraph.Node) -> Look { look(node.outcome) }
+
+  /// The look of a step whose latest attempt ended so (nil: it has not run).
+  static func look(_ outcome: AttemptOutcome?) -> Look {
+    switch outcome {
     case .succeeded?: Look(name: "succeeded", fill: "#dcfce7", stroke: "#15803d", text: "#14532d")
     case .reused?: Look(name: "reused", fill: "#e0f2fe", stroke: "#0369a1", text: "#0c4a6e", dashed: true)
     case .failed?, .interrupted?: Look(name: "failed", fill: "#fee2e2", stroke: "#b91c1c", text: "#7f1d1d")
