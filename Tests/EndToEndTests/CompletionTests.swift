@@ -41,7 +41,7 @@ import TestSupport
     [
       (["to"], ["topics"]),
       (["topics", "c"], ["create"]),
-      (["runs", "re"], ["resume", "replay"]),
+      (["runs", "re"], ["resume", "replay", "report"]),
       (["topics", "create", "--part"], ["--partitions"]),
       (["-o", "nd"], ["ndjson"]),
       (["runs", "replay", "--mode", ""], ["time-travel", "live"]),

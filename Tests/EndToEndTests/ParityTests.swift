@@ -68,7 +68,7 @@ import TestSupport
     var s = text
     for (pattern, replacement) in [
       (#"\d{4}-\d\d-\d\dT[0-9:.]+Z?"#, "TIME"), (#"(demo|starter|ai-news)-\d{8}T[0-9.]+Z"#, "DEMO"),
-      (#"\d+(\.\d+)?(ns|µs|ms|s)\b"#, "DUR"), (#""(wall_clock_ms|worker_ms)":\d+"#, "\"$1\":N"),
+      (#"\d+(\.\d+)?(ns|µs|ms|s)\b"#, "DUR"), (#""(wall_clock_ms|worker_ms|duration_ms)":\d+"#, "\"$1\":N"),
       (#""(oldest_lease_age_ms|lease_expires_at_ms|lease_expires_at_ns|last_delivered_at_ms)":\d+"#, "\"$1\":N"),
       (#"(?m)^(\d+\t\w+\t\w+\t\d+\t\d+\t)\d+"#, "$1N"), (" {2,}", "  "),
     ] {

@@ -218,7 +218,8 @@ import WALFormat
     for _ in 1...10 { #expect(try cli.run(["runs", "replay", "--run-id", otherID, "--mode", "live"]).status == 0) }
     #expect(try cli.run(["runs", "status", "--run-id", otherID]).stdout.contains("dollars=1.52075 saved_dollars=0"))
     let timeline = try cli.run(["runs", "timeline", "--run-id", runID]).stdout
-    #expect(timeline.hasPrefix("attempt\tstep\tcached\tcache_attempt\tqueue_ms\tworker_ms\tqueued_at\tstarted_at\tended_at\n"))
+    // The Go tool's columns first, then ours.
+    #expect(timeline.hasPrefix("attempt\tstep\tcached\tcache_attempt\tqueue_ms\tworker_ms\tqueued_at\tstarted_at\tended_at\tstatus\t"))
     #expect(timeline.contains("\tsummarize_1\ttrue\t1\t"))
   }
 }

@@ -53,7 +53,9 @@ import TestSupport
 
     #expect(c.request("POST", "/debug/index/promote", body: #"{"run_id":"r1","version":"v1"}"#)?.body == "{\"ok\":true,\"active_version\":\"v1\"}\n")
     #expect(c.request("GET", "/debug/index/active")?.body == "{\"ok\":true,\"active_version\":\"v1\"}\n")
-    #expect(c.request("POST", "/debug/index/rollback?version=v0")?.body == "{\"ok\":true,\"active_version\":\"v0\"}\n")
+    // Only a version once promoted (DriftQ-Core accepts any text).
+    #expect(c.request("POST", "/debug/index/rollback?version=v0")?.body == "rollback: version v0 was never promoted (promoted: v1)\n")
+    #expect(c.request("POST", "/debug/index/rollback?version=v1")?.body == "{\"ok\":true,\"active_version\":\"v1\"}\n")
     #expect(c.request("POST", "/debug/index/rollback")?.body == "rollback: version required\n")
 
     let cancel = try #require(c.request("POST", "/debug/run-cancel", body: #"{"run_id":"r1","reason":"done"}"#, headers: ["X-Trace-Id": "t-2"]))

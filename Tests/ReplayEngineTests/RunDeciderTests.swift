@@ -10,6 +10,8 @@ struct RunHarness {
   let id = "r1"
   /// Every explanation given so far, the latest per node.
   var explanations: [String: String] = [:]
+  /// How long each step takes in `runToEnd` (the clock moves on before it finishes).
+  var stepMs: Int64 = 0
 
   init(_ spec: String, input: JSONValue = .object([])) throws {
     let parsed = try WorkflowSpec(json: try JSONParser.parse(spec))
@@ -49,6 +51,7 @@ struct RunHarness {
         return
       }
       let start = running.removeFirst()
+      now = now.adding(milliseconds: stepMs)
       try finish(start, output(start.node, start.input))
     }
   }
@@ -183,16 +186,57 @@ struct RunHarness {
     #expect(finished.allSatisfy { $0.event.payload?["cached_attempt"]?.int64Value != nil })
   }
 
-  @Test func timeTravelReplayReusesUpstreamAndRerunsFromTheStep() throws {
-    var h = try RunHarness(#"{"id":"w","nodes":[{"id":"a","topic":"noop"},{"id":"b","topic":"noop","deps":["a"]},{"id":"c","topic":"noop","deps":["b"]}]}"#)
-    try h.runToEnd { _, input in .success(output: input, artifact: nil, usage: Usage(), workerMs: 1) }
+  /// DriftQ's two modes differ: live re-runs the step and everything downstream; time travel
+  /// reuses every stored output whose step's definition and input are unchanged, and runs
+  /// only what differs (here: c, whose input b's new output changed).
+  @Test func liveReplayRerunsFromTheStepAndTimeTravelOnlyWhatChanged() throws {
+    let spec = #"{"id":"w","nodes":[{"id":"a","topic":"noop"},{"id":"b","topic":"noop","deps":["a"]},{"id":"c","topic":"noop","deps":["b"]},{"id":"d","topic":"noop","deps":["a"]}]}"#
+    func replayed(_ mode: String, from: String, bOutput: JSONValue = .int(1)) throws -> (ran: [String], run: WorkflowRun, reasons: [String: String]) {
+      var h = try RunHarness(spec)
+      try h.runToEnd { node, _ in .success(output: node.id == "b" ? .int(1) : .string(node.id), artifact: nil, usage: Usage(dollars: 1), workerMs: 1) }
+      try h.write([try RunDecider.replay(h.run, fromStep: from, mode: mode, newSpec: nil)])
+      h.explanations = [:]
+      var ran: [String] = []
+      try h.runToEnd { node, _ in
+        ran.append(node.id)
+        return .success(output: node.id == "b" ? bOutput : .string(node.id), artifact: nil, usage: Usage(dollars: 1), workerMs: 1)
+      }
+      #expect(h.run.status == .succeeded)
+      return (ran, h.run, h.explanations)
+    }
+    let live = try replayed("live", from: "b")
+    #expect(live.ran == ["b", "c"])
+    #expect(live.reasons == ["a": "reused", "b": "re-run: live replay re-runs from --from-step", "c": "re-run: live replay re-runs from --from-step", "d": "reused"])
+    #expect(live.run.usage.dollars == 6 && live.run.saved.dollars == 2)
+    // Time travel keeps b (it succeeded) and reuses c: its input is b's unchanged output.
+    let travel = try replayed("time_travel", from: "b")
+    #expect(travel.ran.isEmpty)
+    #expect(travel.reasons == ["a": "reused", "b": "reused", "c": "reused", "d": "reused"])
+    #expect(travel.run.usage.dollars == 4 && travel.run.saved.dollars == 4)
+    // From a, time travel runs a again only if its input changed: it did not, so nothing runs.
+    #expect(try replayed("time_travel", from: "a").ran.isEmpty)
+    #expect(try replayed("live", from: "a").ran == ["a", "b", "c", "d"])
+    // Earlier attempts keep the status they ended with; the replay's are the current ones.
+    #expect(live.run.executions(of: "a").map(\.status) == [.succeeded, .succeeded])
+    #expect(live.run.current("a")?.usedCachedOutput == true)
+    #expect(throws: SpecError.self) { try RunDecider.replay(live.run, fromStep: "zz", mode: "time_travel", newSpec: nil) }
+  }
+
+  /// Time travel from a step that never succeeded runs it, and downstream only what differs.
+  @Test func timeTravelFromAFailedStepRunsIt() throws {
+    var h = try RunHarness(#"{"id":"w","nodes":[{"id":"a","topic":"noop"},{"id":"b","topic":"noop","deps":["a"]}]}"#)
+    var fail = true
+    try h.runToEnd { node, input in
+      if node.id == "b" && fail { fail = false; return .failure(error: "boom", usage: Usage()) }
+      return .success(output: input, artifact: nil, usage: Usage(), workerMs: 1)
+    }
+    #expect(h.run.status == .failed)
     try h.write([try RunDecider.replay(h.run, fromStep: "b", mode: "time_travel", newSpec: nil)])
     var ran: [String] = []
     try h.runToEnd { node, input in ran.append(node.id); return .success(output: input, artifact: nil, usage: Usage(), workerMs: 1) }
-    #expect(ran == ["b", "c"])
-    #expect(h.run.current("a")?.usedCachedOutput == true)
-    #expect(h.run.executions(of: "a").map(\.status) == [.canceled, .succeeded])
-    #expect(throws: SpecError.self) { try RunDecider.replay(h.run, fromStep: "zz", mode: "time_travel", newSpec: nil) }
+    #expect(ran == ["b"] && h.run.status == .succeeded)
+    // The failure from before the replay does not count against b's retries.
+    #expect(h.run.failures(of: "b") == 0)
   }
 
   @Test func moneyIsPrintedWithoutFloatingPointNoise() {

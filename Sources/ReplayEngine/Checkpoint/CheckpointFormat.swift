@@ -15,12 +15,14 @@ public struct Checkpoint: Sendable {
 /// The bytes of a checkpoint file, made and checked without touching a file (the store that
 /// owns `DIR/checkpoints` reads and writes them):
 ///
-///     magic "DQCHKPT1" · LSN u64 · last record's segment u64 and offset u64 · first
+///     magic "DQCHKPT2" · LSN u64 · last record's segment u64 and offset u64 · first
 ///     segment's salt u32 · rows files used · state (`StateSnapshot`) · CRC32C of all before it
 ///
 /// Message rows live in rows files (`PartitionRows`), named by `TableReference`s in the state.
 public enum CheckpointFormat {
-  public static let magic: [UInt8] = Array("DQCHKPT1".utf8)
+  /// Version 2 added the promoted versions to the state; a version 1 file is ignored (the
+  /// log is folded instead, and the next write replaces it).
+  public static let magic: [UInt8] = Array("DQCHKPT2".utf8)
   public static let suffix = ".ckpt"
   /// The largest checkpoint file read (rows are in their own files; this is keys and runs).
   public static let maximumFileSize = 1 << 30
@@ -79,7 +81,9 @@ public enum CheckpointFormat {
   /// the rows a table reference names (the store maps its rows file).
   /// - Throws: `CheckpointError` when it is damaged.
   public static func decode(_ bytes: [UInt8], name: String, openTable: (TableReference) throws -> MessageTable) throws(CheckpointError) -> Checkpoint {
-    guard bytes.count >= 48, bytes.count <= maximumFileSize, Array(bytes.prefix(8)) == magic else { throw CheckpointError("not a checkpoint file") }
+    guard bytes.count >= 48, bytes.count <= maximumFileSize, Array(bytes.prefix(8)) == magic else {
+      throw CheckpointError(Array(bytes.prefix(7)) == Array(magic.prefix(7)) ? "written in an older format" : "not a checkpoint file")
+    }
     let end = bytes.count - 4
     let (stored, computed) = bytes.withUnsafeBytes { raw in
       (UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: end, as: UInt32.self)), CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[..<end])))

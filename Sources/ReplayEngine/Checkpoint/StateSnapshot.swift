@@ -72,6 +72,8 @@ enum StateSnapshot {
       for entry in entries { encodeDeadLetter(entry, &w) }
     }
     w.optional(runs.activeIndexVersion) { $0.string($1) }
+    w.count(runs.promotedVersions.count)
+    for version in runs.promotedVersions { w.string(version) }
     let kept = runs.order.compactMap { runs.runs[$0] }
     w.count(kept.count)
     for run in kept {
@@ -133,6 +135,7 @@ enum StateSnapshot {
     }
     var runs = RunsState()
     runs.activeIndexVersion = try r.optional { r throws(ByteReader.Failure) in try r.string() }
+    for _ in 0..<(try r.count()) { runs.promotedVersions.append(try r.string()) }
     for _ in 0..<(try r.count()) {
       for _ in 0..<(try r.count()) {
         let at = try r.time()

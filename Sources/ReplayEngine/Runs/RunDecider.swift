@@ -87,7 +87,7 @@ public enum RunDecider {
       case .running?, .waiting?:
         busy += 1
       case .failed?:
-        let failures = run.executions(of: node.id).count { $0.status == .failed && !$0.interrupted }
+        let failures = run.failures(of: node.id)
         if failures >= node.retry.maxAttempts && current?.interrupted != true {
           step.events.append(RunEvent(runID: id, type: RunEventType.runFinished, payload: .object([("status", .string("failed")), ("failed_node", .string(node.id))])))
           return step
@@ -164,7 +164,7 @@ public enum RunDecider {
     case .failure(let error, let usage):
       var events = [RunEvent(runID: id, type: RunEventType.nodeFailed, nodeID: start.node.id, attempt: start.attempt,
         payload: .object([("error", .string(error)), ("usage", usage.json)]))]
-      let failures = run.executions(of: start.node.id).count { $0.status == .failed && !$0.interrupted } + 1
+      let failures = run.failures(of: start.node.id) + 1
       let wait = start.node.retry.backoff(beforeRetry: failures)
       if failures < start.node.retry.maxAttempts && wait > 0 {
         events.append(RunEvent(runID: id, type: RunEventType.timerScheduled, nodeID: start.node.id, attempt: start.attempt,
@@ -199,21 +199,25 @@ public enum RunDecider {
   }
 
   /// The earlier success a replay may reuse for `node`, with the reason either way.
+  ///
+  /// DriftQ's modes: `live` re-runs `--from-step` and everything downstream of it (all of
+  /// the run without one) and keeps what is upstream; `time_travel` keeps what is upstream
+  /// too, and of the rest reuses every stored output whose step's definition and resolved
+  /// input are those it was made with, running only what differs. `auto` is `time_travel`
+  /// over the whole run.
   static func reuse(_ node: NodeSpec, _ run: WorkflowRun, hashes: (key: String, definition: String, input: String), explanations: inout [(node: String, reason: String)]) -> NodeExecution? {
     guard let plan = run.replay else { return nil }
     let earlier = run.reusable[node.id]
-    switch plan.mode {
-    case "auto":
-      guard let earlier else { explanations.append((node.id, "re-run: no earlier success")); return nil }
-      if earlier.key == hashes.key { explanations.append((node.id, "reused")); return earlier }
-      if earlier.definitionHash != hashes.definition { explanations.append((node.id, "re-run: definition changed")) }
-      else { explanations.append((node.id, "re-run: input changed")) }
-      return nil
-    default:
-      if plan.reuse.contains(node.id), let earlier { explanations.append((node.id, "reused")); return earlier }
-      explanations.append((node.id, plan.rerun.contains(node.id) ? "re-run: at or after --from-step" : "re-run: no earlier success"))
+    guard let earlier else { explanations.append((node.id, "re-run: no earlier success")); return nil }
+    if plan.mode != "auto" && plan.reuse.contains(node.id) { explanations.append((node.id, "reused")); return earlier }
+    if plan.mode == "live" {
+      explanations.append((node.id, plan.fromStep == nil ? "re-run: live replay re-runs every step" : "re-run: live replay re-runs from --from-step"))
       return nil
     }
+    if earlier.key == hashes.key { explanations.append((node.id, "reused")); return earlier }
+    if earlier.definitionHash != hashes.definition { explanations.append((node.id, "re-run: definition changed")) }
+    else { explanations.append((node.id, "re-run: input changed")) }
+    return nil
   }
 
   /// A `node_finished` that reuses an earlier output: DriftQ's `used_cached_output`.
@@ -230,7 +234,8 @@ public enum RunDecider {
     case nil: payload.append(("output", .null))
     }
     payload += [
-      ("used_cached_output", .bool(true)), ("cached_attempt", .int(original.attempt)),
+      // The attempt that made the output, also when the one reused had reused it itself.
+      ("used_cached_output", .bool(true)), ("cached_attempt", .int(original.usedCachedOutput ? original.cachedAttempt ?? original.attempt : original.attempt)),
       ("started_at", .string(RFC3339.format(now))), ("ended_at", .string(RFC3339.format(now))), ("worker_ms", .int(0)),
       ("usage", Usage().json), ("key", .string(hashes.key)), ("definition_hash", .string(hashes.definition)), ("input_hash", .string(hashes.input)),
       ("replay_reason", .string("reused")),
@@ -262,19 +267,21 @@ public enum RunDecider {
 
   // MARK: - Replay, cancel, creation
 
-  /// `runs replay`: which nodes re-run and which reuse their last success.
+  /// `runs replay`: which nodes are kept as they are (`reuse`) and which are replayed
+  /// (`rerun`: run again in `live` mode; in `time_travel` mode, run again unless their
+  /// definition and input are unchanged). As in DriftQ, time travel keeps `fromStep` itself
+  /// when it has succeeded before.
   public static func replay(_ run: WorkflowRun, fromStep: String?, mode: String, newSpec: WorkflowSpec?) throws -> RunEvent {
     let spec = newSpec ?? run.spec
     if let fromStep, spec.node(fromStep) == nil { throw SpecError("replay: unknown from-step \"\(fromStep)\"") }
     if run.status == .canceled { throw SpecError("replay failed: run canceled") }
     let all = Set(spec.nodes.map(\.id))
-    let rerun: Set<String>
-    switch mode {
-    case "live": rerun = fromStep.map { spec.downstream(of: $0) } ?? all
-    case "auto": rerun = []
-    default: rerun = fromStep.map { spec.downstream(of: $0) } ?? all
+    var rerun = fromStep.map { spec.downstream(of: $0) } ?? all
+    if mode == "time_travel", let fromStep, run.executions.contains(where: { $0.nodeID == fromStep && $0.status == .succeeded }) {
+      rerun.remove(fromStep)
     }
-    let reuse = mode == "auto" || (mode == "live" && fromStep == nil) ? Set<String>() : all.subtracting(rerun)
+    if mode == "auto" { rerun = [] }
+    let reuse = mode == "auto" ? Set<String>() : all.subtracting(rerun)
     var payload: [(String, JSONValue)] = [("mode", .string(mode))]
     if let fromStep { payload.append(("from_step", .string(fromStep))) }
     payload += [("rerun", .array(rerun.sorted().map { .string($0) })), ("reuse", .array(reuse.sorted().map { .string($0) }))]

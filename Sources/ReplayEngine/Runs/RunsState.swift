@@ -6,6 +6,9 @@ public struct RunsState: Sendable {
   /// Run ids in creation order.
   public internal(set) var order: [String] = []
   public internal(set) var activeIndexVersion: String?
+  /// Every version `runs promote` ever made active, oldest first: what a rollback may go
+  /// back to.
+  public internal(set) var promotedVersions: [String] = []
 
   public init() {}
 
@@ -16,6 +19,10 @@ public struct RunsState: Sendable {
         let json: JSONValue
         do { json = try JSONParser.parse(bytes: record.payload) } catch { throw ReplayError(.badPayload, "index pointer: \(error)") }
         activeIndexVersion = json["version"]?.stringValue
+        // A promotion names its run; a rollback does not.
+        if let version = activeIndexVersion, json["run_id"]?.stringValue.map({ !$0.isEmpty }) == true, !promotedVersions.contains(version) {
+          promotedVersions.append(version)
+        }
         return
       }
       try apply(try RunEvent(decoding: record.payload), at: record.timestamp)
@@ -52,6 +59,7 @@ public struct RunsState: Sendable {
       run.attempts += 1
       run.status = .running
       var execution = NodeExecution(nodeID: node, attempt: attempt, status: .running)
+      execution.generation = run.generation
       execution.startedAt = time
       execution.input = payload?["input"]
       execution.inputBytes = payload?["input_bytes"]?.int64Value.map { Int($0) }
@@ -61,8 +69,9 @@ public struct RunsState: Sendable {
 
     case RunEventType.nodeFinished:
       let cached = payload?["used_cached_output"] == .bool(true)
-      var execution = run.executions.last { $0.nodeID == node && $0.attempt == attempt } ?? NodeExecution(nodeID: node, attempt: attempt, status: .running)
       let isNew = !run.executions.contains { $0.nodeID == node && $0.attempt == attempt }
+      var execution = run.executions.last { $0.nodeID == node && $0.attempt == attempt } ?? NodeExecution(nodeID: node, attempt: attempt, status: .running)
+      if isNew { execution.generation = run.generation }
       execution.status = .succeeded
       execution.endedAt = time
       if execution.startedAt == nil { execution.startedAt = time }
@@ -86,6 +95,7 @@ public struct RunsState: Sendable {
       }
       if case .array(let extra)? = payload?["artifacts"] { execution.artifacts = extra.compactMap(\.stringValue) }
       execution.cachedAttempt = payload?["cached_attempt"]?.int64Value.map { Int($0) }
+      execution.workerMs = payload?["worker_ms"]?.int64Value
       if cached {
         execution.costBasis = run.reusable[node]?.costBasis ?? Usage()
         run.saved = run.saved + execution.costBasis
@@ -129,6 +139,7 @@ public struct RunsState: Sendable {
       if event.type == RunEventType.timerFired, var execution = run.executions.last(where: { $0.nodeID == node && $0.attempt == attempt && $0.status == .waiting }) {
         execution.status = .canceled
         execution.error = "delayed: \(timerReason); continued as the next attempt"
+        execution.delayed = true
         execution.endedAt = time
         replace(&run, execution)
       }
@@ -163,10 +174,11 @@ public struct RunsState: Sendable {
       for spec in run.spec.nodes {
         if let success = run.executions.last(where: { $0.nodeID == spec.id && $0.status == .succeeded }) { run.reusable[spec.id] = success }
       }
-      run.replay = ReplayPlan(mode: mode, fromStep: payload?["from_step"]?.stringValue, reuse: names("reuse"), rerun: names("rerun"))
-      for index in run.executions.indices where run.executions[index].status != .canceled {
-        run.executions[index].status = .canceled
-      }
+      let plan = ReplayPlan(mode: mode, fromStep: payload?["from_step"]?.stringValue, reuse: names("reuse"), rerun: names("rerun"), at: time)
+      run.replay = plan
+      // Earlier attempts keep their status (an attempt that succeeded did succeed); the new
+      // generation is what counts as each node's result from here on.
+      run.replays.append(plan)
       for index in run.timers.indices where run.timers[index].status == "scheduled" { run.timers[index].status = "canceled" }
       run.status = .queued
       run.endedAt = nil

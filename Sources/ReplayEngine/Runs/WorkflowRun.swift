@@ -76,8 +76,16 @@ public struct NodeExecution: Sendable, Equatable {
   /// of the execution that made it), so every reuse counts what it saved.
   public var costBasis = Usage()
   public var cachedAttempt: Int?
+  /// What the worker reported (`node_finished`'s `worker_ms`), when it did.
+  public var workerMs: Int64?
   /// Failed because the process running the run stopped (does not use up a retry).
   public var interrupted = false
+  /// Ended by a durable delay it asked for; the next attempt carries on.
+  public var delayed = false
+  /// How many replays the run had had when this attempt began: an attempt from before the
+  /// latest replay keeps its status (it did succeed or fail) but no longer counts as the
+  /// node's current result.
+  public var generation = 0
 }
 
 /// A durable delay or retry wait (DriftQ's Timer).
@@ -105,8 +113,11 @@ public struct ReplayPlan: Sendable, Equatable {
   public var fromStep: String?
   /// Nodes whose last success is reused without running them.
   public var reuse: Set<String>
-  /// Nodes that must run again.
+  /// Nodes that must run again (`live`), or that run again unless their definition and input
+  /// are those of their last success (`time_travel`).
   public var rerun: Set<String>
+  /// When the replay was requested.
+  public var at: WALTimestamp
 }
 
 /// One workflow run: its spec and input, every execution and event, usage and budget.
@@ -135,12 +146,26 @@ public struct WorkflowRun: Sendable {
   public var attempts = 0
   /// The replay in progress, if the run was replayed.
   public var replay: ReplayPlan?
+  /// Every replay of the run, oldest first (replays work in place, on the same run id).
+  public var replays: [ReplayPlan] = []
+  /// The replays so far: attempts of this generation are the current ones.
+  public var generation: Int { replays.count }
   /// Each node's last success from before the current replay: what a replay may reuse.
   public var reusable: [String: NodeExecution] = [:]
 
-  /// The newest execution of a node that a replay has not set aside.
+  /// The newest execution of a node since the latest replay, unless it was canceled.
   public func current(_ node: String) -> NodeExecution? {
-    executions.last { $0.nodeID == node && $0.status != .canceled }
+    executions.last { $0.nodeID == node && $0.generation == generation && $0.status != .canceled }
+  }
+
+  /// Whether a replay since `execution` began has set it aside (it is history, not the
+  /// node's current result).
+  public func isSuperseded(_ execution: NodeExecution) -> Bool { execution.generation < generation }
+
+  /// Attempts of `node` that failed since the latest replay, not counting interruptions:
+  /// what its retry policy counts.
+  public func failures(of node: String) -> Int {
+    executions.count { $0.nodeID == node && $0.generation == generation && $0.status == .failed && !$0.interrupted }
   }
 
   public func executions(of node: String) -> [NodeExecution] { executions.filter { $0.nodeID == node } }

@@ -28,6 +28,8 @@ enum CommandTable {
     RunsStateCommand.self,
     RunsDiffCommand.self,
     RunsTimelineCommand.self,
+    RunsGraphCommand.self,
+    RunsReportCommand.self,
     RunsArtifactsCommand.self,
     RunsArtifactMetaCommand.self,
     RunsArtifactGetCommand.self,

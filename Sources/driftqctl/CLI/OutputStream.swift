@@ -25,8 +25,12 @@ final class OutputStream: @unchecked Sendable {
 
   var capturedText: String { String(decoding: captured, as: UTF8.self) }
 
-  /// Whether this is a terminal (progress is drawn only there; memory streams never are).
-  var isTerminal: Bool { fd.map { isatty($0) == 1 } ?? false }
+  /// Whether a person is looking: the stream is a terminal (never in memory, never a pipe or
+  /// a file), so views may draw for the eye (bars, aligned columns) instead of for scripts.
+  var isTerminal: Bool {
+    guard let fd else { return false }
+    return isatty(fd) == 1
+  }
 
   func write(_ text: String) {
     buffer.append(contentsOf: text.utf8)

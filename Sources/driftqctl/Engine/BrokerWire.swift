@@ -20,6 +20,9 @@ enum BrokerWire {
     case runsResume = "runs-resume"
     /// `GET /debug/topics/tail` reads a topic with no group and no lease (`topics tail`).
     case topicTail = "topic-tail"
+    /// `GET /debug/runs` also takes `after`, `status`, `since_ns`, `workflow` and `detail`,
+    /// and answers each run's summary in `rows` and the next page's start in `next_after`.
+    case runsList = "runs-list"
   }
 
   struct Malformed: Error, CustomStringConvertible {

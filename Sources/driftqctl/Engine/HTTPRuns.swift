@@ -77,6 +77,13 @@ final class HTTPRuns {
     return ids.compactMap(\.stringValue)
   }
 
+  /// One part of a listing through driftqctl's `/debug/runs` extension (`runs-list`).
+  func listPart(_ query: RunListQuery, count: Int, after: String?) throws -> RunListPage {
+    let json = try document(send("GET", "/debug/runs", query: query.parameters(count: count, after: after)), "runs list")
+    guard case .array(let rows)? = json["rows"] else { throw CommandFailure(.failure, "runs list: the server's answer has no rows") }
+    return RunListPage(runs: rows.compactMap(RunSummary.init(json:)), nextAfter: json["next_after"]?.stringValue)
+  }
+
   /// A run-starting call (`run-demo`, `run-spec`, `run-replay`): DriftQ answers when the run
   /// ends, so it is not cut short by the request timeout unless `--timeout` was given.
   func start(_ path: String, body: JSONValue?, action: String) throws -> JSONValue {

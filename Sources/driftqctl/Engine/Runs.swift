@@ -16,8 +16,8 @@ protocol Runs: AnyObject {
   /// Waits for the run to change (or a second to pass): the run then, and whether its
   /// executor is gone though it has not ended.
   func next(after run: WorkflowRun) throws -> (run: WorkflowRun, interrupted: Bool)
-  /// The newest runs first.
-  func list(limit: Int) throws -> [RunSummary]
+  /// A page of the runs `query` matches, newest first.
+  func list(_ query: RunListQuery) throws -> RunListPage
   /// Cancels a run that has not ended: whether it changed, and its status after.
   func cancel(_ id: String, reason: String) throws -> (changed: Bool, status: String)
   func activeIndex() throws -> String?
@@ -46,13 +46,6 @@ struct RunReplay {
   var explanations: [(node: String, reason: String)] { run.replayReasons(since: before) }
 }
 
-/// A run as `runs list` shows it (the workflow and status where the face says them).
-struct RunSummary {
-  var runID: String
-  var workflowID: String?
-  var status: String?
-}
-
 extension Runs {
   /// An attempt's output, read from its artifact when it spilled.
   func output(of execution: NodeExecution) throws -> JSONValue? {
@@ -67,7 +60,9 @@ enum RunsFace {
   static func open(_ globals: GlobalOptions, _ context: CommandContext, asOf point: LogPosition? = nil, creating: Bool = false) throws -> any Runs {
     if point != nil { try globals.requireLocal("--at") }
     if let client = try globals.remote(context) { return HTTPRuns(client: client, context: context) }
-    return LocalRuns(backend: try LocalBackend.open(globals, context: context, creating: creating, asOf: point), globals: globals, context: context)
+    return LocalRuns(
+      backend: try LocalBackend.open(globals, context: context, creating: creating, asOf: point), globals: globals, context: context,
+      isPast: point != nil)
   }
 }
 
@@ -76,15 +71,21 @@ final class LocalRuns: Runs {
   let backend: LocalBackend
   private let globals: GlobalOptions
   private let context: CommandContext
+  /// Folded as of a point in the past (`--at`): whether a process executes a run now says
+  /// nothing about then.
+  private let isPast: Bool
   private lazy var watcher = DirectoryWatcher(path: backend.directory.walPath)
 
-  init(backend: LocalBackend, globals: GlobalOptions, context: CommandContext) {
+  init(backend: LocalBackend, globals: GlobalOptions, context: CommandContext, isPast: Bool = false) {
     self.backend = backend
     self.globals = globals
     self.context = context
+    self.isPast = isPast
   }
 
-  var directory: String? { backend.directory.path }
+  /// The directory, for telling a run still executing from one whose executor is gone; nil
+  /// as of a past point, where a run that was running shows as `running`.
+  var directory: String? { isPast ? nil : backend.directory.path }
   private var store: ArtifactStore { ArtifactStore(directory: backend.directory.path) }
 
   func run(_ id: String) throws -> WorkflowRun { try RunsSupport.run(id, in: backend.runs) }
@@ -96,10 +97,9 @@ final class LocalRuns: Runs {
     return (try self.run(run.runID), false)
   }
 
-  func list(limit: Int) throws -> [RunSummary] {
-    backend.runs.newestFirst.prefix(limit).map {
-      RunSummary(runID: $0.runID, workflowID: $0.workflowID, status: RunRendering.displayStatus($0, directory: backend.directory.path))
-    }
+  func list(_ query: RunListQuery) throws -> RunListPage {
+    let directory = directory
+    return try query.page(backend.runs.newestFirst.lazy.map { RunSummary($0, status: RunRendering.displayStatus($0, directory: directory)) })
   }
 
   func cancel(_ id: String, reason: String) throws -> (changed: Bool, status: String) {
@@ -121,7 +121,7 @@ final class LocalRuns: Runs {
   }
 
   func rollback(version: String) throws -> String {
-    try backend.commitAll { _, _, _ in ([.indexPointer(version: version, runID: "")], ()) }
+    try backend.commitAll { _, runs, _ in (try RunsSupport.rollback(to: version, in: runs), ()) }
     return version
   }
 
@@ -146,7 +146,7 @@ final class LocalRuns: Runs {
 
   func replay(_ id: String, from: String?, mode: String, newSpec: WorkflowSpec?) throws -> RunReplay {
     let before = try run(id)
-    if RunLocks.isHeld(directory: backend.directory.path, runID: id) {
+    if RunLocks.isHeld(directory: backend.directory.path, runID: id, patiently: true) {
       throw CommandFailure(.unavailable, "run \(id) is being executed by another process")
     }
     try backend.commitAll { _, runs, _ in
@@ -193,8 +193,39 @@ extension HTTPRuns: Runs {
     return (try self.run(run.runID), false)
   }
 
-  func list(limit: Int) throws -> [RunSummary] {
-    try listIDs(limit: limit).map { RunSummary(runID: $0, workflowID: nil, status: nil) }
+  /// With driftqctl's `runs-list` extension, the server filters and pages (in parts of 500,
+  /// DriftQ's most). Against DriftQ-Core, whose `/debug/runs` gives the newest 500 ids and
+  /// nothing else, each run's state is read when details or filters need it, and a listing
+  /// that reaches past those 500 says that older runs are left out.
+  func list(_ query: RunListQuery) throws -> RunListPage {
+    if try client.advertises(BrokerWire.Extension.runsList.rawValue) {
+      var page = RunListPage()
+      var after = query.after
+      repeat {
+        let part = try listPart(query, count: min(RunListQuery.serverPage, query.limit - page.runs.count), after: after)
+        page.runs += part.runs
+        after = part.nextAfter
+      } while after != nil && page.runs.count < query.limit
+      page.nextAfter = after
+      return page
+    }
+    let ids = try listIDs(limit: RunListQuery.serverPage)
+    func summary(_ id: String) throws -> RunSummary {
+      let run = try self.run(id)
+      return RunSummary(run, status: run.status.rawValue)
+    }
+    var page: RunListPage
+    if query.isFiltered {
+      page = try query.page(try ids.map(summary))
+    } else {
+      // Paged on the ids first, so only the runs shown are read.
+      page = try query.page(ids.map(RunSummary.init(runID:)))
+      if query.details { page.runs = try page.runs.map { try summary($0.runID) } }
+    }
+    if page.nextAfter == nil && ids.count >= RunListQuery.serverPage {
+      context.warn("\(client.base) lists only its newest \(RunListQuery.serverPage) runs (DriftQ's /debug/runs has no paging): older runs are left out")
+    }
+    return page
   }
 
   func cancel(_ id: String, reason: String) throws -> (changed: Bool, status: String) {

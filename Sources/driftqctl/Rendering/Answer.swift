@@ -13,6 +13,9 @@ struct Answer {
   var lines: [JSONValue]
   /// The text form, built on demand.
   var text: () -> String
+  /// The text form for a terminal, when it differs (drawn for the eye: bars, aligned
+  /// columns); a pipe or file always gets `text`, so scripts never see it.
+  var terminalText: (() -> String)? = nil
 
   /// A list answer: `{<extra…>, "<key>": [rows…]}` as one document, or one row per line.
   /// `text` is printed as given (end each line with "\n").
@@ -34,7 +37,15 @@ struct Answer {
   /// and totals) that the JSON forms leave out.
   func addingText(before: String = "", after: String = "") -> Answer {
     let own = text
-    return Answer(document: document, lines: lines, text: { before + own() + after })
+    let terminal = terminalText
+    return Answer(document: document, lines: lines, text: { before + own() + after }, terminalText: terminal.map { t in { before + t() + after } })
+  }
+
+  /// The same answer, drawn differently on a terminal.
+  func onTerminal(_ text: @escaping () -> String) -> Answer {
+    var answer = self
+    answer.terminalText = text
+    return answer
   }
 }
 
@@ -42,7 +53,7 @@ extension CommandContext {
   /// The one output path: prints `answer` in `format` on stdout.
   func print(_ answer: Answer, as format: OutputFormat) {
     switch format {
-    case .text: stdout.write(answer.text())
+    case .text: stdout.write((stdout.isTerminal ? answer.terminalText : nil)?() ?? answer.text())
     case .json: stdout.line(JSONWriter.encode(answer.document))
     case .ndjson: for line in answer.lines { stdout.line(JSONWriter.encode(line)) }
     }
@@ -119,13 +130,14 @@ struct AnswerStream {
   /// Runs `body`, which prints the rows, then ends the document; also when `body` throws
   /// after a row, so the rows before the error still parse as one document (an error before
   /// any row leaves stdout empty, as for any failed command).
-  mutating func finishing<T>(_ body: (inout AnswerStream) throws -> T) rethrows -> T {
+  /// `extra` gives members to write after the rows from what `body` returned.
+  mutating func finishing<T>(extra: (T) -> [(String, JSONValue)] = { _ in [] }, _ body: (inout AnswerStream) throws -> T) rethrows -> T {
     let value: T
     do { value = try body(&self) } catch {
       if started { finish() }
       throw error
     }
-    finish()
+    finish(extra: extra(value))
     return value
   }
 

@@ -30,6 +30,12 @@ enum RunRendering {
     return r.status.rawValue
   }
 
+  /// A node execution's status for people: `reused` for an output taken from an earlier
+  /// attempt (DriftQ says `succeeded`, with `used_cached_output`).
+  static func status(_ e: NodeExecution) -> String {
+    e.status == .succeeded && e.usedCachedOutput ? "reused" : e.status.rawValue
+  }
+
   static func execution(_ e: NodeExecution, run: WorkflowRun) -> JSONValue {
     var m: [(String, JSONValue)] = [
       ("run_id", .string(run.runID)), ("workflow_id", .string(run.workflowID)), ("node_id", .string(e.nodeID)),
@@ -49,6 +55,8 @@ enum RunRendering {
       if let a = e.cachedAttempt { m.append(("cached_attempt", .int(a))) }
     }
     if e.usage.tokens > 0 || e.usage.dollars > 0 { m.append(("usage", e.usage.json)) }
+    // Ours: an attempt from before the run's latest replay (DriftQ marks those canceled).
+    if run.isSuperseded(e) { m.append(("superseded", .bool(true))) }
     return .object(m)
   }
 
@@ -112,6 +120,12 @@ enum RunRendering {
     rest = String(repeating: "0", count: width - rest.count) + rest
     while rest.hasSuffix("0") { rest.removeLast() }
     return rest.isEmpty ? "\(whole)" : "\(whole).\(rest)"
+  }
+
+  /// A duration for people: Go's form, rounded to what matters (`84.32ms`, `2.068s`).
+  static func shortDuration(nanoseconds ns: Int64) -> String {
+    let unit: Int64 = abs(ns) >= 1_000_000_000 ? 1_000_000 : abs(ns) >= 1_000_000 ? 10_000 : 1_000
+    return goDuration(nanoseconds: abs(ns) < 1_000 ? ns : (ns + (ns < 0 ? -unit : unit) / 2) / unit * unit)
   }
 
   static func duration(_ e: NodeExecution) -> String {

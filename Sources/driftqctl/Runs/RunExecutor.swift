@@ -47,7 +47,14 @@ final class RunExecutor {
     do {
       try Syscalls.makeDirectory(directory)
       lockFD = try Syscalls.open(RunLocks.path(directory: backend.directory.path, runID: runID), flags: O_RDWR | O_CREAT)
-      guard try Syscalls.tryLockExclusive(lockFD) else {
+      // Looked at for up to 50 ms, as `RunLocks.isHeld(patiently:)` does: a child spawned
+      // just before the holder let go can hold its descriptor until the child execs.
+      var locked = try Syscalls.tryLockExclusive(lockFD)
+      for _ in 0..<5 where !locked {
+        usleep(10_000)
+        locked = try Syscalls.tryLockExclusive(lockFD)
+      }
+      guard locked else {
         throw CommandFailure(.unavailable, "run \(runID) is being executed by another process")
       }
       // The holder's pid, for operators (and `kill`): informational, the flock is what counts.
@@ -209,11 +216,22 @@ enum RunLocks {
   }
 
   /// Whether some process holds the run's lock (is executing it now).
-  static func isHeld(directory: String, runID: String) -> Bool {
-    guard let fd = try? Syscalls.open(path(directory: directory, runID: runID), flags: O_RDONLY) else { return false }
-    defer { Syscalls.close(fd) }
-    guard let acquired = try? Syscalls.tryLockExclusive(fd) else { return false }
-    if acquired { Syscalls.unlock(fd) }
-    return !acquired
+  ///
+  /// `patiently`: a lock seen held is looked at again for up to 50 ms before it counts. A
+  /// process that spawns a child shares its descriptors with the child until the child
+  /// execs, so a lock just released can look held for that moment; a command about to
+  /// write (a replay) waits it out instead of refusing.
+  static func isHeld(directory: String, runID: String, patiently: Bool = false) -> Bool {
+    for look in 0..<(patiently ? 6 : 1) {
+      if look > 0 { usleep(10_000) }
+      guard let fd = try? Syscalls.open(path(directory: directory, runID: runID), flags: O_RDONLY) else { return false }
+      defer { Syscalls.close(fd) }
+      guard let acquired = try? Syscalls.tryLockExclusive(fd) else { return false }
+      if acquired {
+        Syscalls.unlock(fd)
+        return false
+      }
+    }
+    return true
   }
 }

@@ -40,9 +40,31 @@ struct DebugRunsAPI {
   }
 
   func runs(_ request: HTTPRequest) throws -> HTTPResponse {
-    let limit = Int(request.query["limit"] ?? "").map { max(1, min($0, 500)) } ?? 50
-    let ids = try service.read { _, runs in runs.newestFirst.prefix(limit).map(\.runID) }
-    return .prettyJSON(200, .object([("ok", .bool(true)), ("count", .int(ids.count)), ("runs", .array(ids.map { .string($0) }))]))
+    let limit = Int(request.query["limit"] ?? "").map { max(1, min($0, RunListQuery.serverPage)) } ?? 50
+    let query = request.query
+    // Ours (`runs-list`): filters, paging and each run's summary; DriftQ's answer otherwise.
+    guard ["after", "status", "since_ns", "workflow", "detail"].contains(where: { query[$0] != nil }) else {
+      let ids = try service.read { _, runs in runs.newestFirst.prefix(limit).map(\.runID) }
+      return .prettyJSON(200, .object([("ok", .bool(true)), ("count", .int(ids.count)), ("runs", .array(ids.map { .string($0) }))]))
+    }
+    var since: WALTimestamp?
+    if let text = query["since_ns"] {
+      guard let ns = Int64(text) else { return .text(400, "since_ns must be an integer") }
+      since = WALTimestamp(nanoseconds: ns)
+    }
+    let listing = RunListQuery(
+      limit: limit, after: query["after"].flatMap { $0.isEmpty ? nil : $0 }, status: query["status"].flatMap { $0.isEmpty ? nil : $0 },
+      since: since, workflow: query["workflow"].flatMap { $0.isEmpty ? nil : $0 }, details: true)
+    let directory = service.directory
+    let page: RunListPage
+    do {
+      page = try service.read { _, runs in try listing.page(runs.newestFirst.lazy.map { RunSummary($0, status: RunRendering.displayStatus($0, directory: directory)) }) }
+    } catch let failure as CommandFailure { return .text(404, failure.message) }
+    var members: [(String, JSONValue)] = [
+      ("ok", .bool(true)), ("count", .int(page.runs.count)), ("runs", .array(page.runs.map { .string($0.runID) })), ("rows", .array(page.runs.map(\.json))),
+    ]
+    if let next = page.nextAfter { members.append(("next_after", .string(next))) }
+    return .json(200, .object(members))
   }
 
   func status(_ request: HTTPRequest) throws -> HTTPResponse {
@@ -228,7 +250,9 @@ struct DebugRunsAPI {
   func rollback(_ request: HTTPRequest) throws -> HTTPResponse {
     let version = request.query["version"].flatMap { $0.isEmpty ? nil : $0 } ?? body(request)?["version"]?.stringValue ?? ""
     guard !version.isEmpty else { return .text(400, "rollback: version required") }
-    try service.commit { _, _, _, _ in ([.indexPointer(version: version, runID: "")], ()) }
+    do {
+      try service.commit { _, runs, _, _ in (try RunsSupport.rollback(to: version, in: runs), ()) }
+    } catch let failure as CommandFailure { return .text(400, failure.message) }
     return .json(200, .object([("ok", .bool(true)), ("active_version", .string(version))]))
   }
 }

@@ -1,34 +1,95 @@
 import ReplayEngine
 import WALFormat
 
-/// `runs list`: run ids, newest first, as DriftQ's `/debug/runs`.
+/// `runs list`: run ids newest first, as DriftQ's `/debug/runs` and the Go tool print them;
+/// `--long` adds status, start, duration, cost and replays; filters and paging find the run
+/// among thousands.
 struct RunsListCommand: Command {
-  static let limit = OptionSpec("limit", placeholder: "N", help: "At most N runs (1-500).", default: "50")
-  static let spec = CommandSpec(["runs", "list"], abstract: "List run ids, newest first (or (no runs)).", options: [limit, AsOf.option])
+  static let limit = OptionSpec("limit", placeholder: "N", help: "At most N runs (a page; --after continues it).", default: "50")
+  static let after = OptionSpec("after", placeholder: "RUN_ID", help: "The next page: runs listed after this one.")
+  static let status = OptionSpec(
+    "status", placeholder: "STATUS", help: "Only runs with this status (queued, running, waiting, interrupted, succeeded, failed, canceled).")
+  static let since = OptionSpec("since", placeholder: "DURATION|TIME", help: "Only runs started at or after this time (2h: two hours ago; or RFC 3339).")
+  static let workflow = OptionSpec("workflow", placeholder: "ID", help: "Only runs of this workflow id.")
+  static let long = OptionSpec.flag("long", short: "l", help: "A table: status, started, duration, tokens, dollars, saved, replays.")
+
+  static let spec = CommandSpec(
+    ["runs", "list"], abstract: "List runs newest first: ids (or (no runs)), or a table with --long.",
+    discussion: """
+      Newest first: by end, else start. Without --long, one id per line, as the Go tool prints them.
+      When more runs match than --limit, standard error names the next page's --after. Replays work in
+      place, so a replayed run is listed once; REPLAYS counts them and names the latest one's mode.
+      Over HTTP, driftqctl serve filters and pages; DriftQ-Core lists only its newest 500 runs, and
+      its runs' details are read one request per run.
+      """,
+    options: [limit, after, status, since, workflow, long, AsOf.option],
+    examples: ["driftqctl runs list --long --status failed --since 24h", "driftqctl runs list --limit 500 --after ai-news-20261121T160000.000000000Z"])
+
+  static let statuses: Set<String> = ["queued", "running", "waiting", "interrupted", "succeeded", "failed", "canceled"]
 
   static let worksRemotely = true
   let globals: GlobalOptions
-  let count: Int
+  let query: RunListQuery
+  let sinceText: String?
+  let long: Bool
   let at: LogPosition?
 
   init(_ args: inout ParsedArguments, globals: GlobalOptions) throws(UsageError) {
     self.globals = globals
-    count = Int(try args.integer(Self.limit, in: 1...500) ?? 50)
+    let count = Int(try args.integer(Self.limit, in: 1...1_000_000) ?? 50)
+    let wanted = args.value(Self.status)
+    if let wanted, !Self.statuses.contains(wanted) {
+      throw UsageError("invalid value \"\(wanted)\" for --status: expected one of \(Self.statuses.sorted().joined(separator: ", "))", command: Self.spec.path)
+    }
+    sinceText = args.value(Self.since)
+    if let sinceText, Self.sinceTime(sinceText, now: .now()) == nil {
+      throw UsageError("invalid value \"\(sinceText)\" for --since: expected a duration (2h, 30m) or an RFC 3339 time", command: Self.spec.path)
+    }
+    let workflowID = args.value(Self.workflow)
+    long = args.flag(Self.long)
+    query = RunListQuery(
+      limit: count, after: args.value(Self.after), status: wanted, since: nil, workflow: workflowID,
+      details: long || wanted != nil || workflowID != nil || sinceText != nil)
     at = try AsOf.parse(&args, command: Self.spec.path)
   }
 
+  /// `2h` (that long before now) or an RFC 3339 time.
+  static func sinceTime(_ text: String, now: WALTimestamp) -> WALTimestamp? {
+    if let time = RFC3339.parse(text) { return time }
+    return ValueParsers.milliseconds(text).map { now.adding(milliseconds: -$0) }
+  }
+
   func run(in context: CommandContext) throws -> ExitStatus {
-    let runs = try RunsFace.open(globals, context, asOf: at).list(limit: count)
-    // DriftQ's /debug/runs lists ids only; the NDJSON rows say more of each run.
-    let rows: [JSONValue] = runs.map { run in
-      var members: [(String, JSONValue)] = [("run_id", .string(run.runID))]
-      if let workflow = run.workflowID { members.append(("workflow_id", .string(workflow))) }
-      if let status = run.status { members.append(("status", .string(status))) }
-      return .object(members)
-    }
-    let document = JSONValue.object([("ok", .bool(true)), ("count", .int(runs.count)), ("runs", .array(runs.map { .string($0.runID) }))])
-    context.print(
-      Answer(document: document, lines: rows) { runs.isEmpty ? "(no runs)\n" : Answer.lines(runs.map(\.runID)) }, as: globals.output)
+    var query = self.query
+    query.since = sinceText.flatMap { Self.sinceTime($0, now: context.clock()) }
+    let page = try RunsFace.open(globals, context, asOf: at).list(query)
+    if let next = page.nextAfter { context.note("more runs match: the next page is 'driftqctl runs list --after \(next)' with the same filters") }
+    context.print(Self.answer(page, long: long), as: globals.output)
     return .success
+  }
+
+  static func answer(_ page: RunListPage, long: Bool) -> Answer {
+    let runs = page.runs
+    var members: [(String, JSONValue)] = [("ok", .bool(true)), ("count", .int(runs.count)), ("runs", .array(runs.map { .string($0.runID) }))]
+    members.append(("rows", .array(runs.map(\.json))))
+    if let next = page.nextAfter { members.append(("next_after", .string(next))) }
+    return Answer(document: .object(members), lines: runs.map(\.json)) {
+      if runs.isEmpty { return "(no runs)\n" }
+      return long ? table(runs) : Answer.lines(runs.map(\.runID))
+    }
+  }
+
+  /// `--long`: one aligned row per run (`-` where the face does not say).
+  static func table(_ runs: [RunSummary]) -> String {
+    var table = TableRenderer(["RUN_ID", "STATUS", "WORKFLOW", "STARTED", "DURATION", "TOKENS", "DOLLARS", "SAVED", "REPLAYS"])
+    for r in runs {
+      let replays = r.replays.map { n in n == 0 ? "-" : "\(n) (last: \(r.lastReplayMode ?? "?"))" } ?? "-"
+      table.add([
+        r.runID, r.status ?? "-", r.workflowID ?? "-", RunRendering.short(r.startedAt),
+        r.duration.map { RunRendering.shortDuration(nanoseconds: $0) } ?? "-", r.usage.map { String($0.tokens) } ?? "-",
+        r.usage.map { Money.text($0.dollars) } ?? "-", r.saved.map { Money.text($0.dollars) } ?? "-", replays,
+      ])
+    }
+    return table.render()
   }
 }

@@ -3,9 +3,11 @@ import WALFormat
 
 /// `runs replay`: re-runs a run in place, reusing what it may.
 struct RunsReplayCommand: Command {
-  static let fromStep = OptionSpec("from-step", placeholder: "NODE", help: "Re-run this step and everything downstream; reuse the rest.")
-  static let mode = OptionSpec("mode", placeholder: "MODE", help: "time-travel (reuse upstream outputs) or live (re-run everything).", default: "time-travel",
-    values: .choices(["time-travel", "live"]))
+  static let fromStep = OptionSpec("from-step", placeholder: "NODE", help: "Replay this step and everything downstream; reuse what is upstream.")
+  static let mode = OptionSpec(
+    "mode", placeholder: "MODE",
+    help: "live (re-run the replayed steps) or time-travel (reuse every output whose step's definition and input are unchanged).",
+    default: "time-travel", values: .choices(["time-travel", "live"]))
   static let auto = OptionSpec.flag("auto", help: "Re-run exactly the steps whose definition or resolved input changed.")
   static let workflow = OptionSpec("workflow", placeholder: "FILE", help: "A changed spec to replay with (same run, new definitions).")
   static let explain = OptionSpec.flag("explain", help: "Say, per step, why it was reused or re-run.")
@@ -13,7 +15,7 @@ struct RunsReplayCommand: Command {
   static let spec = CommandSpec(
     ["runs", "replay"], abstract: "Replay a run in place: from a step (time-travel or live), or --auto by step keys.",
     discussion: """
-      History is kept: earlier attempts are marked canceled and new attempts are added. With --auto each
+      History is kept: earlier attempts keep their status and new attempts are added. With --auto each
       step is keyed by a hash of its definition and its resolved input; it re-runs only if its key
       changed, and a re-run whose output is byte-identical leaves downstream keys unchanged, so the
       change stops there (early cutoff). Reused steps record node_finished with used_cached_output

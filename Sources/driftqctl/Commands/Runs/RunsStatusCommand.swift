@@ -5,7 +5,7 @@ import WALFormat
 struct RunsStatusCommand: RunReadCommand {
   static let spec = CommandSpec(
     ["runs", "status"], abstract: "Show a run: status, tokens, dollars, dollars saved by reuse, and each node attempt.",
-    discussion: "Text: run_id=… workflow_id=… status=…, a cost line, then NODE ATT STATUS DUR IN OUT ERR (tab-separated).\nA run whose process stopped shows status=interrupted (finish it with 'driftqctl runs resume').",
+    discussion: "Text: run_id=… workflow_id=… status=…, a cost line, then NODE ATT STATUS DUR IN OUT ERR (tab-separated).\nA run whose process stopped shows status=interrupted (finish it with 'driftqctl runs resume'); with\n--at, a run that was running then shows status=running. STATUS reused: the output of an earlier\nattempt, taken by a replay. Attempts from before a replay keep the status they ended with.",
     options: [.runID, AsOf.option])
 
   static let worksRemotely = true
@@ -25,7 +25,11 @@ struct RunsStatusCommand: RunReadCommand {
       m += [("has_input", .bool(e.inputBytes != nil)), ("has_output", .bool(e.output != nil))]
       if let n = e.inputBytes { m.append(("input_bytes", .int(n))) }
       if let n = e.outputBytes { m.append(("output_bytes", .int(n))) }
-      if e.usedCachedOutput { m.append(("used_cached_output", .bool(true))) }
+      if e.usedCachedOutput {
+        m.append(("used_cached_output", .bool(true)))
+        if let a = e.cachedAttempt { m.append(("cached_attempt", .int(a))) }
+      }
+      if run.isSuperseded(e) { m.append(("superseded", .bool(true))) }
       return .object(m)
     }
     let document = JSONValue.object([("ok", .bool(true)), ("run", RunRendering.run(run, directory: directory)), ("nodes", .array(nodes))])
@@ -38,7 +42,7 @@ struct RunsStatusCommand: RunReadCommand {
         if rows.isEmpty { return Answer.lines(lines + ["(no node executions)"]) }
         lines.append("NODE\tATT\tSTATUS\tDUR\tIN\tOUT\tERR")
         for e in rows {
-          lines.append("\(e.nodeID)\t\(e.attempt)\t\(e.status.rawValue)\t\(RunRendering.duration(e))\t\(e.inputBytes ?? 0)\t\(e.outputBytes ?? 0)\t\(RunRendering.cut(e.error ?? "", over: 80))")
+          lines.append("\(e.nodeID)\t\(e.attempt)\t\(RunRendering.status(e))\t\(RunRendering.duration(e))\t\(e.inputBytes ?? 0)\t\(e.outputBytes ?? 0)\t\(RunRendering.cut(e.error ?? "", over: 80))")
         }
         return Answer.lines(lines)
       }, as: globals.output)

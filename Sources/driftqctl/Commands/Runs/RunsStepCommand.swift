@@ -4,7 +4,7 @@ import WALFormat
 /// `runs step`: every attempt of one node.
 struct RunsStepCommand: Command {
   static let attempt = OptionSpec("attempt", placeholder: "N", help: "Only this attempt (0: all).", default: "0")
-  static let spec = CommandSpec(["runs", "step"], abstract: "Show every attempt of one node (ATT STATUS DUR START END ERR).", options: [.runID, .nodeID, attempt])
+  static let spec = CommandSpec(["runs", "step"], abstract: "Show every attempt of one node (ATT STATUS DUR START END ERR; STATUS reused for a reused output).", options: [.runID, .nodeID, attempt])
 
   static let worksRemotely = true
   let globals: GlobalOptions
@@ -29,7 +29,7 @@ struct RunsStepCommand: Command {
       .list("executions", rows.map { RunRendering.execution($0, run: run) }) {
         Answer.lines(["run_id=\(runID) node_id=\(nodeID)", "ATT\tSTATUS\tDUR\tSTART\tEND\tERR"] + rows.map { e in
           let error = e.error.map { RunRendering.cut($0, over: 90) } ?? "-"
-          return "\(e.attempt)\t\(e.status.rawValue)\t\(RunRendering.duration(e))\t\(RunRendering.short(e.startedAt))\t\(RunRendering.short(e.endedAt))\t\(error.isEmpty ? "-" : error)"
+          return "\(e.attempt)\t\(RunRendering.status(e))\t\(RunRendering.duration(e))\t\(RunRendering.short(e.startedAt))\t\(RunRendering.short(e.endedAt))\t\(error.isEmpty ? "-" : error)"
         })
       }, as: globals.output)
     return .success

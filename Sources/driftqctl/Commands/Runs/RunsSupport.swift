@@ -96,6 +96,16 @@ enum RunsSupport {
     return [.indexPointer(version: version, runID: run.runID)]
   }
 
+  /// The event that makes `version` active again: only a version some run was promoted as
+  /// (DriftQ accepts any text, so a typo silently pointed the index at nothing).
+  static func rollback(to version: String, in runs: RunsState) throws -> [LogEvent] {
+    guard runs.promotedVersions.contains(version) else {
+      let known = runs.promotedVersions.isEmpty ? "no version was ever promoted" : "promoted: " + runs.promotedVersions.joined(separator: ", ")
+      throw CommandFailure(.failure, "rollback: version \(version) was never promoted (\(known))")
+    }
+    return [.indexPointer(version: version, runID: "")]
+  }
+
   /// Creates a run durably (its spec and input are in the log, so replay works after any
   /// restart) and returns its id.
   static func create(_ backend: LocalBackend, spec: WorkflowSpec, input: JSONValue, runID: String) throws {

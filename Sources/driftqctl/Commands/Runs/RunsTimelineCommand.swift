@@ -4,14 +4,23 @@ import Glibc
 import ReplayEngine
 import WALFormat
 
-/// `runs timeline`: the Go tool's node_finished table; `--follow` streams a run as it goes.
+/// `runs timeline`: every attempt of every step in the order they began — how it ended
+/// (succeeded, reused, failed and why, retried, interrupted, canceled by a budget or a
+/// cancel), how long it took and what it cost; `--follow` streams a run until it ends.
 struct RunsTimelineCommand: Command {
-  static let follow = OptionSpec.flag("follow", help: "Keep printing rows as the run progresses, until it ends.")
-  static let header = "attempt\tstep\tcached\tcache_attempt\tqueue_ms\tworker_ms\tqueued_at\tstarted_at\tended_at"
+  static let follow = OptionSpec.flag("follow", help: "Print attempts as they start and end, until the run ends; exit 0 if it succeeded, 1 if not.")
 
   static let spec = CommandSpec(
-    ["runs", "timeline"], abstract: "The Go tool's timeline of finished steps; cached is true when an output was reused.",
-    discussion: "Rows are sorted by attempt, then step. With --follow, rows are printed as steps finish, in order,\nuntil the run ends.",
+    ["runs", "timeline"], abstract: "Every attempt of a run in time order: status, duration, tokens, dollars and why.",
+    discussion: """
+      Columns (tab-separated): the Go tool's attempt step cached cache_attempt queue_ms worker_ms queued_at
+      started_at ended_at, then status (succeeded, reused, failed, interrupted, delayed, canceled, running,
+      waiting), duration, tokens, dollars and detail (the error, "retried as attempt N after 200ms", a budget
+      stop, the attempt a reused output came from). A last line sums the run up. On a terminal (never in a
+      pipe or file) the table is aligned and a bar column draws every attempt on one time axis.
+      With --follow an attempt is printed when it starts (status running) and again when it ends; the
+      command ends when the run does and exits with its outcome (0 succeeded, 1 failed or canceled).
+      """,
     options: [.runID, follow, AsOf.option])
 
   static let worksRemotely = true
@@ -31,65 +40,57 @@ struct RunsTimelineCommand: Command {
   func run(in context: CommandContext) throws -> ExitStatus {
     let runs = try RunsFace.open(globals, context, asOf: at)
     let run = try runs.run(runID)
-    // -o json: one {"rows":[...]}, each row written as its step finishes.
-    var rows = AnswerStream("rows", format: globals.output, out: context.stdout)
-    return try rows.finishing { rows in
-      guard following else { return try printAll(run, into: &rows) }
-      return try follow(run, context, into: &rows) { try runs.next(after: $0) }
-    }
-  }
-
-  private func printAll(_ run: WorkflowRun, into rows: inout AnswerStream) throws -> ExitStatus {
-    let finished = run.events.filter { $0.event.type == RunEventType.nodeFinished }
     guard !run.events.isEmpty else { throw CommandFailure(.notFound, "runs timeline: no events available for run \(GoQuote.quote(runID))") }
-    guard !finished.isEmpty else { throw CommandFailure(.notFound, "runs timeline: couldn't find node_finished events for run \(GoQuote.quote(runID))") }
-    let sorted = finished.sorted { a, b in
-      let (x, y) = (a.event.attempt ?? 0, b.event.attempt ?? 0)
-      return x != y ? x < y : (a.event.nodeID ?? "") < (b.event.nodeID ?? "")
+    guard following else {
+      context.print(Self.answer(run, status: RunRendering.displayStatus(run, directory: runs.directory), now: context.clock()), as: globals.output)
+      return .success
     }
-    rows.text(Self.header)
-    for e in sorted { rows.row(json(e), text: text(e)) }
-    return .success
+    // -o json: one {"rows":[...],"run":{...}}, each row written as it happens.
+    var rows = AnswerStream("rows", format: globals.output, out: context.stdout)
+    return try rows.finishing(extra: { [("run", $0.summary)] }) { rows in
+      try follow(run, runs, context, into: &rows)
+    }.status
   }
 
-  /// Prints each new node_finished as it is written, until the run ends; `next` waits for a
-  /// change and returns the run again (or says no process is executing it).
+  /// The whole timeline as one answer (an aligned table with bars on a terminal).
+  static func answer(_ run: WorkflowRun, status: String, now: WALTimestamp) -> Answer {
+    let timeline = RunTimeline(run)
+    let rows = timeline.entries.map(TimelineRendering.json)
+    let document = JSONValue.object([("rows", .array(rows)), ("run", TimelineRendering.summaryJSON(run, timeline, status: status))])
+    return Answer(document: document, lines: rows) {
+      Answer.lines([TimelineRendering.header] + timeline.entries.map(TimelineRendering.text) + [TimelineRendering.summary(run, timeline, status: status)])
+    }.onTerminal { TimelineRendering.terminal(run, timeline, status: status, now: now) }
+  }
+
+  /// Prints each attempt when it is first seen and again when it ends, until the run ends;
+  /// returns the run's outcome as an exit status.
   private func follow(
-    _ first: WorkflowRun, _ context: CommandContext, into rows: inout AnswerStream, next: (WorkflowRun) throws -> (WorkflowRun, interrupted: Bool)
-  ) throws -> ExitStatus {
-    rows.text(Self.header)
+    _ first: WorkflowRun, _ runs: any Runs, _ context: CommandContext, into rows: inout AnswerStream
+  ) throws -> (status: ExitStatus, summary: JSONValue) {
+    rows.text(TimelineRendering.header)
     var run = first
-    var printed = 0
+    var shown: [String: AttemptOutcome] = [:]
     while true {
-      let finished = run.events.filter { $0.event.type == RunEventType.nodeFinished }
-      for e in finished.dropFirst(printed) { rows.row(json(e), text: text(e)) }
-      printed = finished.count
+      let timeline = RunTimeline(run)
+      for e in timeline.entries {
+        let key = "\(e.nodeID)\u{0}\(e.attempt)"
+        if let before = shown[key], before == e.outcome || before.isFinal { continue }
+        shown[key] = e.outcome
+        rows.row(TimelineRendering.json(e), text: TimelineRendering.text(e))
+      }
       context.stdout.flush()
-      if run.status.isTerminal || context.stdout.isBroken { return .success }
-      let (latest, interrupted) = try next(run)
+      let status = RunRendering.displayStatus(run, directory: runs.directory)
+      if run.status.isTerminal || context.stdout.isBroken {
+        rows.text(TimelineRendering.summary(run, timeline, status: status))
+        return (run.status == .succeeded ? .success : .failure, TimelineRendering.summaryJSON(run, timeline, status: status))
+      }
+      let (latest, interrupted) = try runs.next(after: run)
       if interrupted {
+        rows.text(TimelineRendering.summary(run, timeline, status: "interrupted"))
         context.note("run \(runID) is interrupted (no process is executing it); 'driftqctl runs resume --run-id \(runID)' finishes it")
-        return .success
+        return (.failure, TimelineRendering.summaryJSON(run, timeline, status: "interrupted"))
       }
       run = latest
     }
-  }
-
-  /// A node_finished row as the Go tool printed it (times cut to 19 characters).
-  private func text(_ e: RunEventRecord) -> String {
-    let p = e.event.payload
-    func time(_ key: String) -> String { p?[key]?.stringValue.map { String($0.prefix(19)) } ?? "-" }
-    let cached = p?["used_cached_output"] == .bool(true)
-    return "\(e.event.attempt ?? 0)\t\(e.event.nodeID ?? "")\t\(cached)\t\(p?["cached_attempt"]?.int64Value ?? 0)\t\(p?["queue_ms"]?.int64Value ?? 0)\t"
-      + "\(p?["worker_ms"]?.int64Value ?? 0)\t\(time("queued_at"))\t\(time("started_at"))\t\(time("ended_at"))"
-  }
-
-  private func json(_ e: RunEventRecord) -> JSONValue {
-    let p = e.event.payload
-    return .object([
-      ("attempt", .int(e.event.attempt ?? 0)), ("step", .string(e.event.nodeID ?? "")), ("cached", .bool(p?["used_cached_output"] == .bool(true))),
-      ("cache_attempt", .int(p?["cached_attempt"]?.int64Value ?? 0)), ("queue_ms", .int(p?["queue_ms"]?.int64Value ?? 0)),
-      ("worker_ms", .int(p?["worker_ms"]?.int64Value ?? 0)), ("started_at", p?["started_at"] ?? .null), ("ended_at", p?["ended_at"] ?? .null),
-    ])
   }
 }

@@ -49,13 +49,18 @@ struct WALInspectCommand: Command {
       return .object([("group", .string(key.group)), ("topic", .string(key.topic)), ("acked", .int(s.acked)), ("inflight", .int(s.inflight)), ("lag", .int(s.lag))])
     })))
     if let foldError { members.append(("state_error", .string(foldError))) }
+    // With --at, the topics and groups are the state then; the rest describes the log now.
+    let asOf = at.map { Self.describe($0.resolved(now: context.clock())) }
+    if let asOf { members.append(("state_as_of", asOf.json)) }
     context.print(
       .object(.object(members)) { [foldError] in
         var text = "directory  \(globals.walDirectory) (\(WALDirectory.formatName) \(WALDirectory.formatMajor).\(WALDirectory.formatMinor))\n"
         text += "segments   \(report.segments.count), \(ByteCount.format(report.bytes))\n"
         text += "records    \(report.records)" + (report.firstLSN.map { f in " (LSN \(f)..\(report.lastLSN ?? f))" } ?? "") + "\n"
         if let t0 = report.firstTime, let t1 = report.lastTime { text += "time       \(RFC3339.format(t0)) .. \(RFC3339.format(t1))\n" }
-        text += "problems   " + (report.problems.isEmpty ? "none" : report.problems.map { "\($0.kind.rawValue) at \($0.location)" }.joined(separator: "; ")) + "\n\n"
+        text += "problems   " + (report.problems.isEmpty ? "none" : report.problems.map { "\($0.kind.rawValue) at \($0.location)" }.joined(separator: "; ")) + "\n"
+        if let asOf { text += "as of      \(asOf.text): the topics and groups below; segments, records, times and kinds are the whole log\n" }
+        text += "\n"
         var segments = TableRenderer(["SEGMENT", "FIRST_LSN", "LAST_LSN", "RECORDS", "BYTES"])
         for s in report.segments {
           segments.add([s.name, s.firstLSN.map(String.init) ?? "-", s.lastLSN.map(String.init) ?? "-", String(s.records), String(s.bytes)])
@@ -80,6 +85,16 @@ struct WALInspectCommand: Command {
         return text
       }, as: globals.output)
     return report.isCorrupt ? .corruption : .success
+  }
+
+  /// The point `--at` named, as text and JSON (`{"lsn":3}` or `{"time":"…"}`; a relative
+  /// time is resolved before it gets here).
+  static func describe(_ point: LogPosition) -> (text: String, json: JSONValue) {
+    switch point {
+    case .lsn(let lsn): return ("LSN \(lsn)", .object([("lsn", .int(Int64(clamping: lsn)))]))
+    case .time(let t): return (RFC3339.format(t), .object([("time", .string(RFC3339.format(t)))]))
+    case .ago(let ms): return ("\(ms) ms ago", .object([("ago_ms", .int(ms))]))
+    }
   }
 
   /// Messages committed, leased, and not yet committed, summed over partitions.
