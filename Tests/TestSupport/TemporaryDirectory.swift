@@ -2,12 +2,19 @@
 import Glibc
 #endif
 
+/// Tests write to pipes and sockets of processes they kill or that finish early: a write
+/// there must fail with EPIPE, never end the whole test process with SIGPIPE (as it does for
+/// driftqctl itself, which ignores SIGPIPE at its entry point). Set once, before any test's
+/// first directory, which every test that starts a process makes.
+private let ignoringBrokenPipes: Void = { signal(SIGPIPE, SIG_IGN) }()
+
 /// A fresh directory under $TMPDIR (or /tmp) per test, removed when the value goes away.
 public final class TemporaryDirectory: @unchecked Sendable {
   // Invariant: `path` never changes after init; removal happens once, in deinit.
   public let path: String
 
   public init(_ label: String = "test") {
+    _ = ignoringBrokenPipes
     let base = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
     var template = Array("\(base)/driftq-\(label)-XXXXXX".utf8CString)
     let made = template.withUnsafeMutableBufferPointer { buffer -> String? in
