@@ -54,6 +54,12 @@ OPS = [
 SOLO_OPS = [name for name, _ in OPS if name != "concurrent"]
 
 
+
+# serve as the trials run it: no in-flight cap and no producer backpressure, so that every
+# produce the trial retries after a kill is answered for what it is (durable or not), never
+# refused as overload (a 429 acknowledges nothing and would hide what the trial checks).
+SERVE_ARGS = ["serve", "--addr", "127.0.0.1:0", "--max-inflight", "0", "--max-partition-msgs", "0", "--max-partition-bytes", "0"]
+
 class Abort(Exception):
     """A check that cannot go on (the directory does not open, a command hangs)."""
 
@@ -782,7 +788,7 @@ class ServeJob(Job):
 
     def prepare(self):
         rng = self.rng
-        self.args = ["serve", "--addr", "127.0.0.1:0", "--max-inflight", "0"]
+        self.args = SERVE_ARGS
         self.nclients = rng.randint(1, 3)
         self.client_seeds = [rng.getrandbits(32) for _ in range(self.nclients)]
         self.client_values = [[self.d.value() for _ in range(200)] for _ in range(self.nclients)]
@@ -1112,7 +1118,7 @@ def check_groups(d, where_prefix=""):
 
 def check_serve_restart(d, rng):
     """Restart serve on the crashed directory; check over HTTP; stop it with SIGTERM."""
-    p = d.spawn(["serve", "--addr", "127.0.0.1:0", "--max-inflight", "0"])
+    p = d.spawn(SERVE_ARGS)
     try:
         p.wait_lines(1, 20)
         first = p.texts()[:1]
