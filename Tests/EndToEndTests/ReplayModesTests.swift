@@ -5,9 +5,7 @@ import TestSupport
 /// `runs replay --mode` through the real binary: what each mode runs again.
 @Suite struct ReplayModesTests {
   func write(_ text: String, in dir: TemporaryDirectory, name: String = "spec.json") -> String {
-    let path = dir.appending(name)
-    FileBytes.write(path, Array(text.utf8))
-    return path
+    dir.write(text, to: name)
   }
 
   /// Live re-runs the step and what follows it; time travel reuses the outputs whose inputs

@@ -5,9 +5,7 @@ import TestSupport
 /// `runs timeline --follow` through the real binary.
 @Suite struct TimelineFollowTests {
   func write(_ text: String, in dir: TemporaryDirectory, name: String = "spec.json") -> String {
-    let path = dir.appending(name)
-    FileBytes.write(path, Array(text.utf8))
-    return path
+    dir.write(text, to: name)
   }
 
   /// `--follow` on a run that fails prints its failed attempts and the run's line, and exits

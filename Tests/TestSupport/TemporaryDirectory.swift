@@ -28,6 +28,14 @@ public final class TemporaryDirectory: @unchecked Sendable {
   /// A path inside the directory.
   public func appending(_ name: String) -> String { path + "/" + name }
 
+  /// Writes `text` to the file `name` in the directory; its path.
+  @discardableResult
+  public func write(_ text: String, to name: String) -> String {
+    let file = appending(name)
+    FileBytes.write(file, Array(text.utf8))
+    return file
+  }
+
   deinit {
     if getenv("DRIFTQ_KEEP_TEST_DIRS") != nil { return }
     Self.removeTree(path)

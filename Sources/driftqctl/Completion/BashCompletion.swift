@@ -21,18 +21,24 @@ enum BashCompletion {
       text += "    \(pattern(leaf.path))) REPLY=\(CompletionModel.quoted(leaf.options.flatMap(\.names).joined(separator: " "))) ;;\n"
     }
     text += "    *) REPLY=\(CompletionModel.quoted(model.globals.flatMap(\.names).joined(separator: " "))) ;;\n  esac\n}\n\n"
-    text += "# What option $2 of command $1 takes: - (nothing), @text, @file, @dir, @topic, @profile, or these words.\n"
-    text += "_driftqctl_value() {\n  case \"$1 $2\" in\n"
-    for arm in model.valueArms {
-      text += "    \(arm.patterns.map(pattern).joined(separator: "|"))) REPLY=\(CompletionModel.quoted(arm.answer)) ;;\n"
-    }
-    text += "    *) REPLY=- ;;\n  esac\n}\n\n# What positional word $2 (from 0) of command $1 is; empty: it takes no more.\n"
-    text += "_driftqctl_argument() {\n  case \"$1 $2\" in\n"
-    for arm in model.argumentArms {
-      text += "    \(arm.patterns.map(pattern).joined(separator: "|"))) REPLY=\(CompletionModel.quoted(arm.answer)) ;;\n"
-    }
-    text += "    *) REPLY='' ;;\n  esac\n}\n"
+    text += valueAndArgumentFunctions(model, open: "")
     return text + walker
+  }
+
+  /// `_driftqctl_value` and `_driftqctl_argument`, which bash and zsh share word for word but
+  /// for how a case arm opens (zsh writes `(pattern)`, bash `pattern)`).
+  static func valueAndArgumentFunctions(_ model: CompletionModel, open: String) -> String {
+    func arms(_ arms: [CompletionModel.Arm], otherwise: String) -> String {
+      var text = ""
+      for arm in arms {
+        text += "    \(open)\(arm.patterns.map(pattern).joined(separator: "|"))) REPLY=\(CompletionModel.quoted(arm.answer)) ;;\n"
+      }
+      return text + "    \(open)*) REPLY=\(otherwise) ;;\n  esac\n}\n"
+    }
+    return "# What option $2 of command $1 takes: - (nothing), @text, @file, @dir, @topic, @profile, or these words.\n"
+      + "_driftqctl_value() {\n  case \"$1 $2\" in\n" + arms(model.valueArms, otherwise: "-")
+      + "\n# What positional word $2 (from 0) of command $1 is; empty: it takes no more.\n"
+      + "_driftqctl_argument() {\n  case \"$1 $2\" in\n" + arms(model.argumentArms, otherwise: "''")
   }
 
   /// A case pattern for `key`: quoted, with each `*` left as a wildcard.

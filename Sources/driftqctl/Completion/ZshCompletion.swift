@@ -26,17 +26,7 @@ enum ZshCompletion {
       text += "    (\(pattern(leaf.path))) reply=(\(entries(leaf.options))) ;;\n"
     }
     text += "    (*) reply=(\(entries(model.globals))) ;;\n  esac\n}\n\n"
-    text += "# What option $2 of command $1 takes: - (nothing), @text, @file, @dir, @topic, @profile, or these words.\n"
-    text += "_driftqctl_value() {\n  case \"$1 $2\" in\n"
-    for arm in model.valueArms {
-      text += "    (\(arm.patterns.map(pattern).joined(separator: "|"))) REPLY=\(CompletionModel.quoted(arm.answer)) ;;\n"
-    }
-    text += "    (*) REPLY=- ;;\n  esac\n}\n\n# What positional word $2 (from 0) of command $1 is; empty: it takes no more.\n"
-    text += "_driftqctl_argument() {\n  case \"$1 $2\" in\n"
-    for arm in model.argumentArms {
-      text += "    (\(arm.patterns.map(pattern).joined(separator: "|"))) REPLY=\(CompletionModel.quoted(arm.answer)) ;;\n"
-    }
-    text += "    (*) REPLY='' ;;\n  esac\n}\n"
+    text += BashCompletion.valueAndArgumentFunctions(model, open: "(")
     return text + walker
   }
 
