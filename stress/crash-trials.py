@@ -264,7 +264,7 @@ class Dir:
         self.groups = {}             # (topic, group) -> Group
         self.dead = {}               # (dlq topic, p, o) -> {"orig": (t,p,o)|None, "redriven": bool}
         self.redrives = []           # acknowledged: (src (dlq topic,p,o), dst (topic,p,o))
-        self.topics_created = {}     # extra topics: name -> partitions (acknowledged or not)
+        self.topics_created = {}     # extra topics: name -> partitions, once a create of it succeeded
         self.pending_nacks = []      # (topic, group, (p,o)) acknowledged in this trial
         self.touched_acks = set()    # (topic, group, (p,o)) an ack was tried in this trial
         self.serve_ran = False
@@ -768,12 +768,14 @@ class TopicsCreateJob(Job):
         d = self.d
         self.topic = f"x{d.value().split('.')[0]}"
         self.n = self.rng.randint(1, 4)
-        d.topics_created[self.topic] = self.n
         self.args = ["topics", "create", "--name", self.topic, "--partitions", str(self.n)]
 
     def post_check(self):
         d = self.d
         d.run(self.args, what="topics create again (same count, must succeed)")
+        # Only now is this topic known to exist: a concurrent job's check must not expect it
+        # before its own create has been run again.
+        d.topics_created[self.topic] = self.n
         p = d.run(["-o", "ndjson", "topics", "list"], what="topics list")
         for name, n in d.topics_created.items():
             rows = [o for o in jlines(p.texts()) if o.get("name") == name]
