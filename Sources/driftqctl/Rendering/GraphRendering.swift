@@ -114,32 +114,28 @@ enum GraphRendering {
   /// Mermaid labels are quoted; quotes and angle brackets become its entity codes, so no
   /// step id can end the label or open markup.
   static func mermaidEscape(_ text: String) -> String {
-    var out = ""
-    for c in text {
+    text.replacingEach { c in
       switch c {
-      case "\"": out += "#quot;"
-      case "<": out += "#lt;"
-      case ">": out += "#gt;"
-      case "#": out += "#35;"
-      case "\n", "\r": out += " "
-      default: out.append(c)
+      case "\"": return "#quot;"
+      case "<": return "#lt;"
+      case ">": return "#gt;"
+      case "#": return "#35;"
+      case "\n", "\r": return " "
+      default: return nil
       }
     }
-    return out
   }
 
   /// A DOT quoted string (backslash and quote escaped; a newline as DOT's `\n`).
   static func dotQuote(_ text: String) -> String {
-    var out = "\""
-    for c in text {
+    "\"" + text.replacingEach { c in
       switch c {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case "\r": break
-      default: out.append(c)
+      case "\"": return "\\\""
+      case "\\": return "\\\\"
+      case "\n": return "\\n"
+      case "\r": return ""
+      default: return nil
       }
-    }
-    return out + "\""
+    } + "\""
   }
 }

@@ -2,17 +2,27 @@
 /// a step id or an error message never becomes markup in a report.
 enum HTMLEscaping {
   static func escape(_ text: String) -> String {
-    var out = ""
-    out.reserveCapacity(text.utf8.count)
-    for c in text {
+    text.replacingEach { c in
       switch c {
-      case "&": out += "&amp;"
-      case "<": out += "&lt;"
-      case ">": out += "&gt;"
-      case "\"": out += "&quot;"
-      case "'": out += "&#39;"
-      default: out.append(c)
+      case "&": return "&amp;"
+      case "<": return "&lt;"
+      case ">": return "&gt;"
+      case "\"": return "&quot;"
+      case "'": return "&#39;"
+      default: return nil
       }
+    }
+  }
+}
+
+extension String {
+  /// The text with each character that `replacement` maps replaced by what it gives (nil:
+  /// kept): the one loop under every escaping of a rendering format.
+  func replacingEach(_ replacement: (Character) -> String?) -> String {
+    var out = ""
+    out.reserveCapacity(utf8.count)
+    for c in self {
+      if let replaced = replacement(c) { out += replaced } else { out.append(c) }
     }
     return out
   }
