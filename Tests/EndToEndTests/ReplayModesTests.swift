@@ -4,22 +4,18 @@ import TestSupport
 
 /// `runs replay --mode` through the real binary: what each mode runs again.
 @Suite struct ReplayModesTests {
-  func write(_ text: String, in dir: TemporaryDirectory, name: String = "spec.json") -> String {
-    dir.write(text, to: name)
-  }
-
   /// Live re-runs the step and what follows it; time travel reuses the outputs whose inputs
   /// are unchanged (it once did exactly what live does). The counter file says what ran.
   @Test func liveAndTimeTravelReplaysDiffer() throws {
     let dir = TemporaryDirectory("e2e-modes")
     let cli = CLIProcess(dir)
     let counter = dir.appending("ran")
-    let spec = write(#"""
+    let spec = dir.write(#"""
       {"id":"wf","nodes":[
         {"id":"a","run":"echo a >> \#(counter); echo 1"},
         {"id":"b","run":"echo b >> \#(counter); cat","deps":["a"]},
         {"id":"c","run":"echo c >> \#(counter); cat","deps":["b"]}]}
-      """#, in: dir)
+      """#, to: "spec.json")
     #expect(try cli.run(["runs", "start", "--workflow", spec, "--run-id", "r"]).status == 0)
     func ran() -> String { String(decoding: FileBytes.read(counter), as: UTF8.self).replacingOccurrences(of: "\n", with: "") }
     #expect(ran() == "abc")
