@@ -15,14 +15,15 @@ public struct Checkpoint: Sendable {
 /// The bytes of a checkpoint file, made and checked without touching a file (the store that
 /// owns `DIR/checkpoints` reads and writes them):
 ///
-///     magic "DQCHKPT2" · LSN u64 · last record's segment u64 and offset u64 · first
+///     magic "DQCHKPT3" · LSN u64 · last record's segment u64 and offset u64 · first
 ///     segment's salt u32 · rows files used · state (`StateSnapshot`) · CRC32C of all before it
 ///
 /// Message rows live in rows files (`PartitionRows`), named by `TableReference`s in the state.
 public enum CheckpointFormat {
-  /// Version 2 added the promoted versions to the state; a version 1 file is ignored (the
-  /// log is folded instead, and the next write replaces it).
-  public static let magic: [UInt8] = Array("DQCHKPT2".utf8)
+  /// Version 2 added the promoted versions to the state, version 3 the purge of DLQ messages and
+  /// the run each version promoted; an older file is ignored (the log is folded instead, and the next write
+  /// replaces it).
+  public static let magic: [UInt8] = Array("DQCHKPT3".utf8)
   public static let suffix = ".ckpt"
   /// The largest checkpoint file read (rows are in their own files; this is keys and runs).
   public static let maximumFileSize = 1 << 30

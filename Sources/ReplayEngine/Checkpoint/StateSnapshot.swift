@@ -74,6 +74,11 @@ enum StateSnapshot {
     w.optional(runs.activeIndexVersion) { $0.string($1) }
     w.count(runs.promotedVersions.count)
     for version in runs.promotedVersions { w.string(version) }
+    w.count(runs.promotedRuns.count)
+    for (runID, version) in runs.promotedRuns.sorted(by: { $0.key < $1.key }) {
+      w.string(runID)
+      w.string(version)
+    }
     let kept = runs.order.compactMap { runs.runs[$0] }
     w.count(kept.count)
     for run in kept {
@@ -136,6 +141,7 @@ enum StateSnapshot {
     var runs = RunsState()
     runs.activeIndexVersion = try r.optional { r throws(ByteReader.Failure) in try r.string() }
     for _ in 0..<(try r.count()) { runs.promotedVersions.append(try r.string()) }
+    for _ in 0..<(try r.count()) { runs.promotedRuns[try r.string()] = try r.string() }
     for _ in 0..<(try r.count()) {
       for _ in 0..<(try r.count()) {
         let at = try r.time()
@@ -236,6 +242,7 @@ enum StateSnapshot {
     w.data(entry.key)
     w.optional(entry.redrivenTo) { encodeOrigin($1, &$0) }
     w.optional(entry.redrivenAt) { $0.time($1) }
+    w.optional(entry.purgedAt) { $0.time($1) }
   }
 
   private static func decodeDeadLetter(_ r: inout SnapshotReader) throws(ByteReader.Failure) -> DeadLetterEntry {
@@ -247,7 +254,8 @@ enum StateSnapshot {
     return DeadLetterEntry(
       copy: copy, info: info, key: try r.data(),
       redrivenTo: try r.optional { r throws(ByteReader.Failure) in try decodeOrigin(&r) },
-      redrivenAt: try r.optional { r throws(ByteReader.Failure) in try r.time() })
+      redrivenAt: try r.optional { r throws(ByteReader.Failure) in try r.time() },
+      purgedAt: try r.optional { r throws(ByteReader.Failure) in try r.time() })
   }
 
   private static func encodeOrigin(_ origin: MessageOrigin, _ w: inout SnapshotWriter) {

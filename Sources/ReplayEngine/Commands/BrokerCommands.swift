@@ -144,10 +144,10 @@ public enum BrokerCommands {
     }
   }
 
-  /// A topic's dead letters; the topic must exist.
+  /// A topic's dead letters, purged ones left out; the topic must exist.
   public static func deadLetters(_ state: BrokerState, topic: String) throws(BrokerRejection) -> [DeadLetterEntry] {
     guard state.topics[topic] != nil else { throw BrokerRejection(.topicNotFound, "topic does not exist: \(topic)") }
-    return state.deadLetters[topic] ?? []
+    return (state.deadLetters[topic] ?? []).filter { $0.purgedAt == nil }
   }
 
   /// One redrive step: the candidates now, redriven (or, in a dry run, only listed).
@@ -164,7 +164,7 @@ public enum BrokerCommands {
       throw BrokerRejection(.topicNotFound, "topic does not exist (create it first): \(target)")
     }
     let (due, skipped) = BrokerDecider.redriveCandidates(state, topic: request.topic, selection: request.selection, now: now)
-    let waiting = (state.deadLetters[request.topic] ?? []).count { $0.redrivenTo == nil }
+    let waiting = (state.deadLetters[request.topic] ?? []).count { $0.redrivenTo == nil && $0.purgedAt == nil }
     if request.dryRun {
       return ([], RedriveOutcome(moves: due.map { .init(from: $0.copy, to: nil) }, skipped: skipped, remaining: waiting - due.count))
     }
@@ -173,5 +173,13 @@ public enum BrokerCommands {
       RedriveOutcome.Move(from: $0.from, to: MessageOrigin(topic: $0.message.topic, partition: $0.message.partition, offset: $0.message.offset))
     }
     return (redriven.map { .messageRedriven($0) }, RedriveOutcome(moves: moves, skipped: skipped, remaining: waiting - moves.count))
+  }
+}
+
+extension BrokerCommands {
+  /// `dlq purge`: the messages it takes, and (when it is no dry run) the events removing them.
+  public static func purge(_ state: BrokerState, _ request: PurgeRequest, now: WALTimestamp) throws(BrokerRejection) -> (events: [BrokerEvent], outcome: PurgeOutcome) {
+    let decision = try BrokerDecider.purgeDeadLetters(state, topic: request.topic, selection: request.selection, now: now)
+    return (request.execute ? decision.events : [], PurgeOutcome(purged: decision.purged, remaining: decision.remaining))
   }
 }

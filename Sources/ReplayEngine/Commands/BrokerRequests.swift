@@ -140,9 +140,9 @@ public struct SeekRequest: Sendable, Equatable {
 public struct RedriveRequest: Sendable, Equatable {
   public var topic: String
   public var target: String?
-  public var selection: BrokerDecider.RedriveSelection
+  public var selection: BrokerDecider.DeadLetterSelection
   public var dryRun: Bool
-  public init(topic: String, target: String?, selection: BrokerDecider.RedriveSelection, dryRun: Bool) {
+  public init(topic: String, target: String?, selection: BrokerDecider.DeadLetterSelection, dryRun: Bool) {
     self.topic = topic
     self.target = target
     self.selection = selection
@@ -168,6 +168,28 @@ public struct RedriveOutcome: Sendable, Equatable {
   public init(moves: [Move], skipped: Int, remaining: Int) {
     self.moves = moves
     self.skipped = skipped
+    self.remaining = remaining
+  }
+}
+
+/// `dlq purge`: which DLQ messages of a topic to remove, and whether to carry it out.
+public struct PurgeRequest: Sendable, Equatable {
+  public var topic: String
+  public var selection: BrokerDecider.DeadLetterSelection
+  public var execute: Bool
+  public init(topic: String, selection: BrokerDecider.DeadLetterSelection, execute: Bool) {
+    self.topic = topic
+    self.selection = selection
+    self.execute = execute
+  }
+}
+
+/// What a purge removed (or, in a dry run, would remove), and how many DLQ messages stay.
+public struct PurgeOutcome: Sendable, Equatable {
+  public var purged: [DeadLetterEntry]
+  public var remaining: Int
+  public init(purged: [DeadLetterEntry], remaining: Int) {
+    self.purged = purged
     self.remaining = remaining
   }
 }

@@ -10,7 +10,8 @@ extension BrokerEvent {
     case .groupSeeked(let e): return [MessageOrigin(topic: e.topic, partition: e.partition, offset: e.offset)]
     case .messageDeadLettered(let e): return [e.source]
     case .messageRedriven(let e): return [e.from]
-    case .topicCreated, .messagePublished, .logCompacted: return []
+    // A purge names DLQ messages, but folding it skips those compaction dropped: it bounds nothing.
+    case .topicCreated, .messagePublished, .logCompacted, .topicDeleted, .groupDeleted, .deadLettersPurged: return []
     }
   }
 }

@@ -19,11 +19,19 @@ public struct CompactionPlan: Sendable {
   /// Messages dropped now (not counting those an earlier compaction dropped).
   public private(set) var droppedMessages = 0
   public private(set) var droppedRuns: Set<String> = []
+  /// What deletions in the prefix removed: their records go.
+  public let deletions: CompactionDeletions
 
   /// - Parameters:
   ///   - tailFloors: per partition, the lowest offset a record after the prefix acts on.
   ///   - pinnedRuns: runs an `index_pointer` record names (they stay whatever their age).
-  public init(broker: BrokerState, runs: RunsState, policy: CompactionPolicy, tailFloors: [Slot: Int64], pinnedRuns: Set<String>) {
+  ///   - deletions: what the prefix's lifecycle records removed.
+  public init(
+    broker: BrokerState, runs: RunsState, policy: CompactionPolicy, tailFloors: [Slot: Int64], pinnedRuns: Set<String>,
+    deletions: CompactionDeletions = CompactionDeletions()
+  ) {
+    self.deletions = deletions
+    droppedRuns = deletions.runs
     for name in broker.topicNames {
       guard let topic = broker.topics[name] else { continue }
       let groups = broker.groups.values.filter { $0.key.topic == name }
@@ -67,7 +75,7 @@ public struct CompactionPlan: Sendable {
   ) -> Bool {
     guard message.publishedAt < policy.ackedCutoff else { return false }
     if let (source, index) = broker.deadLetterIndex[origin] {
-      guard broker.deadLetters[source]?[safe: index]?.redrivenTo != nil else { return false }
+      guard broker.deadLetters[source]?[safe: index]?.isSettled == true else { return false }
     } else if groups.isEmpty {
       return false
     }
@@ -76,34 +84,58 @@ public struct CompactionPlan: Sendable {
 
   /// Whether compaction would drop nothing (a summary an earlier compaction wrote stays
   /// true of the records it replaced, so it is no reason to rewrite).
-  public var dropsNothing: Bool { droppedMessages == 0 && droppedRuns.isEmpty }
+  public var dropsNothing: Bool { droppedMessages == 0 && droppedRuns.isEmpty && deletions.isEmpty }
 
   /// Whether `record` stays. Records of kinds this build does not know always stay.
   public func keeps(_ record: WALRecord) throws(ReplayError) -> Bool {
     switch record.kind {
     case .logCompacted:
       return false  // replaced by `summary`
+    case .topicDeleted:
+      return false  // every record of the topic before it goes too
     case .runEvent:
       guard !droppedRuns.isEmpty else { return true }
       return !droppedRuns.contains(try RunEvent(decoding: record.payload).runID)
     case .messagePublished:
-      guard !starts.isEmpty else { return true }
+      guard !starts.isEmpty || !deletions.topics.isEmpty else { return true }
       // Topic, partition and offset lead the payload: the envelope need not be decoded.
       let origin = try EventCodec.decodeOrigin(record.payload)
-      return isHeld(origin.topic, origin.partition, origin.offset)
+      return !deletions.removes(topic: origin.topic, at: record.lsn) && isHeld(origin.topic, origin.partition, origin.offset)
     default:
-      guard !starts.isEmpty, let event = try EventCodec.decode(record) else { return true }
-      switch event {
-      case .messageDelivered(let e): return isHeld(e.topic, e.partition, e.offset)
-      case .messageAcked(let e): return isHeld(e.topic, e.partition, e.offset)
-      case .messageNacked(let e): return isHeld(e.topic, e.partition, e.offset)
-      case .messageSkipped(let e): return isHeld(e.topic, e.partition, e.offset)
-      case .messageDeadLettered(let e):
-        return isHeld(e.source.topic, e.source.partition, e.source.offset) || isHeld(e.copy.topic, e.copy.partition, e.copy.offset)
-      case .messageRedriven(let e):
-        return isHeld(e.from.topic, e.from.partition, e.from.offset) || isHeld(e.message.topic, e.message.partition, e.message.offset)
-      case .topicCreated, .messagePublished, .groupSeeked, .logCompacted: return true
-      }
+      guard !starts.isEmpty || !deletions.isEmpty, let event = try EventCodec.decode(record) else { return true }
+      return keeps(event, at: record.lsn)
+    }
+  }
+
+  private func keeps(_ event: BrokerEvent, at lsn: UInt64) -> Bool {
+    func keepsPlace(_ topic: String, _ group: String, _ partition: Int, _ offset: Int64) -> Bool {
+      !deletions.removes(topic: topic, group: group, at: lsn) && isHeld(topic, partition, offset)
+    }
+    switch event {
+    case .messageDelivered(let e): return keepsPlace(e.topic, e.group, e.partition, e.offset)
+    case .messageAcked(let e): return keepsPlace(e.topic, e.group, e.partition, e.offset)
+    case .messageNacked(let e): return keepsPlace(e.topic, e.group, e.partition, e.offset)
+    case .messageSkipped(let e): return keepsPlace(e.topic, e.group, e.partition, e.offset)
+    case .groupSeeked(let e): return !deletions.removes(topic: e.topic, group: e.group, at: lsn)
+    case .messageDeadLettered(let e):
+      // The source and its DLQ go together when the topic is deleted; a deleted group's
+      // half is dropped, its copy stays while held.
+      if deletions.removes(topic: e.source.topic, at: lsn) { return false }
+      let copyHeld = isHeld(e.copy.topic, e.copy.partition, e.copy.offset)
+      if deletions.removes(topic: e.source.topic, group: e.group, at: lsn) { return copyHeld }
+      return isHeld(e.source.topic, e.source.partition, e.source.offset) || copyHeld
+    case .messageRedriven(let e):
+      if deletions.removes(topic: e.message.topic, at: lsn) { return false }
+      let republished = isHeld(e.message.topic, e.message.partition, e.message.offset)
+      if deletions.removes(topic: e.from.topic, at: lsn) { return republished }
+      return isHeld(e.from.topic, e.from.partition, e.from.offset) || republished
+    case .topicCreated(let e): return !deletions.removes(topic: e.name, at: lsn)
+    case .groupDeleted(let e):
+      if deletions.removes(topic: e.topic, at: lsn) { return false }
+      return deletions.keepsGroupDeletion(GroupKey(topic: e.topic, group: e.group), at: lsn) { isHeld($0.topic, $0.partition, $1) }
+    case .deadLettersPurged(let e):
+      return e.copies.contains { !deletions.removes(topic: $0.topic, at: lsn) && isHeld($0.topic, $0.partition, $0.offset) }
+    case .messagePublished, .logCompacted, .topicDeleted: return true
     }
   }
 

@@ -29,8 +29,8 @@ extension BrokerDecider {
     return MessageDeadLettered(group: group, source: origin, copy: copy, dlqPartitions: partitions)
   }
 
-  /// Which DLQ messages a redrive takes.
-  public struct RedriveSelection: Sendable, Equatable {
+  /// Which DLQ messages a redrive or a purge takes.
+  public struct DeadLetterSelection: Sendable, Equatable {
     public var maximum: Int?
     /// Only messages dead-lettered at least this long ago.
     public var olderThanMs: Int64?
@@ -50,8 +50,8 @@ extension BrokerDecider {
 
   /// The DLQ messages of `topic` a redrive would take now, oldest first, and how many that
   /// match were redriven before.
-  public static func redriveCandidates(_ state: BrokerState, topic: String, selection: RedriveSelection, now: WALTimestamp) -> (due: [DeadLetterEntry], alreadyRedriven: Int) {
-    let matching = (state.deadLetters[topic] ?? []).filter { selection.matches($0, now: now) }
+  public static func redriveCandidates(_ state: BrokerState, topic: String, selection: DeadLetterSelection, now: WALTimestamp) -> (due: [DeadLetterEntry], alreadyRedriven: Int) {
+    let matching = (state.deadLetters[topic] ?? []).filter { $0.purgedAt == nil && selection.matches($0, now: now) }
     var due = matching.filter { $0.redrivenTo == nil }
     if let maximum = selection.maximum { due = Array(due.prefix(maximum)) }
     return (due, matching.count { $0.redrivenTo != nil })

@@ -7,13 +7,14 @@ public struct BrokerRejection: Error, Sendable, Equatable, CustomStringConvertib
     public static let invalidArgument = Code("invalid_argument")
     public static let topicNotFound = Code("topic_not_found")
     public static let topicExists = Code("topic_exists")
+    public static let groupNotFound = Code("group_not_found")
     public static let notInFlight = Code("not_in_flight")
     /// The message is leased to another owner (DriftQ's 409 `not owner`).
     public static let notOwner = Code("not_owner")
     /// A producer limit is reached (DriftQ's 429 `RESOURCE_EXHAUSTED`).
     public static let resourceExhausted = Code("resource_exhausted")
 
-    public static let all: [Code] = [.invalidArgument, .topicNotFound, .topicExists, .notInFlight, .notOwner, .resourceExhausted]
+    public static let all: [Code] = [.invalidArgument, .topicNotFound, .topicExists, .groupNotFound, .notInFlight, .notOwner, .resourceExhausted]
 
     /// The code a `description` names (as a server sends it back), or nil.
     public init?(named name: String) {

@@ -12,6 +12,9 @@ public enum BrokerEvent: Sendable, Equatable {
   case messageSkipped(MessageSkipped)
   case groupSeeked(GroupSeeked)
   case logCompacted(LogCompacted)
+  case topicDeleted(TopicDeleted)
+  case groupDeleted(GroupDeleted)
+  case deadLettersPurged(DeadLettersPurged)
 }
 
 public struct TopicCreated: Sendable, Equatable {

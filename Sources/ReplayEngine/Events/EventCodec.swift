@@ -47,6 +47,17 @@ public enum EventCodec {
       return (.groupSeeked, w.bytes)
     case .logCompacted(let e):
       return (.logCompacted, e.encoded)
+    case .topicDeleted(let e):
+      w.string(1, e.name)
+      return (.topicDeleted, w.bytes)
+    case .groupDeleted(let e):
+      w.string(1, e.topic)
+      w.string(2, e.group)
+      return (.groupDeleted, w.bytes)
+    case .deadLettersPurged(let e):
+      w.string(1, e.source)
+      for copy in e.copies { w.bytes(2, encode(copy)) }
+      return (.deadLettersPurged, w.bytes)
     }
   }
 
@@ -139,6 +150,37 @@ public enum EventCodec {
       return .groupSeeked(GroupSeeked(topic: p.topic, group: p.group, partition: p.partition, offset: p.offset))
     case .logCompacted:
       return .logCompacted(try LogCompacted(decoding: payload))
+    case .topicDeleted:
+      var name = ""
+      while let (tag, v) = try r.next() {
+        if tag == 1 { name = try v.string() }
+      }
+      guard !name.isEmpty else { throw ReplayError(.badPayload, "topic deletion without a topic") }
+      return .topicDeleted(TopicDeleted(name: name))
+    case .groupDeleted:
+      var e = GroupDeleted(topic: "", group: "")
+      while let (tag, v) = try r.next() {
+        switch tag {
+        case 1: e.topic = try v.string()
+        case 2: e.group = try v.string()
+        default: break
+        }
+      }
+      guard !e.topic.isEmpty, !e.group.isEmpty else { throw ReplayError(.badPayload, "group deletion without its topic or group") }
+      return .groupDeleted(e)
+    case .deadLettersPurged:
+      var e = DeadLettersPurged(source: "", copies: [])
+      while let (tag, v) = try r.next() {
+        switch tag {
+        case 1: e.source = try v.string()
+        case 2:
+          guard e.copies.count < DeadLettersPurged.maximumCopies else { throw ReplayError(.badPayload, "DLQ purge naming more than \(DeadLettersPurged.maximumCopies) messages") }
+          e.copies.append(try decodeOrigin(try v.data()))
+        default: break
+        }
+      }
+      guard !e.source.isEmpty else { throw ReplayError(.badPayload, "DLQ purge without its topic") }
+      return .deadLettersPurged(e)
     default:
       return nil
     }

@@ -13,13 +13,17 @@ extension RecordKind {
   public static let groupSeeked = RecordKind(rawValue: 9)
   /// Written by `wal compact` where the records it dropped were (see `LogCompacted`).
   public static let logCompacted = RecordKind(rawValue: 10)
+  public static let topicDeleted = RecordKind(rawValue: 11)
+  public static let groupDeleted = RecordKind(rawValue: 12)
+  public static let deadLettersPurged = RecordKind(rawValue: 13)
 
   static let names: [RecordKind: String] = [
     .topicCreated: "topic_created", .messagePublished: "message_published",
     .messageDelivered: "message_delivered", .messageAcked: "message_acked",
     .messageNacked: "message_nacked", .messageDeadLettered: "message_dead_lettered",
     .messageRedriven: "message_redriven", .messageSkipped: "message_skipped", .groupSeeked: "group_seeked",
-    .logCompacted: "log_compacted", .lostRecord: "lost_record",
+    .logCompacted: "log_compacted", .topicDeleted: "topic_deleted", .groupDeleted: "group_deleted",
+    .deadLettersPurged: "dead_letters_purged", .lostRecord: "lost_record",
     .runEvent: "run_event", .indexPointer: "index_pointer",
   ]
 

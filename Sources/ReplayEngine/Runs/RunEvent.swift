@@ -20,6 +20,8 @@ public enum RunEventType {
   public static let timerFired = "timer_fired"
   public static let timerCanceled = "timer_canceled"
   public static let replayRequested = "replay_requested"
+  /// driftqctl's `runs delete`: the run is forgotten, and compaction reclaims its events.
+  public static let runDeleted = "run_deleted"
 }
 
 /// One run event as written: DriftQ's `{run_id, type, node_id?, attempt?, payload?}`. The

@@ -9,6 +9,8 @@ public struct RunsState: Sendable {
   /// Every version `runs promote` ever made active, oldest first: what a rollback may go
   /// back to.
   public internal(set) var promotedVersions: [String] = []
+  /// The version each promoted run became: such a run stays (a rollback may go back to it).
+  public internal(set) var promotedRuns: [String: String] = [:]
 
   public init() {}
 
@@ -20,8 +22,9 @@ public struct RunsState: Sendable {
         do { json = try JSONParser.parse(bytes: record.payload) } catch { throw ReplayError(.badPayload, "index pointer: \(error)") }
         activeIndexVersion = json["version"]?.stringValue
         // A promotion names its run; a rollback does not.
-        if let version = activeIndexVersion, json["run_id"]?.stringValue.map({ !$0.isEmpty }) == true, !promotedVersions.contains(version) {
-          promotedVersions.append(version)
+        if let version = activeIndexVersion, let runID = json["run_id"]?.stringValue, !runID.isEmpty {
+          if !promotedVersions.contains(version) { promotedVersions.append(version) }
+          promotedRuns[runID] = version
         }
         return
       }
@@ -42,6 +45,11 @@ public struct RunsState: Sendable {
       do { spec = try WorkflowSpec(json: specJSON, knownHandlers: false) } catch { throw ReplayError(.inconsistent, "run \(event.runID): \(error)") }
       runs[event.runID] = WorkflowRun(runID: event.runID, workflowID: spec.id, spec: spec, input: event.payload?["input"] ?? .object([]), createdAt: time)
       order.append(event.runID)
+    }
+    if event.type == RunEventType.runDeleted {
+      guard runs.removeValue(forKey: event.runID) != nil else { throw ReplayError(.inconsistent, "deletion of unknown run \(event.runID)") }
+      if let index = order.firstIndex(of: event.runID) { order.remove(at: index) }
+      return
     }
     guard var run = runs.removeValue(forKey: event.runID) else { throw ReplayError(.inconsistent, "event \(event.type) for unknown run \(event.runID)") }
     defer { runs[event.runID] = run }

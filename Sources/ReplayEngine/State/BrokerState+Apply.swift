@@ -121,8 +121,11 @@ extension BrokerState {
       deadLetterIndex[copy] = (source.topic, deadLetters[source.topic, default: []].count - 1)
 
     case .messageRedriven(let e):
-      let from = isCompactedAway(e.from) ? nil : deadLetterIndex[e.from]
-      if from == nil && !isCompactedAway(e.from) || from.map({ deadLetters[$0.source]?[safe: $0.index]?.redrivenTo != nil }) == true {
+      // A redrive to another topic outlives the deletion of the DLQ it came from: its
+      // source half is gone with that topic's records.
+      let fromGone = isCompactedAway(e.from) || topics[e.from.topic] == nil && topics[e.message.topic] != nil
+      let from = fromGone ? nil : deadLetterIndex[e.from]
+      if from == nil && !fromGone || from.map({ deadLetters[$0.source]?[safe: $0.index]?.redrivenTo != nil }) == true {
         throw ReplayError(.inconsistent, "redrive of \(e.from.topic)/\(e.from.partition)@\(e.from.offset), which is not an unredriven DLQ message")
       }
       let republished = MessageOrigin(topic: e.message.topic, partition: e.message.partition, offset: e.message.offset)
@@ -136,6 +139,25 @@ extension BrokerState {
 
     case .logCompacted(let e):
       applyCompaction(e)
+
+    case .topicDeleted(let e):
+      guard topics[e.name] != nil else { throw ReplayError(.inconsistent, "deletion of topic \(e.name), which does not exist") }
+      removeTopics(Set(e.removedTopics), source: e.name)
+
+    case .groupDeleted(let e):
+      // Compaction keeps this record while a dead-letter of the group stays (its source half
+      // brings the group back), so the group may be gone already: nothing to do then.
+      let key = GroupKey(topic: e.topic, group: e.group)
+      groups[key] = nil
+      consumeKeys = consumeKeys.filter { $0.key.topic != e.topic || $0.key.group != e.group }
+
+    case .deadLettersPurged(let e):
+      for copy in e.copies where !isCompactedAway(copy) {
+        guard let (source, index) = deadLetterIndex[copy], source == e.source else {
+          throw ReplayError(.inconsistent, "purge of \(copy.topic)/\(copy.partition)@\(copy.offset), which is not a DLQ message of \(e.source)")
+        }
+        deadLetters[source]?[index].purgedAt = time
+      }
 
     case .groupSeeked(let e):
       guard let topic = topics[e.topic], topic.partitions.indices.contains(e.partition),
@@ -152,6 +174,17 @@ extension BrokerState {
   }
 
   // MARK: - Pieces
+
+  /// Forgets `names` (a topic and its DLQ topic) with everything on them: messages, groups,
+  /// idempotency keys and dead-letter entries.
+  private mutating func removeTopics(_ names: Set<String>, source: String) {
+    for name in names { topics[name] = nil }
+    groups = groups.filter { !names.contains($0.key.topic) }
+    produceKeys = produceKeys.filter { !names.contains($0.key.topic) }
+    consumeKeys = consumeKeys.filter { !names.contains($0.key.topic) }
+    deadLetters[source] = nil
+    deadLetterIndex = deadLetterIndex.filter { !names.contains($0.key.topic) && $0.value.source != source }
+  }
 
   /// Whether `origin` lies below its partition's start: compaction dropped it.
   func isCompactedAway(_ origin: MessageOrigin) -> Bool {

@@ -50,14 +50,24 @@ public struct DeadLetterEntry: Sendable, Equatable {
   /// Where `dlq redrive` republished it, once it has.
   public var redrivenTo: MessageOrigin?
   public var redrivenAt: WALTimestamp?
+  /// When `dlq purge` removed it: it is no longer listed or redriven, and compaction may
+  /// reclaim it.
+  public var purgedAt: WALTimestamp?
 
-  public init(copy: MessageOrigin, info: DeadLetterInfo, key: [UInt8], redrivenTo: MessageOrigin? = nil, redrivenAt: WALTimestamp? = nil) {
+  public init(
+    copy: MessageOrigin, info: DeadLetterInfo, key: [UInt8], redrivenTo: MessageOrigin? = nil, redrivenAt: WALTimestamp? = nil,
+    purgedAt: WALTimestamp? = nil
+  ) {
     self.copy = copy
     self.info = info
     self.key = key
     self.redrivenTo = redrivenTo
     self.redrivenAt = redrivenAt
+    self.purgedAt = purgedAt
   }
+
+  /// Whether compaction may reclaim it: redriven (the republished copy carries on) or purged.
+  public var isSettled: Bool { redrivenTo != nil || purgedAt != nil }
 }
 
 extension Array {

@@ -12,6 +12,8 @@ extension Compactor {
     /// Per partition, the lowest offset a record after the prefix refers to.
     var tailFloors: [CompactionPlan.Slot: Int64] = [:]
     var pinnedRuns: Set<String> = []
+    /// What the prefix's deletions removed.
+    var deletions = CompactionDeletions()
     /// The last LSN of the sealed prefix.
     let prefixEnd: UInt64
 
@@ -22,6 +24,7 @@ extension Compactor {
       while let logged = try log.next() {
         let record = logged.record
         if record.lsn <= last {
+          try deletions.note(record, before: broker)
           try LogFold.apply(record, at: logged.position, broker: &broker, runs: &runs)
         } else if !inTail {
           inTail = true

@@ -69,8 +69,9 @@ final class Compactor {
     let reader = WALLog(directory: directory, options: options)
     let folded = try Folded(reading: reader, through: prefix.last)
     let plan = CompactionPlan(
-      broker: folded.broker, runs: folded.runs, policy: policy, tailFloors: folded.tailFloors, pinnedRuns: folded.pinnedRuns)
-    report.messagesDropped = plan.droppedMessages
+      broker: folded.broker, runs: folded.runs, policy: policy, tailFloors: folded.tailFloors, pinnedRuns: folded.pinnedRuns,
+      deletions: folded.deletions)
+    report.messagesDropped = plan.droppedMessages + folded.deletions.messages
     report.runsDropped = plan.droppedRuns.sorted()
     report.partitionStarts = plan.summary.starts.map { "\($0.topic)/\($0.partition)@\($0.offset)" }
     let sweep = keepArtifacts ? [] : try unreferencedArtifacts(plan, alsoUsedBy: folded)

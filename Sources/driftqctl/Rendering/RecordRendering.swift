@@ -48,6 +48,12 @@ enum RecordRendering {
         .object([("topic", .string($0.topic)), ("partition", .int($0.partition)), ("offset", .int($0.offset))])
       })))
       members.append(("groups", .array(e.groups.map { .object([("topic", .string($0.topic)), ("group", .string($0.group))]) })))
+    case .topicDeleted(let e)?:
+      members.append(("topic", .string(e.name)))
+    case .groupDeleted(let e)?:
+      members += [("topic", .string(e.topic)), ("group", .string(e.group))]
+    case .deadLettersPurged(let e)?:
+      members += [("topic", .string(e.source)), ("messages", .array(e.copies.map(PayloadRendering.origin)))]
     case nil:
       members.append(("payload_bytes", .int(record.payload.count)))
       appendBytes("payload", record.payload, to: &members)
@@ -86,6 +92,9 @@ enum RecordRendering {
     case .logCompacted(let e)?: return Array(Set(e.starts.map(\.topic) + e.groups.map(\.topic))).sorted()
     case .messageDeadLettered(let e)?: return [e.source.topic, e.copy.topic]
     case .messageRedriven(let e)?: return [e.from.topic, e.message.topic]
+    case .topicDeleted(let e)?: return e.removedTopics
+    case .groupDeleted(let e)?: return [e.topic]
+    case .deadLettersPurged(let e)?: return [e.source, BrokerDecider.deadLetterTopic(of: e.source)]
     case nil: return []
     }
   }
