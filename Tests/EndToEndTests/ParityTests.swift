@@ -37,7 +37,7 @@ import TestSupport
     #expect(local.first { $0.hasPrefix("topics peek") }?.contains("\"attempts\":0") == true)
     #expect(local.first { $0.hasPrefix("consume --topic jobs --group g") }?.components(separatedBy: "\"attempts\":1").count == 4)
     // What serve wrote is a normal directory: local commands read it.
-    #expect(try cli.run(["dlq", "list", "--topic", "jobs"]).stdout.contains("max_attempts_reached"))
+    #expect(try cli.run(["wal", "dump", "--kind", "message_dead_lettered"]).stdout.contains("max_attempts_reached"))
     // Each of these once answered differently (or wrongly) over HTTP.
     func answer(_ prefix: String) -> String { local.first { $0.hasPrefix(prefix + " -> ") } ?? "missing step \(prefix)" }
     #expect(answer("topics list -o json").contains(#""name":"jobs","partitions":2,"messages":3"#))
@@ -59,6 +59,16 @@ import TestSupport
     #expect(answer("topics peek --topic jobs --n 100").contains(#""value":"//4AgA==","last_error":"","value_encoding":"base64""#))
     // A one-shot consume that the in-flight cap stops short says so, on both faces.
     #expect(answer("consume --topic jobs --group i --owner w --max 5 --max-inflight 1").contains("stderr: driftqctl: stopped at 2 of 5"))
+    // Lifecycle: dry runs change nothing, --execute removes, and what is gone is not found.
+    #expect(answer("dlq purge --topic jobs -o json").contains(#""executed":false"#))
+    #expect(answer("dlq purge --topic jobs --execute").contains("0 stay"))
+    #expect(local.last { $0.hasPrefix("dlq list --topic jobs -> ") }?.contains("(no dead-lettered messages)") == true)
+    #expect(answer("groups delete --group h --topic jobs --execute -o json").contains(#""executed":true,"topic":"jobs","group":"h""#))
+    #expect(local.last { $0.hasPrefix("groups delete --group h --topic jobs -> ") }?.contains("-> 4") == true)
+    #expect(answer("topics delete --topic dlq.jobs").contains("-> 1"))
+    #expect(answer("topics delete --topic jobs --execute").contains("deleted topic jobs (2 partitions"))
+    #expect(local.last { $0.hasPrefix("topics delete --topic jobs -> ") }?.contains("-> 1") == true)
+    #expect(answer("publish --topic jobs --value after").contains("-> 1"))
   }
 
 

@@ -53,6 +53,21 @@ public enum ParityScenarios {
     ["consume", "--topic", "jobs", "--group", "i", "--owner", "w", "--max", "5", "--max-inflight", "1"],
     ["ack", "--batch", "--topic", "jobs", "--group", "h", "--owner", "w", "-o", "ndjson"],
     ["nack", "--batch", "--topic", "jobs", "--group", "i", "--owner", "w"],
+    ["dlq", "purge", "--topic", "jobs", "--older-than", "1h", "--key", "k1"],
+    ["dlq", "purge", "--topic", "dlq.jobs"],
+    ["dlq", "purge", "--topic", "jobs", "-o", "json"],
+    ["dlq", "purge", "--topic", "jobs", "--execute"],
+    ["dlq", "list", "--topic", "jobs"],
+    ["groups", "delete", "--group", "h", "--topic", "jobs"],
+    ["groups", "delete", "--group", "h", "--topic", "jobs", "--execute", "-o", "json"],
+    ["groups", "delete", "--group", "h", "--topic", "jobs"],
+    ["ack", "--batch", "--topic", "jobs", "--group", "h", "--owner", "w"],
+    ["topics", "delete", "--topic", "dlq.jobs"],
+    ["topics", "delete", "--topic", "jobs", "-o", "json"],
+    ["topics", "delete", "--topic", "jobs", "--execute"],
+    ["topics", "delete", "--topic", "jobs"],
+    ["topics", "list"],
+    ["publish", "--topic", "jobs", "--value", "after"],
   ]
 
   /// What each batch step reads on stdin.
@@ -98,5 +113,7 @@ public enum ParityScenarios {
     ["runs", "list"],
     ["runs", "demo", "--workflow", "starter", "--fail", "transform"],
     ["runs", "demo", "--workflow", "ai-news"],
+    ["runs", "delete", "--before", "1h"],
+    ["runs", "delete", "--before", "1h", "--execute", "-o", "json"],
   ]
 }

@@ -141,6 +141,12 @@ struct ParsedArguments {
 
 /// Text-to-value conversions shared by options and NDJSON input.
 enum ValueParsers {
+  /// `2h` (that long before `now`) or an RFC 3339 time.
+  static func pastTime(_ text: String, now: WALTimestamp) -> WALTimestamp? {
+    if let time = RFC3339.parse(text) { return time }
+    return milliseconds(text).map { now.adding(milliseconds: -$0) }
+  }
+
   static func milliseconds(_ text: String) -> Int64? {
     if text == "0" { return 0 }
     var total: Double = 0

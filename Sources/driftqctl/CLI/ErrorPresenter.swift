@@ -62,7 +62,11 @@ enum ErrorPresenter {
     case let failure as CommandFailure:
       return (failure.status, failure.message)
     case let rejection as BrokerRejection:
-      return (rejection.code == .resourceExhausted ? .unavailable : .failure, rejection.message)
+      switch rejection.code {
+      case .resourceExhausted: return (.unavailable, rejection.message)
+      case .groupNotFound: return (.notFound, rejection.message)
+      default: return (.failure, rejection.message)
+      }
     case let wal as WALError:
       switch wal.code {
       case .corruption: return (.corruption, "corruption in the WAL: \(wal) (run 'driftqctl wal verify' for a full report)")

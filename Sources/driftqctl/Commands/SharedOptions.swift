@@ -5,6 +5,8 @@ extension OptionSpec {
   static let owner = OptionSpec("owner", placeholder: "OWNER", help: "The consumer holding the lease (ack and nack are checked against it).", required: true)
   static let partition = OptionSpec("partition", placeholder: "P", help: "The message's partition.", required: true)
   static let offset = OptionSpec("offset", placeholder: "N", help: "The message's offset.", required: true)
+  /// The dry-run switch of the commands that move or remove things.
+  static let execute = OptionSpec.flag("execute", help: "Carry out the plan (without it, nothing is written).")
   static let batch = OptionSpec.flag("batch", help: "Read NDJSON from standard input, one item per line; commit in groups.")
 }
 
@@ -14,5 +16,12 @@ extension ParsedArguments {
     let text = try required(option)
     guard !text.isEmpty else { throw UsageError("--\(option.name) must not be empty", command: command.path) }
     return text
+  }
+}
+
+/// The last line of a command that is a dry run until `--execute`.
+enum DryRun {
+  static func footer(executed: Bool, done: String, action: String) -> String {
+    executed ? done : "dry run: nothing changed (add --execute to \(action))"
   }
 }

@@ -24,6 +24,11 @@ protocol Broker: AnyObject {
   /// Reads messages with no group and no lease (`topics tail`), each as its JSON item, until
   /// `limit`, the end (or, following, the deadline), or `deliver` answers false.
   func tail(_ request: TailRequest, deliver: (String) -> Bool) throws
+  /// Removes a topic with its DLQ topic and their groups (`execute`), or says what it would.
+  func deleteTopic(_ topic: String, execute: Bool) throws -> BrokerDecider.TopicRemoval
+  /// Removes one group's state on a topic (`execute`), or says what it would.
+  func deleteGroup(topic: String, group: String, execute: Bool) throws -> BrokerDecider.GroupRemoval
+  func purgeDeadLetters(_ request: PurgeRequest) throws -> PurgeOutcome
 }
 
 /// What `consume` asks for.

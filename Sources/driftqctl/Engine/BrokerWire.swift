@@ -23,6 +23,9 @@ enum BrokerWire {
     /// `GET /debug/runs` also takes `after`, `status`, `since_ns`, `workflow` and `detail`,
     /// and answers each run's summary in `rows` and the next page's start in `next_after`.
     case runsList = "runs-list"
+    /// `POST /debug/topics/delete`, `/debug/groups/delete`, `/debug/dlq/purge` and
+    /// `/debug/runs/delete`: each a dry run unless the body has `"execute": true`.
+    case lifecycle = "lifecycle"
   }
 
   struct Malformed: Error, CustomStringConvertible {
@@ -152,25 +155,14 @@ enum BrokerWire {
   static func redriveRequest(_ r: RedriveRequest) -> JSONValue {
     var members: [(String, JSONValue)] = [("topic", .string(r.topic))]
     if let to = r.target { members.append(("to", .string(to))) }
-    if let max = r.selection.maximum { members.append(("max", .int(max))) }
-    if let older = r.selection.olderThanMs { members.append(("older_than_ms", .int(older))) }
-    if let key = r.selection.key { members.append(("key", .string(Base64.encode(key)))) }
+    members += selection(r.selection)
     members.append(("dry_run", .bool(r.dryRun)))
     return .object(members)
   }
 
   static func redriveRequest(_ json: JSONValue) throws -> RedriveRequest {
     guard let topic = json["topic"]?.stringValue else { throw Malformed(what: "topic is required") }
-    var key: [UInt8]?
-    if let text = json["key"]?.stringValue {
-      guard let bytes = Base64.decode(text) else { throw Malformed(what: "key is not base64") }
-      key = bytes
-    }
-    let maximum = json["max"]?.int64Value.map { Int(clamping: max(0, $0)) }
-    let older = json["older_than_ms"]?.int64Value.map { max(0, $0) }
-    return RedriveRequest(
-      topic: topic, target: json["to"]?.stringValue,
-      selection: BrokerDecider.RedriveSelection(maximum: maximum, olderThanMs: older, key: key), dryRun: json["dry_run"] == .bool(true))
+    return RedriveRequest(topic: topic, target: json["to"]?.stringValue, selection: try selection(json), dryRun: json["dry_run"] == .bool(true))
   }
 
   static func redriveOutcome(_ o: RedriveOutcome) -> JSONValue {

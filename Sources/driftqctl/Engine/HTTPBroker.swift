@@ -356,4 +356,25 @@ final class HTTPBroker: Broker {
     let response = try ok(client.send("POST", "/debug/dlq/redrive", json: BrokerWire.redriveRequest(request)), "dlq redrive")
     return try decode("dlq redrive") { try BrokerWire.redriveOutcome(response.json) }
   }
+
+  // MARK: - Lifecycle (a driftqctl extension)
+
+  func deleteTopic(_ topic: String, execute: Bool) throws -> BrokerDecider.TopicRemoval {
+    try require(.lifecycle, "topic delete API (/debug/topics/delete)")
+    let response = try ok(client.send("POST", "/debug/topics/delete", json: BrokerWire.topicDeleteRequest(topic: topic, execute: execute)), "topics delete")
+    return try decode("topics delete") { try BrokerWire.topicRemoval(response.json) }
+  }
+
+  func deleteGroup(topic: String, group: String, execute: Bool) throws -> BrokerDecider.GroupRemoval {
+    try require(.lifecycle, "group delete API (/debug/groups/delete)")
+    let body = BrokerWire.groupDeleteRequest(topic: topic, group: group, execute: execute)
+    let response = try ok(client.send("POST", "/debug/groups/delete", json: body), "groups delete")
+    return try decode("groups delete") { try BrokerWire.groupRemoval(response.json) }
+  }
+
+  func purgeDeadLetters(_ request: PurgeRequest) throws -> PurgeOutcome {
+    try require(.lifecycle, "DLQ purge API (/debug/dlq/purge)")
+    let response = try ok(client.send("POST", "/debug/dlq/purge", json: BrokerWire.purgeRequest(request)), "dlq purge")
+    return try decode("dlq purge") { try BrokerWire.purgeOutcome(response.json) }
+  }
 }

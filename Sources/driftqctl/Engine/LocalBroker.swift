@@ -188,4 +188,30 @@ final class LocalBroker: Broker {
       PayloadRendering.consumeItem(try backend.message(at: $0.position), attempts: 0, lastError: "")
     }
   }
+
+  func deleteTopic(_ topic: String, execute: Bool) throws -> BrokerDecider.TopicRemoval {
+    try decide(execute: execute) { state, _ in try BrokerDecider.deleteTopic(state, topic: topic) }
+  }
+
+  func deleteGroup(topic: String, group: String, execute: Bool) throws -> BrokerDecider.GroupRemoval {
+    try decide(execute: execute) { state, now in try BrokerDecider.deleteGroup(state, topic: topic, group: group, now: now) }
+  }
+
+  func purgeDeadLetters(_ request: PurgeRequest) throws -> PurgeOutcome {
+    try decide(execute: request.execute) { state, now in
+      let (events, outcome) = try BrokerCommands.purge(state, request, now: now)
+      return (outcome, events)
+    }
+  }
+
+  /// A removal: decided on the state as it is (a dry run), or under the writer lock and
+  /// written when `execute`.
+  private func decide<T>(execute: Bool, _ body: (BrokerState, WALTimestamp) throws -> (T, [BrokerEvent])) throws -> T {
+    let backend = try backend()
+    guard execute else { return try body(backend.state, answerTime(backend)).0 }
+    return try backend.commit { state, now in
+      let (plan, events) = try body(state, now)
+      return (events, plan)
+    }
+  }
 }

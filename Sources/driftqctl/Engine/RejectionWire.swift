@@ -56,7 +56,7 @@ enum RejectionWire {
 
   /// A `/debug` plain-text answer for a rejection (DriftQ's `/debug` errors are text).
   static func plainResponse(_ rejection: BrokerRejection) -> HTTPResponse {
-    var response = HTTPResponse.text(rejection.code == .topicNotFound ? 404 : status(rejection.code), rejection.message)
+    var response = HTTPResponse.text([.topicNotFound, .groupNotFound].contains(rejection.code) ? 404 : status(rejection.code), rejection.message)
     response.headers.append(("X-DriftQ-Rejection", rejection.code.description))
     return response
   }

@@ -35,6 +35,8 @@ protocol Runs: AnyObject {
   func demo() throws -> (run: WorkflowRun, status: ExitStatus)
   /// Finishes an interrupted (or waiting) run; steps that succeeded are not run again.
   func resume(_ id: String) throws -> (run: WorkflowRun, status: ExitStatus)
+  /// Deletes the finished runs that ended before `before` (`execute`), or says which it would.
+  func delete(before: WALTimestamp, execute: Bool) throws -> RunDeletion
 }
 
 /// What a replay did.
@@ -123,6 +125,14 @@ final class LocalRuns: Runs {
   func rollback(version: String) throws -> String {
     try backend.commitAll { _, runs, _ in (try RunsSupport.rollback(to: version, in: runs), ()) }
     return version
+  }
+
+  func delete(before: WALTimestamp, execute: Bool) throws -> RunDeletion {
+    guard execute else { return RunDeletion.plan(backend.runs, before: before).plan }
+    return try backend.commitAll { _, runs, _ in
+      let (plan, events) = RunDeletion.plan(runs, before: before)
+      return (events.map { .run($0) }, plan)
+    }
   }
 
   func artifacts(runID: String, node: String?) throws -> [ArtifactMeta] {
@@ -268,6 +278,13 @@ extension HTTPRuns: Runs {
 
   func demo() throws -> (run: WorkflowRun, status: ExitStatus) {
     try runToEnd("/debug/run-demo", body: nil, runID: nil, action: "runs demo")
+  }
+
+  func delete(before: WALTimestamp, execute: Bool) throws -> RunDeletion {
+    try client.require(.lifecycle, "run delete API (/debug/runs/delete)")
+    let response = try client.send("POST", "/debug/runs/delete", json: RunDeletion.request(before: before, execute: execute))
+    guard (200..<300).contains(response.status) else { throw HTTPClient.failure(response, action: "runs delete") }
+    do { return try RunDeletion(wire: response.json) } catch { throw CommandFailure(.failure, "runs delete: \(error)") }
   }
 
   func resume(_ id: String) throws -> (run: WorkflowRun, status: ExitStatus) {

@@ -34,6 +34,59 @@ struct DebugBrokerAPI {
     }
   }
 
+  /// `POST /debug/topics/delete {"topic","execute"}`.
+  func deleteTopic(_ request: HTTPRequest) throws -> HTTPResponse {
+    let json: JSONValue
+    do { json = try body(request) } catch { return .text(400, "\(error)") }
+    guard let topic = json["topic"]?.stringValue, !topic.isEmpty else { return .text(400, "missing topic") }
+    return try removal(execute: json["execute"] == .bool(true), BrokerWire.topicRemoval) { broker, _ in
+      try BrokerDecider.deleteTopic(broker, topic: topic)
+    }
+  }
+
+  /// `POST /debug/groups/delete {"topic","group","execute"}`.
+  func deleteGroup(_ request: HTTPRequest) throws -> HTTPResponse {
+    let json: JSONValue
+    do { json = try body(request) } catch { return .text(400, "\(error)") }
+    guard let topic = json["topic"]?.stringValue, !topic.isEmpty, let group = json["group"]?.stringValue, !group.isEmpty else {
+      return .text(400, "missing topic or group")
+    }
+    return try removal(execute: json["execute"] == .bool(true), BrokerWire.groupRemoval) { broker, now in
+      try BrokerDecider.deleteGroup(broker, topic: topic, group: group, now: now)
+    }
+  }
+
+  /// `POST /debug/dlq/purge {"topic","older_than_ms"?,"key"?,"max"?,"execute"}`.
+  func purge(_ request: HTTPRequest) throws -> HTTPResponse {
+    let purge: PurgeRequest
+    do { purge = try BrokerWire.purgeRequest(try body(request)) } catch { return .text(400, "\(error)") }
+    return try removal(execute: purge.execute, BrokerWire.purgeOutcome) { broker, now in
+      let (events, outcome) = try BrokerCommands.purge(broker, purge, now: now)
+      return (outcome, events)
+    }
+  }
+
+  /// A lifecycle answer: decided on the state now (a dry run) or committed when `execute`,
+  /// alone in its write: a produce decided beside a deletion of its topic would follow it.
+  private func removal<T>(
+    execute: Bool, _ encode: (T) -> JSONValue, _ decide: @escaping (BrokerState, WALTimestamp) throws -> (T, [BrokerEvent])
+  ) throws -> HTTPResponse {
+    do {
+      let plan: T
+      if execute {
+        plan = try service.commit(exclusive: true) { broker, _, now, _ in
+          let (plan, events) = try decide(broker, now)
+          return (events.map { .broker($0) }, plan)
+        }
+      } else {
+        plan = try service.read { broker, _ in try decide(broker, WALTimestamp.now()).0 }
+      }
+      return .json(200, encode(plan))
+    } catch let rejection as BrokerRejection {
+      return RejectionWire.plainResponse(rejection)
+    }
+  }
+
   func deadLetters(_ request: HTTPRequest) throws -> HTTPResponse {
     guard let topic = request.query["topic"], !topic.isEmpty else { return .text(400, "missing topic") }
     do {

@@ -183,6 +183,23 @@ struct DebugRunsAPI {
     return .json(200, .object([("ok", .bool(true)), ("run_id", .string(runID)), ("trace_id", .string(traceID(request))), ("canceled", .bool(true))]))
   }
 
+  /// `POST /debug/runs/delete {"before_ns","execute"}`: a dry run unless `execute`; alone in
+  /// its write, so no run event decided beside it follows the deletion of its run.
+  func delete(_ request: HTTPRequest) throws -> HTTPResponse {
+    guard let json = body(request), let ns = json["before_ns"]?.int64Value else { return .text(400, "before_ns is required") }
+    let before = WALTimestamp(nanoseconds: ns)
+    let plan: RunDeletion
+    if json["execute"] == .bool(true) {
+      plan = try service.commit(exclusive: true) { _, runs, _, _ in
+        let (plan, events) = RunDeletion.plan(runs, before: before)
+        return (events.map { .run($0) }, plan)
+      }
+    } else {
+      plan = try service.read { _, runs in RunDeletion.plan(runs, before: before).plan }
+    }
+    return .json(200, plan.wire)
+  }
+
   func artifacts(_ request: HTTPRequest) throws -> HTTPResponse {
     var limit = 200
     if let text = request.query["limit"] {

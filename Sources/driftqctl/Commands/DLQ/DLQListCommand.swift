@@ -27,8 +27,8 @@ struct DLQListCommand: Command {
         var table = TableRenderer(["DLQ_MESSAGE", "ORIGINAL", "GROUP", "ATTEMPTS", "REASON", "ROUTED_AT", "REDRIVEN_TO", "LAST_ERROR"])
         for e in entries {
           table.add([
-            place(e.copy), "\(e.info.originalTopic)/\(e.info.originalPartition)@\(e.info.originalOffset)", e.info.group.isEmpty ? "-" : e.info.group,
-            String(e.info.attempts), e.info.reason, RFC3339.format(e.info.routedAt), e.redrivenTo.map(place) ?? "-",
+            Self.place(e.copy), "\(e.info.originalTopic)/\(e.info.originalPartition)@\(e.info.originalOffset)", e.info.group.isEmpty ? "-" : e.info.group,
+            String(e.info.attempts), e.info.reason, RFC3339.format(e.info.routedAt), e.redrivenTo.map(Self.place) ?? "-",
             e.info.lastError.isEmpty ? "-" : e.info.lastError,
           ])
         }
@@ -38,7 +38,7 @@ struct DLQListCommand: Command {
   }
 
   /// A dead-lettered message: where it is, its key, DriftQ's DLQ metadata, and its redrive.
-  private static func row(_ e: DeadLetterEntry) -> JSONValue {
+  static func row(_ e: DeadLetterEntry) -> JSONValue {
     var members: [(String, JSONValue)] = [("dlq_partition", .int(e.copy.partition)), ("dlq_offset", .int(e.copy.offset))]
     let (key, keyIsBase64) = PayloadRendering.text(e.key)
     members.append(("key", .string(key)))
@@ -50,5 +50,5 @@ struct DLQListCommand: Command {
     return .object(members)
   }
 
-  private func place(_ origin: MessageOrigin) -> String { "\(origin.topic)/\(origin.partition)@\(origin.offset)" }
+  static func place(_ origin: MessageOrigin) -> String { "\(origin.topic)/\(origin.partition)@\(origin.offset)" }
 }

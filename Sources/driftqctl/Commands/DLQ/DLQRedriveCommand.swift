@@ -33,7 +33,7 @@ struct DLQRedriveCommand: Command {
   let globals: GlobalOptions
   let topic: String
   let target: String?
-  let selection: BrokerDecider.RedriveSelection
+  let selection: BrokerDecider.DeadLetterSelection
   let perSecond: Double?
   let dryRun: Bool
 
@@ -44,7 +44,7 @@ struct DLQRedriveCommand: Command {
     let maximum = try args.integer(Self.max, in: 0...Int64(Int32.max)).map { Int($0) }
     let olderThan = try args.duration(Self.olderThan)
     let key = args.value(Self.key).map(ArgumentBytes.bytes(of:))
-    selection = BrokerDecider.RedriveSelection(maximum: maximum, olderThanMs: olderThan, key: key)
+    selection = BrokerDecider.DeadLetterSelection(maximum: maximum, olderThanMs: olderThan, key: key)
     if let text = args.value(Self.rate) {
       let parts = text.split(separator: "/")
       guard let count = parts.first.flatMap({ Double($0) }), count > 0, parts.count <= 2 else {

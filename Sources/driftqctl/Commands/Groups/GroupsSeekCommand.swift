@@ -7,7 +7,6 @@ struct GroupsSeekCommand: Command {
     "to", placeholder: "POSITION", help: "earliest, latest, an offset, @RFC3339 or @-DURATION (first message at or after that time).",
     required: true)
   static let partition = OptionSpec("partition", placeholder: "P", help: "Only this partition (default: all).")
-  static let execute = OptionSpec.flag("execute", help: "Carry out the plan (without it, nothing is written).")
 
   static let spec = CommandSpec(
     ["groups", "seek"], abstract: "Move a group's position (earliest, latest, offset, @time); a dry run unless --execute.",
@@ -16,7 +15,7 @@ struct GroupsSeekCommand: Command {
       position count as consumed, those from it on are delivered again; leases and pending retries
       of the group on those partitions are discarded (their holders' acks then fail: not in flight).
       """,
-    options: [.group, .topic, to, partition, execute],
+    options: [.group, .topic, to, partition, .execute],
     examples: ["driftqctl groups seek --group billing --topic orders --to @2026-11-21T02:14:00Z --execute"])
 
   static let worksRemotely = true
@@ -33,7 +32,7 @@ struct GroupsSeekCommand: Command {
     topic = try args.name(.topic)
     target = try Self.target(try args.required(Self.to))
     only = try args.partition(Self.partition)
-    execute = args.flag(Self.execute)
+    execute = args.flag(.execute)
   }
 
   /// `--to` as given: a seek target, or a time written relative to now.
@@ -75,7 +74,7 @@ struct GroupsSeekCommand: Command {
       .object(.object([("group", .string(group)), ("topic", .string(topic)), ("executed", .bool(execute)), ("plan", .array(steps))])) {
         var table = TableRenderer(["PARTITION", "FROM", "TO", "DISCARDED_LEASES"])
         for step in plan { table.add([String(step.partition), String(step.from), String(step.to), String(step.discarded)]) }
-        return table.render() + (execute ? "seeked group \(group) on \(topic)" : "dry run: nothing changed (add --execute to apply)") + "\n"
+        return table.render() + DryRun.footer(executed: execute, done: "seeked group \(group) on \(topic)", action: "apply") + "\n"
       }, as: globals.output)
     return .success
   }

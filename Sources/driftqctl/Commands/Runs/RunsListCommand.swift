@@ -42,7 +42,7 @@ struct RunsListCommand: Command {
       throw UsageError("invalid value \"\(wanted)\" for --status: expected one of \(Self.statuses.sorted().joined(separator: ", "))", command: Self.spec.path)
     }
     sinceText = args.value(Self.since)
-    if let sinceText, Self.sinceTime(sinceText, now: .now()) == nil {
+    if let sinceText, ValueParsers.pastTime(sinceText, now: .now()) == nil {
       throw UsageError("invalid value \"\(sinceText)\" for --since: expected a duration (2h, 30m) or an RFC 3339 time", command: Self.spec.path)
     }
     let workflowID = args.value(Self.workflow)
@@ -53,15 +53,9 @@ struct RunsListCommand: Command {
     at = try AsOf.parse(&args, command: Self.spec.path)
   }
 
-  /// `2h` (that long before now) or an RFC 3339 time.
-  static func sinceTime(_ text: String, now: WALTimestamp) -> WALTimestamp? {
-    if let time = RFC3339.parse(text) { return time }
-    return ValueParsers.milliseconds(text).map { now.adding(milliseconds: -$0) }
-  }
-
   func run(in context: CommandContext) throws -> ExitStatus {
     var query = self.query
-    query.since = sinceText.flatMap { Self.sinceTime($0, now: context.clock()) }
+    query.since = sinceText.flatMap { ValueParsers.pastTime($0, now: context.clock()) }
     let page = try RunsFace.open(globals, context, asOf: at).list(query)
     if let next = page.nextAfter { context.note("more runs match: the next page is 'driftqctl runs list --after \(next)' with the same filters") }
     context.print(Self.answer(page, long: long), as: globals.output)
