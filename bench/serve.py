@@ -72,12 +72,13 @@ def free_port():
         return probe.getsockname()[1]
 
 
-def start_serve(binary, data, sync, extra=()):
-    """`binary serve` on a free port with no flow control in the way (no in-flight cap, no
-    producer backpressure: a 429 would measure the limit, not the server); (process, url)."""
+def start_serve(binary, data, sync, inflight="0"):
+    """`binary serve` on a free port without producer backpressure (a 429 would measure the
+    limit, not the server) and with `inflight` unacked leases per stream and partition (0: no
+    cap); (process, url)."""
     server = subprocess.Popen(
-        [binary, "--wal-dir", data, "--sync", sync, "serve", "--addr", "127.0.0.1:0", "--max-inflight", "0",
-         "--max-partition-msgs", "0", "--max-partition-bytes", "0", *extra],
+        [binary, "--wal-dir", data, "--sync", sync, "serve", "--addr", "127.0.0.1:0", "--max-inflight", inflight,
+         "--max-partition-msgs", "0", "--max-partition-bytes", "0"],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     port = int(server.stdout.readline().strip().rsplit(":", 1)[1])
     return server, f"http://127.0.0.1:{port}"
@@ -236,7 +237,8 @@ def main():
         rows.append(("neutral produce", "wrk not installed (apt-get install wrk)", "", "", ""))
 
     # Neutral consume + ack: messages produced by the pipelining client, then consumed by
-    # 8 workers that ack each message and await the answer.
+    # 8 workers that ack each message and await the answer, from a serve with DriftQ-Core's
+    # flow control (2 unacked per stream and partition), which is what an SDK worker meets.
     inputs = []
     for c in range(8):
         path = os.path.join(work, f"in{c}.ndjson")
@@ -255,15 +257,25 @@ def main():
 
     neutral_count = 8 * (500 if args.quick else 5_000)
     consumed = {}
-    for name, url in [("always", targets["always"])] + ([("vs", args.vs)] if args.vs else []):
+    servers["consume"] = start_serve(args.binary, os.path.join(work, "consume"), "always", inflight="2")
+    consumers = [("always", servers["consume"][1])] + ([("vs", args.vs)] if args.vs else [])
+    if args.baseline:
+        servers["consume-baseline"] = start_serve(args.baseline, os.path.join(work, "consume-baseline"), "always", inflight="2")
+        consumers.append(("baseline", servers["consume-baseline"][1]))
+    for name, url in consumers:
         fill(url, f"ca-{topic}")
         consumed[name] = consume_ack(consume_tool, url, f"ca-{topic}", neutral_count)
     ca = consumed.get("always")
-    rows.append(("neutral consume + ack, 8 workers", f"{ca:,.0f} msg/s" if ca else "failed",
-                 f"its /v1/healthz: {spread(rates['healthz'])} req/s" if rates["healthz"] else f"fdatasync {fsync_rate:,.0f}/s",
+    rows.append(("neutral consume + ack, 8 workers, --max-inflight 2", f"{ca:,.0f} msg/s" if ca else "failed",
+                 f"fdatasync {fsync_rate:,.0f}/s", f"{ratio(ca, fsync_rate):.2f} per sync", "(each lease and each ack is durable)"))
+    rows.append(("", "", f"its /v1/healthz: {spread(rates['healthz'])} req/s" if rates["healthz"] else "",
                  f"{ratio(ca, best('healthz')):.2f}x" if rates["healthz"] else "", "(request/response ceiling)"))
     rows.append(("", "", f"--vs {args.vs}: {consumed['vs']:,.0f} msg/s" if args.vs and consumed.get("vs") else "(give --vs URL)",
                  f"{ratio(ca, consumed.get('vs')):.1f}x" if args.vs else "", ">= 5x DriftQ-Core"))
+    if args.baseline:
+        cb = consumed.get("baseline")
+        rows.append(("", "", f"--baseline {args.baseline}: {cb:,.0f} msg/s" if cb else "--baseline: failed",
+                     f"{ratio(ca, cb):.2f}x", "before/after"))
 
     # 2. driftqctl's own pipelining client: 8 processes, each one keep-alive connection.
     pipelined_server, url = start_serve(args.binary, os.path.join(work, "pipelined"), "always")
