@@ -76,8 +76,12 @@ struct CheckpointStore: Sendable {
   /// The caller holds the writer lock (rows files have one writer).
   /// `lsn` is the LSN of the record at `lastPosition` (a run event or a broker record alike):
   /// the checkpoint is named and checked by it, so a log ending in run events never gives a
-  /// name that an older checkpoint already has.
-  func write(broker: BrokerState, runs: RunsState, lsn: UInt64, lastPosition: RecordPosition, firstSegmentSalt: UInt32) throws(Errno) -> Written {
+  /// name that an older checkpoint already has. `progress` hears each partition's row count
+  /// once its rows are stored.
+  func write(
+    broker: BrokerState, runs: RunsState, lsn: UInt64, lastPosition: RecordPosition, firstSegmentSalt: UInt32,
+    progress: ((Int) -> Void)? = nil
+  ) throws(Errno) -> Written {
     try Syscalls.makeDirectory(path)
     try Syscalls.makeDirectory(rowsPath)
     var tables: [PartitionKey: TableReference] = [:]
@@ -88,6 +92,7 @@ struct CheckpointStore: Sendable {
       tables[rows.key] = reference
       rowsWritten += written
       createdFiles = createdFiles || created
+      progress?(reference.count)
     }
     if createdFiles { try Syscalls.fsyncDirectory(rowsPath) }
     let file = CheckpointFormat.encode(broker: broker, runs: runs, lsn: lsn, lastPosition: lastPosition, firstSegmentSalt: firstSegmentSalt, tables: tables)

@@ -34,6 +34,8 @@ final class LocalBackend {
   private var stoppedAtPoint = false
   /// Checkpoints that could not be used: the next writer replaces and removes them.
   private var ignoredCheckpoints: [String] = []
+  /// Progress of the fold at open (`showingProgress`), at a terminal only.
+  private var foldMeter: ProgressMeter?
 
   private init(directory: WALDirectory, globals: GlobalOptions, context: CommandContext) {
     self.directory = directory
@@ -50,8 +52,11 @@ final class LocalBackend {
   /// Opens the directory and folds its log. A missing directory is exit 4, unless `creating`
   /// (only `topics create` creates one: every other command needs a topic, so it needs one).
   /// With `asOf` (`--at`), the log is folded only up to that point: a read-only view of the
-  /// past, through which nothing is written.
-  static func open(_ globals: GlobalOptions, context: CommandContext, creating: Bool = false, asOf point: LogPosition? = nil) throws -> LocalBackend {
+  /// past, through which nothing is written. With `showingProgress`, a long fold shows its
+  /// progress on stderr at a terminal (for commands whose work is mostly the fold).
+  static func open(
+    _ globals: GlobalOptions, context: CommandContext, creating: Bool = false, asOf point: LogPosition? = nil, showingProgress: Bool = false
+  ) throws -> LocalBackend {
     let directory: WALDirectory
     if creating {
       let (opened, created) = try WALDirectory.openOrCreate(globals.walDirectory)
@@ -66,9 +71,21 @@ final class LocalBackend {
     let broker = LocalBackend(directory: directory, globals: globals, context: context)
     broker.asOf = point?.resolved(now: context.clock())
     try broker.loadCheckpoint()
+    if showingProgress { broker.foldMeter = ProgressMeter(context, "folding the log", unit: .bytes, total: broker.bytesToFold()) }
     try broker.catchUp()
+    broker.foldMeter?.finish()
+    broker.foldMeter = nil
     try broker.checkPointIsInTheLog(now: context.clock())
     return broker
+  }
+
+  /// Bytes of segment after the last record folded (a checkpoint's), for progress; an estimate
+  /// (a segment that cannot be sized counts nothing).
+  private func bytesToFold() -> Int? {
+    guard let segments = try? directory.segments() else { return nil }
+    let from = lastPosition?.segmentBaseLSN ?? 0
+    let sizes = segments.filter { $0.baseLSN >= from }.map { (try? Syscalls.fileSize(atPath: $0.path)) ?? 0 }
+    return max(0, sizes.reduce(0, +) - (lastPosition?.offset ?? 0))
   }
 
   /// Starts from the newest checkpoint that is intact and matches the log (then only the
@@ -188,24 +205,27 @@ final class LocalBackend {
   }
 
   private func counted(_ logged: LoggedRecord) {
-    bytesSinceCheckpoint += RecordFrame.frameLength(payloadLength: logged.record.payload.count)
+    let frameLength = RecordFrame.frameLength(payloadLength: logged.record.payload.count)
+    bytesSinceCheckpoint += frameLength
+    foldMeter?.advance(by: frameLength)
     lastPosition = logged.position
     lastFoldedLSN = logged.record.lsn
   }
 
   /// Writes a checkpoint of the state now (`wal checkpoint`), under the writer lock.
-  func checkpoint() throws -> CheckpointStore.Written? {
-    try locked { _ in try writeCheckpoint() }
+  /// `progress` hears the message rows of each partition as they are stored.
+  func checkpoint(progress: ((Int) -> Void)? = nil) throws -> CheckpointStore.Written? {
+    try locked { _ in try writeCheckpoint(progress: progress) }
   }
 
   /// Under the lock and caught up: checkpoints the state, and removes checkpoints this
   /// process found unusable. Nil when the log is empty.
-  private func writeCheckpoint() throws -> CheckpointStore.Written? {
+  private func writeCheckpoint(progress: ((Int) -> Void)? = nil) throws -> CheckpointStore.Written? {
     guard let lastPosition, let salt = try log.firstSegmentSalt() else { return nil }
     let store = CheckpointStore(directory: directory)
     let written: CheckpointStore.Written
     do {
-      written = try store.write(broker: state, runs: runs, lsn: lastFoldedLSN, lastPosition: lastPosition, firstSegmentSalt: salt)
+      written = try store.write(broker: state, runs: runs, lsn: lastFoldedLSN, lastPosition: lastPosition, firstSegmentSalt: salt, progress: progress)
     } catch { throw WALError.io("write checkpoint in", store.path, error) }
     try store.adopt(written, into: &state, recovery: CheckpointRecovery(directory: directory, lsn: state.lastLSN, context: context).message)
     for name in ignoredCheckpoints where name != written.name { try? Syscalls.unlink(store.path + "/" + name) }

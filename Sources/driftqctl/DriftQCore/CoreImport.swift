@@ -105,7 +105,11 @@ struct CoreImport {
 
   /// Differences between DriftQ-Core's folded state and the imported directory's; empty when
   /// they hold the same topics, messages (keys, values, envelopes) and group positions.
-  func differences(from imported: BrokerState, load: (RecordPosition) throws -> MessagePublished) throws -> [String] {
+  /// Reads every imported message back; `progress` hears each partition's message count once
+  /// it is compared.
+  func differences(
+    from imported: BrokerState, load: (RecordPosition) throws -> MessagePublished, progress: ((Int) -> Void)? = nil
+  ) throws -> [String] {
     var found: [String] = []
     for topic in state.topicOrder {
       let partitions = state.topics[topic] ?? []
@@ -123,6 +127,7 @@ struct CoreImport {
             found.append("\(topic)/\(partition)@\(index) differs from DriftQ-Core offset \(message.offset)")
           }
         }
+        progress?(messages.count)
       }
     }
     for (key, lastAcked) in state.committed {

@@ -66,7 +66,8 @@ struct CoreWALFile {
   }
 
   /// Reads the whole file; never throws for its contents (see `corruption` and `tornTail`).
-  init(path: String, format: Format) throws {
+  /// `progress` hears the bytes of each line as it is parsed.
+  init(path: String, format: Format, progress: ((Int) -> Void)? = nil) throws {
     self.path = path
     self.format = format
     let data: [UInt8]
@@ -81,7 +82,10 @@ struct CoreWALFile {
       line += 1
       let end = data[start...].firstIndex(of: 0x0A) ?? data.count
       let terminated = end < data.count
-      defer { start = end + 1 }
+      defer {
+        progress?(min(end + 1, data.count) - start)
+        start = end + 1
+      }
       let text = data[start..<end]
       if text.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) { continue }
       let problem: String?

@@ -73,6 +73,11 @@ struct ConsumeStream {
     var delivered = 0
     var deadLettered = 0
     var holdings = StreamHoldings(owner: request.owner)
+    // Settled leases are swept from the holdings once they have doubled since the last sweep:
+    // a sweep looks at every lease held, and a stream wakes after every write of the server,
+    // so sweeping each time made a stream far ahead of its worker quadratic. Leases not swept
+    // yet change nothing (a lease counts only while it is the group's current one).
+    var sweepAt = 0
     func end(_ reason: String) {
       let line = JSONWriter.encode(.object([("stream_end", .string(reason)), ("dead_lettered", .int(deadLettered))])) + "\n"
       _ = channel.write(HTTPResponse.chunk(Array(line.utf8)) + HTTPResponse.chunk([]))
@@ -91,7 +96,10 @@ struct ConsumeStream {
         // never takes the lock nor splits other requests' group commits. Only a decision
         // that writes is made again, under the lock.
         let first = try service.read { broker, _ in
-          holdings.forgetSettled(in: broker, topic: request.topic, group: request.group)
+          if holdings.count >= sweepAt {
+            holdings.forgetSettled(in: broker, topic: request.topic, group: request.group)
+            sweepAt = max(64, 2 * holdings.count)
+          }
           return try decide(broker, WALTimestamp.now())
         }
         decision = first

@@ -23,8 +23,13 @@ struct WALCheckpointCommand: Command {
   }
 
   func run(in context: CommandContext) throws -> ExitStatus {
-    let backend = try LocalBackend.open(globals, context: context)
-    guard let written = try backend.checkpoint() else {
+    // Progress at a terminal: the fold of the log (most of the time), then the rows stored.
+    let backend = try LocalBackend.open(globals, context: context, showingProgress: true)
+    let rows = backend.state.topics.values.reduce(0) { $0 + $1.messageCount }
+    let meter = ProgressMeter(context, "storing message rows", unit: .records, total: rows)
+    let checkpoint = try backend.checkpoint { meter?.advance(by: $0) }
+    meter?.finish()
+    guard let written = checkpoint else {
       context.note("the log is empty: nothing to checkpoint")
       return .success
     }

@@ -34,7 +34,9 @@ struct WALImportCommand: Command {
   /// A DriftQ-Core file of `format`, refused when corrupt (nothing is imported then).
   private func read(_ file: String, _ format: CoreWALFile.Format, _ context: CommandContext) throws -> CoreWALFile {
     guard CoreWALFile.recognize(file) == format else { throw CommandFailure(.failure, "\(file) is not a \(format.title)") }
-    let wal = try CoreWALFile(path: file, format: format)
+    let meter = ProgressMeter(context, "reading \(file.split(separator: "/").last ?? "")", unit: .bytes, total: try? Syscalls.fileSize(atPath: file))
+    let wal = try CoreWALFile(path: file, format: format) { meter?.advance(by: $0) }
+    meter?.finish()
     if let c = wal.corruption {
       throw CommandFailure(.corruption, "\(file) line \(c.line) (byte \(c.byte)): \(c.message); nothing imported")
     }
@@ -52,10 +54,14 @@ struct WALImportCommand: Command {
     if let artifactsPath {
       let source = ArtifactStore(root: artifactsPath)
       let target = ArtifactStore(directory: backend.directory.path)
-      for id in try source.ids() {
+      let ids = try source.ids()
+      let meter = ProgressMeter(context, "copying artifacts", unit: .records, total: ids.count)
+      for id in ids {
         _ = try target.put(try source.bytes(id), meta: try source.meta(id), checkedID: id)
         artifactCount += 1
+        meter?.advance(by: 1)
       }
+      meter?.finish()
     }
     let summary = try backend.commitTimed { broker, runs, now in
       guard broker.lastLSN == 0 && runs.order.isEmpty else {
@@ -65,8 +71,12 @@ struct WALImportCommand: Command {
       return (events.map { (.broker($0), nil) } + (engine?.events() ?? []), summary)
     }
     // Fold what was written afresh, from disk, and compare with DriftQ-Core's rebuild.
-    let reopened = try LocalBackend.open(globals, context: context)
-    let differences = try core.differences(from: reopened.state, load: reopened.message(at:)) + (engine?.differences(from: reopened.runs) ?? [])
+    let reopened = try LocalBackend.open(globals, context: context, showingProgress: true)
+    let meter = ProgressMeter(context, "comparing messages", unit: .records, total: summary.messages)
+    let differences =
+      try core.differences(from: reopened.state, load: reopened.message(at:), progress: { meter?.advance(by: $0) })
+      + (engine?.differences(from: reopened.runs) ?? [])
+    meter?.finish()
     guard differences.isEmpty else {
       throw CommandFailure(.failure, "the imported directory does not fold to DriftQ-Core's state: " + differences.prefix(5).joined(separator: "; "))
     }
