@@ -28,6 +28,7 @@ enum CommandTable {
     RunsStateCommand.self,
     RunsDiffCommand.self,
     RunsTimelineCommand.self,
+    RunsLogsCommand.self,
     RunsGraphCommand.self,
     RunsReportCommand.self,
     RunsArtifactsCommand.self,
