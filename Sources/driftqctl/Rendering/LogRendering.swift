@@ -96,7 +96,7 @@ struct LogRendering {
 
   /// What a note says, for standard error.
   static func note(_ record: StepLogRecord, node: String, attempt: Int) -> String? {
-    let head = ByteCount.format(StepLogCapture.headLimit), tail = ByteCount.format(StepLogCapture.tailLimit)
+    let head = "\(StepLogCapture.headLimit >> 20) MiB", tail = "\(StepLogCapture.tailLimit >> 20) MiB"
     switch record.note {
     case .headFull?:
       return "attempt \(attempt) of \(node): its log reached \(head) here; after this only the attempt's last \(tail) is kept (it follows when the attempt ends)"

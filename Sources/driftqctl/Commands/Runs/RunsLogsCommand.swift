@@ -112,14 +112,13 @@ struct RunsLogsCommand: Command {
       // More of it is there already: read on without waiting.
       if consumed > 0 && offset < chunk.size { continue }
       let summary = Self.summary(execution, runID: runID)
+      // A last line without a newline is left so, as the step wrote it.
       if !following || context.stdout.isBroken {
-        write(renderer.close(), context)
         return (.success, summary)
       }
       if ended && chunk.complete {
         // The step's last attempt: it succeeded, or the run will not try it again.
         if only != nil || execution.status == .succeeded || run.status.isTerminal {
-          write(renderer.close(), context)
           return (execution.status == .succeeded ? .success : .failure, summary)
         }
       }
