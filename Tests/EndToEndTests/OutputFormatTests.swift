@@ -81,7 +81,7 @@ import TestSupport
       let cli = CLIProcess(TemporaryDirectory("output-\(label)-\(format)"))
       var runner = ScenarioRunner(cli)
       runner.files = [
-        "BINARY": binary, "SPEC": spec, "CORE_WAL": Self.fixtures + "/wal1-transcripts.wal", "ARTIFACTS": cli.walDirectory + "/artifacts",
+        "BINARY": binary, "SPEC": spec, "LOGSPEC": files.write(LogSpec.text, to: "logs.json"), "CORE_WAL": Self.fixtures + "/wal1-transcripts.wal", "ARTIFACTS": cli.walDirectory + "/artifacts",
       ]
       runner.rewrite = { arguments in
         // An artifact goes to a file of the test's, not the working directory.

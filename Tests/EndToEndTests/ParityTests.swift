@@ -81,6 +81,8 @@ import TestSupport
       (#"\d+(\.\d+)?(ns|µs|ms|s)\b"#, "DUR"), (#""(wall_clock_ms|worker_ms|duration_ms)":\d+"#, "\"$1\":N"),
       (#""(oldest_lease_age_ms|lease_expires_at_ms|lease_expires_at_ns|last_delivered_at_ms)":\d+"#, "\"$1\":N"),
       (#"(?m)^(\d+\t\w+\t\w+\t\d+\t\d+\t)\d+"#, "$1N"), (" {2,}", "  "),
+      // A step log's artifact id hashes its lines' times.
+      (#"\b[0-9a-f]{64}\b"#, "SHA256"),
     ] {
       s = s.replacingOccurrences(of: pattern, with: replacement, options: .regularExpression)
     }
@@ -90,7 +92,8 @@ import TestSupport
   func runRuns(_ cli: CLIProcess, spec: String, extra: [String]) throws -> [String] {
     var runner = ScenarioRunner(cli)
     runner.extra = extra
-    runner.files = ["SPEC": spec]
+    let logSpec = URL(fileURLWithPath: spec).deletingLastPathComponent().appendingPathComponent("logs.json").path
+    runner.files = ["SPEC": spec, "LOGSPEC": logSpec]
     return try runner.run(ParityScenarios.runs).map { "\($0.line) -> \($0.result.status)\n\(Self.normalized($0.result.stdout))" }
   }
 
@@ -98,9 +101,11 @@ import TestSupport
     let specDirectory = TemporaryDirectory("parity-spec")
     let spec = specDirectory.appending("wf.json")
     try Data(#"{"id":"wf","nodes":[{"id":"A","topic":"noop"},{"id":"B","topic":"fail_once","deps":["A"]}]}"#.utf8).write(to: URL(fileURLWithPath: spec))
+    specDirectory.write(LogSpec.text, to: "logs.json")
     let local = try runRuns(CLIProcess(TemporaryDirectory("parity-runs-local")), spec: spec, extra: [])
     let cli = CLIProcess(TemporaryDirectory("parity-runs-http"))
-    let server = try ServeProcess(cli)
+    // The log scenario's step runs a command, which serve runs only when allowed.
+    let server = try ServeProcess(cli, arguments: ["--allow-command-steps"])
     let remote = try runRuns(cli, spec: spec, extra: ["--base-url", "http://127.0.0.1:\(server.port)"])
     #expect(server.stop() == 0)
     #expect(local.count == remote.count)
@@ -111,6 +116,8 @@ import TestSupport
     // --explain gives each step's reason on both faces: it is recorded with the step's events.
     #expect(joined.contains("runs replay --run-id r1 --auto --explain -> 0\nA: reused\nB: reused\n"))
     #expect(joined.contains("A.output.json") && joined.contains("active_index_version=v1"))
+    #expect(joined.contains("runs logs --run-id logs1 --node-id say -> 0\nout\nerr\n"))
+    #expect(joined.contains("runs logs --run-id r1 --node-id A -> 4"))
   }
 
   @Test func directoryOnlyCommandsRefuseABaseURL() throws {

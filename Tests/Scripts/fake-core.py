@@ -15,6 +15,20 @@ from urllib.parse import parse_qs, urlparse
 
 LOCK = threading.Lock()
 TOPICS = {}  # name -> list of (key, value)
+DEMO_RUN_STATE = {
+    "ok": True,
+    "run": {"run_id": "demo-1", "workflow_id": "wf_demo", "status": "succeeded", "initial_input": {"x": 1}},
+    "nodes": [{"run_id": "demo-1", "workflow_id": "wf_demo", "node_id": "A", "attempt": 1, "status": "succeeded"}],
+    "events": [
+        {"run_id": "demo-1", "seq": 1, "type": "run_created", "at": "2026-01-05T10:15:00.0Z", "workflow_id": "wf_demo"},
+        {"run_id": "demo-1", "seq": 2, "type": "run_started", "at": "2026-01-05T10:15:00.1Z"},
+        {"run_id": "demo-1", "seq": 3, "type": "node_started", "at": "2026-01-05T10:15:00.11Z", "node_id": "A", "attempt": 1},
+        {"run_id": "demo-1", "seq": 4, "type": "node_finished", "at": "2026-01-05T10:15:00.13Z", "node_id": "A", "attempt": 1,
+         "payload": {"output": {"x": 2}}},
+        {"run_id": "demo-1", "seq": 5, "type": "run_finished", "at": "2026-01-05T10:15:00.2Z", "payload": {"status": "succeeded"}},
+    ],
+    "timers": [],
+}
 
 
 class Core(BaseHTTPRequestHandler):
@@ -45,6 +59,11 @@ class Core(BaseHTTPRequestHandler):
         if url.path == "/v1/topics":
             with LOCK:
                 return self.answer(200, {"topics": sorted(TOPICS)})
+        if url.path == "/debug/run-state":
+            # DriftQ-Core's run-state of a demo run: a runs API without driftqctl's extensions.
+            if query.get("run_id") != "demo-1":
+                return self.answer(404, "run not found", "text/plain; charset=utf-8")
+            return self.answer(200, DEMO_RUN_STATE)
         if url.path == "/debug/topics/peek":
             return self.answer(501, "not implemented", "text/plain; charset=utf-8")
         if url.path == "/v1/consume":

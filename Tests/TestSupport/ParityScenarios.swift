@@ -1,3 +1,8 @@
+/// A workflow whose one step runs a command (LOGSPEC): what `runs logs` reads.
+public enum LogSpec {
+  public static let text = #"{"id":"wf-logs","nodes":[{"id":"say","run":"echo out; echo err >&2"}]}"#
+}
+
 /// The command sequences the parity tests run on both faces (a local directory, and
 /// `driftqctl serve` over HTTP), shared so a test of the command table can check that every
 /// command with two faces is in one.
@@ -89,6 +94,12 @@ public enum ParityScenarios {
     ["runs", "timeline", "--run-id", "r1", "-o", "json"],
     ["runs", "replay", "--run-id", "r1", "--from-step", "A", "--mode", "live", "--explain"],
     ["runs", "timeline", "--run-id", "r1", "--follow"],
+    ["runs", "start", "--workflow", "LOGSPEC", "--run-id", "logs1"],
+    ["runs", "logs", "--run-id", "logs1", "--node-id", "say"],
+    ["runs", "logs", "--run-id", "logs1", "--node-id", "say", "--attempt", "1", "--prefix", "-o", "json"],
+    ["runs", "logs", "--run-id", "logs1", "--node-id", "say", "--follow", "--stream", "stderr", "-o", "ndjson"],
+    ["runs", "logs", "--run-id", "r1", "--node-id", "A"],
+    ["runs", "logs", "--run-id", "logs1", "--node-id", "nope"],
     ["runs", "graph", "--run-id", "r1"],
     ["runs", "graph", "--run-id", "r1", "--format", "mermaid"],
     ["runs", "graph", "--run-id", "r1", "--format", "dot", "-o", "json"],

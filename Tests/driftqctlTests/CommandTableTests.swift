@@ -66,6 +66,7 @@ import TestSupport
     ["runs", "state", "--run-id", "r", "--at", "3"],
     ["runs", "diff", "--run-id", "r", "--node-id", "n", "--from", "1", "--to", "2"],
     ["runs", "timeline", "--run-id", "r", "--follow"],
+    ["runs", "logs", "--run-id", "r", "--node-id", "a", "--attempt", "2", "--follow", "--stream", "stderr", "--prefix", "--timestamps", "--raw"],
     ["runs", "timeline", "--run-id", "r", "--at", "3"],
     ["runs", "graph", "--run-id", "r", "--format", "mermaid", "--at", "3"],
     ["runs", "report", "--run-id", "r", "--at", "3"],

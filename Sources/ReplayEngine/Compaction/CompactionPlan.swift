@@ -153,12 +153,14 @@ public struct CompactionPlan: Sendable {
 }
 
 extension WorkflowRun {
-  /// Every artifact the run's events name: outputs (reused ones too) and extra artifacts.
+  /// Every artifact the run's events name: outputs (reused ones too), extra artifacts and
+  /// the logs of attempts (failed ones too).
   public var referencedArtifacts: Set<String> {
     var ids: Set<String> = []
     for execution in executions {
       ids.formUnion(execution.artifacts)
       if case .artifact(let id, _)? = execution.output { ids.insert(id) }
+      if let log = execution.log { ids.insert(log.artifactID) }
     }
     return ids
   }

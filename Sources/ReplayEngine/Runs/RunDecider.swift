@@ -138,7 +138,9 @@ public enum RunDecider {
   /// must stay readable by `JSONParser`. A deeper output fails the step instead.
   public static let maximumOutputDepth = JSONParser.maximumDepth - 8
 
-  public static func finish(_ run: WorkflowRun, _ start: Start, result: StepResult, startedAt: WALTimestamp, now: WALTimestamp) -> [RunEvent] {
+  /// `log`: where the attempt's stdout and stderr were sealed (command steps), recorded in
+  /// the event that ends the attempt, so the artifact stays referenced.
+  public static func finish(_ run: WorkflowRun, _ start: Start, result: StepResult, log: StepLogRef? = nil, startedAt: WALTimestamp, now: WALTimestamp) -> [RunEvent] {
     let id = run.runID
     let hashes = start.hashes
     var result = result
@@ -158,12 +160,14 @@ public enum RunDecider {
         ("started_at", .string(RFC3339.format(startedAt))), ("ended_at", .string(RFC3339.format(now))), ("worker_ms", .int(workerMs)),
         ("usage", usage.json), ("key", .string(hashes.key)), ("definition_hash", .string(hashes.definition)), ("input_hash", .string(hashes.input)),
       ]
+      if let log { payload.append(("log", log.json)) }
       var events = [RunEvent(runID: id, type: RunEventType.nodeFinished, nodeID: start.node.id, attempt: start.attempt, payload: .object(payload))]
       events += budgetCheck(run, adding: usage)
       return events
     case .failure(let error, let usage):
-      var events = [RunEvent(runID: id, type: RunEventType.nodeFailed, nodeID: start.node.id, attempt: start.attempt,
-        payload: .object([("error", .string(error)), ("usage", usage.json)]))]
+      var failure: [(String, JSONValue)] = [("error", .string(error)), ("usage", usage.json)]
+      if let log { failure.append(("log", log.json)) }
+      var events = [RunEvent(runID: id, type: RunEventType.nodeFailed, nodeID: start.node.id, attempt: start.attempt, payload: .object(failure))]
       let failures = run.failures(of: start.node.id) + 1
       let wait = start.node.retry.backoff(beforeRetry: failures)
       if failures < start.node.retry.maxAttempts && wait > 0 {

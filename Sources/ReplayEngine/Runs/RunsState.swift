@@ -102,6 +102,7 @@ public struct RunsState: Sendable {
         execution.inputBytes = payload?["input_bytes"]?.int64Value.map { Int($0) }
       }
       if case .array(let extra)? = payload?["artifacts"] { execution.artifacts = extra.compactMap(\.stringValue) }
+      execution.log = StepLogRef(json: payload?["log"])
       execution.cachedAttempt = payload?["cached_attempt"]?.int64Value.map { Int($0) }
       execution.workerMs = payload?["worker_ms"]?.int64Value
       if cached {
@@ -121,6 +122,7 @@ public struct RunsState: Sendable {
       execution.endedAt = time
       execution.error = payload?["error"]?.stringValue
       execution.interrupted = payload?["interrupted"] == .bool(true)
+      execution.log = StepLogRef(json: payload?["log"]) ?? execution.log
       execution.usage = Usage(json: payload?["usage"])
       run.usage = run.usage + execution.usage
       replace(&run, execution)

@@ -62,6 +62,8 @@ public struct NodeExecution: Sendable, Equatable {
   public var artifacts: [String] = []
   public var outputBytes: Int?
   public var error: String?
+  /// The attempt's stdout and stderr as it ran (command steps), sealed when it ended.
+  public var log: StepLogRef?
   public var usage = Usage()
   /// The step cache key: SHA-256 of its definition and resolved input.
   public var key: String?

@@ -32,6 +32,7 @@ enum CommandTable {
     RunsStateCommand.self,
     RunsDiffCommand.self,
     RunsTimelineCommand.self,
+    RunsLogsCommand.self,
     RunsGraphCommand.self,
     RunsReportCommand.self,
     RunsArtifactsCommand.self,

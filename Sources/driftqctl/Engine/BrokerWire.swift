@@ -26,6 +26,9 @@ enum BrokerWire {
     /// `POST /debug/topics/delete`, `/debug/groups/delete`, `/debug/dlq/purge` and
     /// `/debug/runs/delete`: each a dry run unless the body has `"execute": true`.
     case lifecycle = "lifecycle"
+    /// `GET /debug/run-log?run_id&node_id&attempt&offset` gives an attempt's log from an
+    /// offset (`runs logs`), sealed or still being written.
+    case runsLogs = "runs-logs"
   }
 
   struct Malformed: Error, CustomStringConvertible {
@@ -148,6 +151,24 @@ enum BrokerWire {
         copy: try origin(e["copy"]), info: info, key: key, redrivenTo: try e["redriven_to"].map { try origin($0) },
         redrivenAt: e["redriven_at_ns"]?.int64Value.map { WALTimestamp(nanoseconds: $0) })
     }
+  }
+
+  // MARK: - Run logs
+
+  /// A log chunk travels as its bytes (`application/x-ndjson`) with what they are in headers.
+  static func logChunkHeaders(_ chunk: RunLogs.Chunk) -> [(String, String)] {
+    [
+      ("Content-Type", "application/x-ndjson"), ("X-Log-Source", chunk.source.rawValue),
+      ("X-Log-Complete", chunk.complete ? "true" : "false"), ("X-Log-Size", String(chunk.size)),
+    ]
+  }
+
+  static func logChunk(headers: [String: String], body: [UInt8]) throws -> RunLogs.Chunk {
+    guard body.count <= RunLogs.chunkLimit else { throw Malformed(what: "a log chunk of \(body.count) bytes, more than \(RunLogs.chunkLimit)") }
+    guard let source = headers["x-log-source"].flatMap(RunLogs.Source.init(rawValue:)), let size = headers["x-log-size"].flatMap({ Int($0) }), size >= 0 else {
+      throw Malformed(what: "a log chunk without X-Log-Source or X-Log-Size")
+    }
+    return RunLogs.Chunk(bytes: body, source: source, complete: headers["x-log-complete"] == "true", size: size)
   }
 
   // MARK: - Redrive

@@ -119,6 +119,18 @@ final class HTTPRuns {
     return (try ok(response, "runs artifact-get").body, response.headers["content-type"])
   }
 
+  /// Part of an attempt's log, through driftqctl's `runs-logs` extension (DriftQ-Core keeps
+  /// no step logs).
+  func log(runID: String, nodeID: String, attempt: Int, from offset: Int) throws -> RunLogs.Chunk {
+    try client.require(.runsLogs, "step logs API (/debug/run-log)")
+    let response = try send("GET", "/debug/run-log", query: [("run_id", runID), ("node_id", nodeID), ("attempt", String(attempt)), ("offset", String(offset))])
+    if response.status == 404 { throw CommandFailure(.notFound, response.text.trimmingTrailingWhitespace()) }
+    let ok = try ok(response, "runs logs")
+    do { return try BrokerWire.logChunk(headers: ok.headers, body: ok.body) } catch {
+      throw CommandFailure(.failure, "runs logs: \(error)")
+    }
+  }
+
   func activeIndexVersion() throws -> String {
     try document(send("GET", "/debug/index/active"), "runs active-index")["active_version"]?.stringValue ?? ""
   }

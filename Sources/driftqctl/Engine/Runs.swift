@@ -26,6 +26,10 @@ protocol Runs: AnyObject {
   func artifacts(runID: String, node: String?) throws -> [ArtifactMeta]
   func artifactMeta(_ id: String) throws -> JSONValue
   func artifact(_ id: String) throws -> (bytes: [UInt8], contentType: String?)
+  /// Part of an attempt's log from `offset` (sealed, or as far as it is written).
+  func log(runID: String, nodeID: String, attempt: Int, from offset: Int) throws -> RunLogs.Chunk
+  /// Waits for the run or a log of it to change (or a second to pass), as `next(after:)`.
+  func nextLog(after run: WorkflowRun) throws -> (run: WorkflowRun, interrupted: Bool)
   /// Creates `runID` and runs it to its end; detached, starts it and returns at once (nil).
   /// `quiet`: a run that fails is not reported on stderr (the caller tells its story).
   func start(spec: WorkflowSpec, input: JSONValue, runID: String, detach: Bool, quiet: Bool) throws -> (run: WorkflowRun?, status: ExitStatus)
@@ -77,6 +81,8 @@ final class LocalRuns: Runs {
   /// nothing about then.
   private let isPast: Bool
   private lazy var watcher = DirectoryWatcher(path: backend.directory.walPath)
+  /// Watches the spools' directory (made when a run first executes, so looked for again).
+  private var spoolWatcher: DirectoryWatcher?
 
   init(backend: LocalBackend, globals: GlobalOptions, context: CommandContext, isPast: Bool = false) {
     self.backend = backend
@@ -97,6 +103,26 @@ final class LocalRuns: Runs {
     watcher.wait(milliseconds: 1000)
     try backend.catchUp()
     return (try self.run(run.runID), false)
+  }
+
+  func nextLog(after run: WorkflowRun) throws -> (run: WorkflowRun, interrupted: Bool) {
+    if run.status != .queued && !RunLocks.isHeld(directory: backend.directory.path, runID: run.runID) { return (run, true) }
+    if spoolWatcher.map({ $0.descriptor < 0 }) ?? true { spoolWatcher = DirectoryWatcher(path: RunLogs.spoolDirectory(backend.directory.path)) }
+    var requests = [watcher.descriptor, spoolWatcher?.descriptor ?? -1].filter { $0 >= 0 }.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+    // Without a watch on the spools, a step's lines are looked for every 50 ms.
+    _ = poll(&requests, nfds_t(requests.count), requests.count == 2 ? 1000 : 50)
+    watcher.drain()
+    spoolWatcher?.drain()
+    try backend.catchUp()
+    return (try self.run(run.runID), false)
+  }
+
+  func log(runID: String, nodeID: String, attempt: Int, from offset: Int) throws -> RunLogs.Chunk {
+    let run = try run(runID)
+    guard let execution = run.executions.last(where: { $0.nodeID == nodeID && $0.attempt == attempt }) else {
+      throw CommandFailure(.notFound, "run \(runID) has no attempt \(attempt) of node \(nodeID)")
+    }
+    return try RunLogs.chunk(execution, runID: runID, from: offset, limit: StepLogCapture.maximumStoredBytes, directory: backend.directory.path)
   }
 
   func list(_ query: RunListQuery) throws -> RunListPage {
@@ -202,6 +228,8 @@ extension HTTPRuns: Runs {
     usleep(250_000)
     return (try self.run(run.runID), false)
   }
+
+  func nextLog(after run: WorkflowRun) throws -> (run: WorkflowRun, interrupted: Bool) { try next(after: run) }
 
   /// With driftqctl's `runs-list` extension, the server filters and pages (in parts of 500,
   /// DriftQ's most). Against DriftQ-Core, whose `/debug/runs` gives the newest 500 ids and

@@ -80,11 +80,15 @@ struct ArtifactStore {
     return meta
   }
 
-  /// The bytes of an artifact, checked against its id.
-  func bytes(_ id: String) throws -> [UInt8] {
+  /// The bytes of an artifact, checked against its id; one larger than `limit` is refused
+  /// unread (a log is never larger than its bound, so a larger one is not what it claims).
+  func bytes(_ id: String, limit: Int = 1 << 30) throws -> [UInt8] {
     guard Self.isValidID(id) else { throw CommandFailure(.usage, "invalid artifact id (want 64 lowercase hex digits): \(id)") }
+    if let size = try? Syscalls.fileSize(atPath: blobPath(id)), size > limit {
+      throw CommandFailure(.corruption, "artifact \(id) is \(size) bytes, more than the \(limit) it can be")
+    }
     let bytes: [UInt8]
-    do { bytes = try Syscalls.readSmallFile(blobPath(id), limit: 1 << 30) } catch {
+    do { bytes = try Syscalls.readSmallFile(blobPath(id), limit: limit) } catch {
       throw CommandFailure(.notFound, "artifact not found: \(id)")
     }
     guard SHA256.hex(bytes) == id else { throw CommandFailure(.corruption, "artifact \(id) does not match its SHA-256 (the blob is damaged)") }

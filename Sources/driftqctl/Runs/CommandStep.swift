@@ -5,7 +5,8 @@ import ReplayEngine
 import WALFormat
 
 /// A step that runs a command: the node input on stdin, stdout is the output, stderr's tail is
-/// the error, `$DRIFTQ_USAGE_FILE` collects usage lines. Non-blocking pipes, so the executor
+/// the error, both streams are the attempt's log (`log`), `$DRIFTQ_USAGE_FILE` collects
+/// usage lines. Non-blocking pipes, so the executor
 /// can run several at once from one thread; the child leads its own process group so a
 /// timeout or a cancel stops everything it started.
 final class CommandStep {
@@ -22,15 +23,18 @@ final class CommandStep {
   private(set) var stderrTail: [UInt8] = []
   private var outputTooLarge = false
   let usageFile: String
+  /// stdout and stderr as they come, line by line (nil: not kept).
+  let log: StepLogCapture?
   private(set) var status: Int32?
 
-  private init(pid: pid_t, stdinFD: Int32, stdoutFD: Int32, stderrFD: Int32, input: [UInt8], usageFile: String) {
+  private init(pid: pid_t, stdinFD: Int32, stdoutFD: Int32, stderrFD: Int32, input: [UInt8], usageFile: String, log: StepLogCapture?) {
     self.pid = pid
     self.stdinFD = stdinFD
     self.stdoutFD = stdoutFD
     self.stderrFD = stderrFD
     self.input = input
     self.usageFile = usageFile
+    self.log = log
   }
 
   deinit {
@@ -38,7 +42,7 @@ final class CommandStep {
     unlink(usageFile)
   }
 
-  static func start(_ command: NodeSpec.Command, input: [UInt8], environment: [String: String], usageFile: String) throws -> CommandStep {
+  static func start(_ command: NodeSpec.Command, input: [UInt8], environment: [String: String], usageFile: String, log: StepLogCapture? = nil) throws -> CommandStep {
     let argv: [String]
     switch command {
     case .argv(let words): argv = words
@@ -87,7 +91,7 @@ final class CommandStep {
       throw StepStartError(message: "cannot start \(argv[0]): \(Errno(rawValue: rc))")
     }
     for fd in [pipes[0][1], pipes[1][0], pipes[2][0]] { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
-    let step = CommandStep(pid: pid, stdinFD: pipes[0][1], stdoutFD: pipes[1][0], stderrFD: pipes[2][0], input: input, usageFile: usageFile)
+    let step = CommandStep(pid: pid, stdinFD: pipes[0][1], stdoutFD: pipes[1][0], stderrFD: pipes[2][0], input: input, usageFile: usageFile, log: log)
     step.pump(writable: true, readable: false)
     return step
   }
@@ -133,6 +137,7 @@ final class CommandStep {
     while true {
       let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
       if n > 0 {
+        log?.append(chunk[0..<n], from: keepTail ? .stderr : .stdout)
         if keepTail {
           buffer += chunk[0..<n]
           if buffer.count > Self.stderrTailBytes { buffer.removeFirst(buffer.count - Self.stderrTailBytes) }

@@ -1,7 +1,7 @@
 import ReplayEngine
 import WALFormat
 
-/// The artifacts a run made, as its own events record them. Blobs are shared by content, so
+/// The artifacts a run made, as its own events record them (outputs, and each attempt's log). Blobs are shared by content, so
 /// the meta file alone (last writer wins) would lose a run whose output another run repeated:
 /// each listed meta carries this run's node, attempt and time.
 enum RunArtifacts {
@@ -10,6 +10,7 @@ enum RunArtifacts {
     for execution in run.executions where node == nil || execution.nodeID == node {
       var ids = execution.artifacts
       if case .artifact(let id, _)? = execution.output, !execution.usedCachedOutput { ids.append(id) }
+      if let log = execution.log { ids.append(log.artifactID) }
       for id in ids {
         guard var meta = try? store.meta(id) else { continue }
         meta.runID = run.runID

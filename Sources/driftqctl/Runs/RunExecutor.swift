@@ -101,8 +101,13 @@ final class RunExecutor {
       environment["DRIFTQ_RUN_ID"] = runID
       environment["DRIFTQ_NODE_ID"] = start.node.id
       environment["DRIFTQ_ATTEMPT"] = String(start.attempt)
+      // stdout and stderr as they come: spooled for followers, sealed when the attempt ends.
+      let directory = backend.directory.path
+      let spool = RunLogs.openSpool(directory: directory, runID: runID, nodeID: start.node.id, attempt: start.attempt).map(StepLogSpool.init(fd:))
+      let log = StepLogCapture(clock: context.clock, spool: spool.map { spool in { spool.append($0) } })
       do {
-        let process = try CommandStep.start(command, input: Array(JSONWriter.encode(start.input).utf8) + [10], environment: environment, usageFile: usageFile)
+        let process = try CommandStep.start(
+          command, input: Array(JSONWriter.encode(start.input).utf8) + [10], environment: environment, usageFile: usageFile, log: log)
         active[start.node.id] = Active(start: start, startedAt: now, work: .command(process, deadline: start.node.timeoutMs.map { now.adding(milliseconds: $0) }))
       } catch let failure as CommandStep.StepStartError {
         let outcome = BuiltInHandlers.Outcome(result: .failure(error: failure.message, usage: Usage()))
@@ -163,20 +168,31 @@ final class RunExecutor {
       active[node] = nil
     }
     guard !done.isEmpty else { return }
-    var results: [(Active, StepResult)] = []
-    for (item, result) in done { results.append((item, try storeLargeOutput(result, item))) }
+    var results: [(Active, StepResult, StepLogRef?)] = []
+    for (item, result) in done { results.append((item, try storeLargeOutput(result, item), try sealLog(item))) }
     try backend.commitAll { _, runs, now in
       // Each result is decided on a state that includes the ones before it in this write.
       var preview = runs
       var events: [RunEvent] = []
-      for (item, result) in results {
+      for (item, result, log) in results {
         guard let run = preview.runs[runID], !run.status.isTerminal else { break }
-        let recorded = RunDecider.finish(run, item.start, result: result, startedAt: item.startedAt, now: now)
+        let recorded = RunDecider.finish(run, item.start, result: result, log: log, startedAt: item.startedAt, now: now)
         for event in recorded { try preview.apply(event, at: now) }
         events += recorded
       }
       return (events.map { .run($0) }, ())
     }
+    // The events name the sealed logs now: the spools are no longer needed.
+    for (item, _, log) in results where log != nil {
+      RunLogs.removeSpool(directory: backend.directory.path, runID: runID, nodeID: item.start.node.id, attempt: item.start.attempt)
+    }
+  }
+
+  /// A command step's stdout and stderr, sealed into the artifact store (before the event
+  /// that names it, as every artifact).
+  private func sealLog(_ item: Active) throws -> StepLogRef? {
+    guard case .command(let step, _) = item.work, let log = step.log, let run = backend.runs.runs[runID] else { return nil }
+    return try RunLogs.seal(log, run: run, nodeID: item.start.node.id, attempt: item.start.attempt, store: artifacts, now: context.clock())
   }
 
   /// Outputs over the inline limit (and every demo output) become artifacts first.
@@ -197,7 +213,7 @@ final class RunExecutor {
 
   /// A node's output: inline, or read back from its artifact.
   func loadOutput(_ execution: NodeExecution) throws -> JSONValue {
-    try StepOutput.load(execution, read: artifacts.bytes) ?? .null
+    try StepOutput.load(execution) { try artifacts.bytes($0) } ?? .null
   }
 
   private func stopAll() {

@@ -219,6 +219,30 @@ struct DebugRunsAPI {
     }
   }
 
+  /// Ours (`runs-logs`): at most `RunLogs.chunkLimit` bytes of an attempt's log from
+  /// `offset`, whether sealed or still being written; what they are in the headers.
+  func log(_ request: HTTPRequest) throws -> HTTPResponse {
+    let query = request.query
+    guard let node = query["node_id"], !node.isEmpty else { return .text(400, "missing node_id") }
+    guard let attempt = query["attempt"].flatMap({ Int($0) }), attempt >= 1 else { return .text(400, "attempt must be a positive int") }
+    let offset = query["offset"].map { Int($0) } ?? 0
+    guard let offset, offset >= 0 else { return .text(400, "offset must be a non-negative int") }
+    switch try run(query["run_id"]) {
+    case .answer(let response): return response
+    case .found(let run):
+      guard let execution = run.executions.last(where: { $0.nodeID == node && $0.attempt == attempt }) else {
+        return .text(404, "run \(run.runID) has no attempt \(attempt) of node \(node)")
+      }
+      let chunk: RunLogs.Chunk
+      do {
+        chunk = try RunLogs.chunk(execution, runID: run.runID, from: offset, limit: RunLogs.chunkLimit, directory: service.directory)
+      } catch let failure as CommandFailure {
+        return .text(failure.status == .notFound ? 404 : 500, failure.message)
+      }
+      return HTTPResponse(status: 200, headers: BrokerWire.logChunkHeaders(chunk), body: chunk.bytes)
+    }
+  }
+
   private func artifactID(_ request: HTTPRequest) -> Lookup<String> {
     guard let id = request.query["artifact_id"], !id.isEmpty else { return .answer(.text(400, "missing artifact_id")) }
     guard ArtifactStore.isValidID(id) else { return .answer(.text(400, "invalid artifact id")) }

@@ -72,6 +72,7 @@ struct Router {
     case "/debug/run-cancel": return (path, allow(["POST"]) { try runs.cancel(request) })
     case "/debug/runs/delete": return (path, allow(["POST"]) { try runs.delete(request) })
     case "/debug/run-resume": return (path, allow(["POST"]) { try runs.resume(request) })
+    case "/debug/run-log": return (path, allow(["GET"]) { try runs.log(request) })
     case "/debug/run-artifacts": return (path, allow(["GET"]) { try runs.artifacts(request) })
     case "/debug/artifact-meta": return (path, allow(["GET"]) { runs.artifactMeta(request) })
     case "/debug/artifact-get": return (path, allow(["GET"]) { runs.artifactGet(request) })
