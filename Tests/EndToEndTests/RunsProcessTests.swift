@@ -169,8 +169,9 @@ import WALFormat
     let spec = write(#"{"id":"wf","nodes":[{"id":"big","run":["sh","\#(script)"]}]}"#, in: dir)
     #expect(try cli.run(["runs", "start", "--workflow", spec, "--run-id", "r"]).status == 0)
     let table = try cli.run(["runs", "artifacts", "--run-id", "r"]).lines
-    #expect(table.count == 2)
-    let id = String(table[1].prefix(64))
+    // The output, and the step's log beside it.
+    #expect(table.count == 3 && table.contains { $0.contains("application/x-ndjson") && $0.contains("big.1.log.ndjson") })
+    let id = String(try #require(table.first { $0.contains("big.output.json") }).prefix(64))
     let blob = try cli.run(["runs", "artifact-get", "--artifact-id", id, "--out", "-"]).stdout
     #expect(SHA256.hex(Array(blob.utf8)) == id)
     #expect(blob.utf8.count == 20002)
