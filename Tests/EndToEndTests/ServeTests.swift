@@ -77,6 +77,28 @@ import TestSupport
     #expect(server.stop() == 0)
   }
 
+  /// The lifecycle routes refuse what does not parse with 400 and say what is wrong, write
+  /// nothing without "execute", and answer a missing topic or group with 404.
+  @Test func lifecycleRoutesRefuseBadBodiesAndDryRunByDefault() throws {
+    let cli = CLIProcess(TemporaryDirectory("e2e-lifecycle-http"))
+    let server = try ServeProcess(cli)
+    let c = server.client
+    #expect(c.request("POST", "/v1/topics?name=t")?.status == 201)
+    let badKey = try #require(c.request("POST", "/debug/dlq/purge", body: #"{"topic":"t","key":"!!","execute":true}"#))
+    #expect(badKey.status == 400 && badKey.body.hasPrefix("bad request: key is not base64"), "\(badKey.body)")
+    for route in ["/debug/topics/delete", "/debug/groups/delete", "/debug/dlq/purge", "/debug/runs/delete"] {
+      #expect(c.request("POST", route, body: "not json")?.status == 400, "\(route)")
+      #expect(c.request("GET", route)?.status == 405, "\(route)")
+    }
+    #expect(c.request("POST", "/debug/groups/delete", body: #"{"topic":"t","group":"nobody","execute":true}"#)?.status == 404)
+    let dry = try #require(c.request("POST", "/debug/topics/delete", body: #"{"topic":"t"}"#))
+    #expect(dry.status == 200 && dry.body.contains(#""topic":"t""#))
+    #expect(c.request("GET", "/debug/topics")?.body.contains(#""t""#) == true, "a dry run deleted the topic")
+    #expect(c.request("POST", "/debug/topics/delete", body: #"{"topic":"t","execute":true}"#)?.status == 200)
+    #expect(c.request("POST", "/v1/produce?topic=t&value=x")?.status == 400)
+    #expect(server.stop() == 0)
+  }
+
   /// DriftQ-Core's flow control, as an application sees it: 2 messages in flight per stream
   /// and partition, a 2000 ms lease, and 429 with Retry-After for the 101st unacked message of
   /// a partition. Each is a flag, and /v1/config reports the values in force.

@@ -15,7 +15,7 @@ struct DebugBrokerAPI {
 
   func seek(_ request: HTTPRequest) throws -> HTTPResponse {
     let seek: SeekRequest
-    do { seek = try BrokerWire.seekRequest(try body(request)) } catch { return .text(400, "\(error)") }
+    do { seek = try BrokerWire.seekRequest(try body(request)) } catch { return Self.badRequest(error) }
     do {
       let plan: [BrokerDecider.SeekStep]
       if seek.execute {
@@ -37,7 +37,7 @@ struct DebugBrokerAPI {
   /// `POST /debug/topics/delete {"topic","execute"}`.
   func deleteTopic(_ request: HTTPRequest) throws -> HTTPResponse {
     let json: JSONValue
-    do { json = try body(request) } catch { return .text(400, "\(error)") }
+    do { json = try body(request) } catch { return Self.badRequest(error) }
     guard let topic = json["topic"]?.stringValue, !topic.isEmpty else { return .text(400, "missing topic") }
     return try removal(execute: json["execute"] == .bool(true), BrokerWire.topicRemoval) { broker, _ in
       try BrokerDecider.deleteTopic(broker, topic: topic)
@@ -47,7 +47,7 @@ struct DebugBrokerAPI {
   /// `POST /debug/groups/delete {"topic","group","execute"}`.
   func deleteGroup(_ request: HTTPRequest) throws -> HTTPResponse {
     let json: JSONValue
-    do { json = try body(request) } catch { return .text(400, "\(error)") }
+    do { json = try body(request) } catch { return Self.badRequest(error) }
     guard let topic = json["topic"]?.stringValue, !topic.isEmpty, let group = json["group"]?.stringValue, !group.isEmpty else {
       return .text(400, "missing topic or group")
     }
@@ -59,7 +59,7 @@ struct DebugBrokerAPI {
   /// `POST /debug/dlq/purge {"topic","older_than_ms"?,"key"?,"max"?,"execute"}`.
   func purge(_ request: HTTPRequest) throws -> HTTPResponse {
     let purge: PurgeRequest
-    do { purge = try BrokerWire.purgeRequest(try body(request)) } catch { return .text(400, "\(error)") }
+    do { purge = try BrokerWire.purgeRequest(try body(request)) } catch { return Self.badRequest(error) }
     return try removal(execute: purge.execute, BrokerWire.purgeOutcome) { broker, now in
       let (events, outcome) = try BrokerCommands.purge(broker, purge, now: now)
       return (outcome, events)
@@ -99,7 +99,7 @@ struct DebugBrokerAPI {
 
   func redrive(_ request: HTTPRequest) throws -> HTTPResponse {
     let redrive: RedriveRequest
-    do { redrive = try BrokerWire.redriveRequest(try body(request)) } catch { return .text(400, "\(error)") }
+    do { redrive = try BrokerWire.redriveRequest(try body(request)) } catch { return Self.badRequest(error) }
     do {
       let loader = service.loader
       let outcome: RedriveOutcome
@@ -158,6 +158,12 @@ struct DebugBrokerAPI {
     } catch let rejection as BrokerRejection {
       return RejectionWire.response(rejection)
     }
+  }
+
+  /// A request body that does not parse: what is wrong with it (a `Malformed` names the
+  /// part; its own description is worded for the client reading an answer).
+  private static func badRequest(_ error: any Error) -> HTTPResponse {
+    .text(400, "bad request: " + ((error as? BrokerWire.Malformed)?.what ?? "\(error)"))
   }
 
   private func body(_ request: HTTPRequest) throws -> JSONValue {
