@@ -157,9 +157,7 @@ public enum BrokerCommands {
     guard state.topics[request.topic] != nil else {
       throw BrokerRejection(.topicNotFound, "topic does not exist: \(request.topic)")
     }
-    if request.topic.hasPrefix("dlq."), (state.deadLetters[request.topic] ?? []).isEmpty {
-      throw BrokerRejection(.invalidArgument, "--topic names the original topic, not its DLQ: use --topic \(request.topic.dropFirst(4))")
-    }
+    try BrokerDecider.requireOriginalTopic(state, request.topic)
     if let target = request.target, state.topics[target] == nil {
       throw BrokerRejection(.topicNotFound, "topic does not exist (create it first): \(target)")
     }

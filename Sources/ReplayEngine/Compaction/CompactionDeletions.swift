@@ -48,7 +48,7 @@ public struct CompactionDeletions: Sendable {
       }
     case .runEvent:
       // Most run events are not deletions: only those naming the type are decoded.
-      guard record.payload.contains(subsequence: Self.runDeletedBytes) else { return }
+      guard record.payload.firstRange(of: Self.runDeletedBytes) != nil else { return }
       let event = try RunEvent(decoding: record.payload)
       if event.type == RunEventType.runDeleted { runs.insert(event.runID) }
     default: break
@@ -68,13 +68,5 @@ public struct CompactionDeletions: Sendable {
   func keepsGroupDeletion(_ key: GroupKey, at lsn: UInt64, isHeld: (Slot, Int64) -> Bool) -> Bool {
     guard groups[key] == lsn, let highest = copies[key] else { return false }
     return highest.contains { slot, offset in isHeld(slot, offset) }
-  }
-}
-
-extension Array where Element == UInt8 {
-  /// Whether `needle` occurs in the bytes.
-  func contains(subsequence needle: [UInt8]) -> Bool {
-    guard !needle.isEmpty, needle.count <= count else { return needle.isEmpty }
-    return (0...(count - needle.count)).contains { start in self[start] == needle[0] && self[start..<start + needle.count].elementsEqual(needle) }
   }
 }

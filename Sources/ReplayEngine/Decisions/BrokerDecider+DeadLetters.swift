@@ -4,6 +4,19 @@ extension BrokerDecider {
   /// The DLQ topic of a topic.
   public static func deadLetterTopic(of topic: String) -> String { "dlq." + topic }
 
+  /// The topic whose DLQ `topic` is, by its name (`dlq.orders` -> `orders`), or nil.
+  static func sourceTopic(ofDeadLetterTopic topic: String) -> String? {
+    topic.hasPrefix("dlq.") ? String(topic.dropFirst(4)) : nil
+  }
+
+  /// Refuses a DLQ topic given where the DLQ commands (redrive, purge) name the original
+  /// topic; a `dlq.` topic that has dead letters of its own is an original topic too.
+  static func requireOriginalTopic(_ state: BrokerState, _ topic: String) throws(BrokerRejection) {
+    if let source = sourceTopic(ofDeadLetterTopic: topic), (state.deadLetters[topic] ?? []).isEmpty {
+      throw BrokerRejection(.invalidArgument, "--topic names the original topic, not its DLQ: use --topic \(source)")
+    }
+  }
+
   /// Builds the one record that moves a message to `dlq.<topic>`: DriftQ's copy (key, value,
   /// envelope minus retry_policy, target_topic and partition_override) with DLQ metadata.
   static func deadLetter(

@@ -26,10 +26,9 @@ extension BrokerDecider {
 
   public static func deleteTopic(_ state: BrokerState, topic: String) throws(BrokerRejection) -> (plan: TopicRemoval, events: [BrokerEvent]) {
     guard let topicState = state.topics[topic] else { throw BrokerRejection(.topicNotFound, "topic does not exist: \(topic)") }
-    if topic.hasPrefix("dlq."), state.deadLetters[String(topic.dropFirst(4))] != nil || state.topics[String(topic.dropFirst(4))] != nil {
+    if let source = sourceTopic(ofDeadLetterTopic: topic), state.deadLetters[source] != nil || state.topics[source] != nil {
       throw BrokerRejection(
-        .invalidArgument,
-        "\(topic) is the DLQ of \(topic.dropFirst(4)): remove its messages with dlq purge --topic \(topic.dropFirst(4)), or delete \(topic.dropFirst(4)) with its DLQ")
+        .invalidArgument, "\(topic) is the DLQ of \(source): remove its messages with dlq purge --topic \(source), or delete \(source) with its DLQ")
     }
     let deletion = TopicDeleted(name: topic)
     let names = Set(deletion.removedTopics)
@@ -79,9 +78,7 @@ extension BrokerDecider {
     _ state: BrokerState, topic: String, selection: DeadLetterSelection, now: WALTimestamp
   ) throws(BrokerRejection) -> (purged: [DeadLetterEntry], remaining: Int, events: [BrokerEvent]) {
     guard state.topics[topic] != nil else { throw BrokerRejection(.topicNotFound, "topic does not exist: \(topic)") }
-    if topic.hasPrefix("dlq."), (state.deadLetters[topic] ?? []).isEmpty {
-      throw BrokerRejection(.invalidArgument, "--topic names the original topic, not its DLQ: use --topic \(topic.dropFirst(4))")
-    }
+    try requireOriginalTopic(state, topic)
     let present = (state.deadLetters[topic] ?? []).filter { $0.purgedAt == nil }
     var purged = present.filter { selection.matches($0, now: now) }
     if let maximum = selection.maximum { purged = Array(purged.prefix(maximum)) }

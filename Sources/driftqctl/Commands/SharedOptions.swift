@@ -24,4 +24,9 @@ enum DryRun {
   static func footer(executed: Bool, done: String, action: String) -> String {
     executed ? done : "dry run: nothing changed (add --execute to \(action))"
   }
+
+  /// The last line of a removal: that compaction reclaims `what` it removed, or that nothing changed.
+  static func removalFooter(executed: Bool, reclaims what: String, action: String) -> String {
+    footer(executed: executed, done: "the next 'driftqctl wal compact' reclaims \(what)", action: action) + "\n"
+  }
 }

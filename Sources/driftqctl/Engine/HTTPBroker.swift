@@ -361,13 +361,13 @@ final class HTTPBroker: Broker {
 
   func deleteTopic(_ topic: String, execute: Bool) throws -> BrokerDecider.TopicRemoval {
     try require(.lifecycle, "topic delete API (/debug/topics/delete)")
-    let response = try ok(client.send("POST", "/debug/topics/delete", json: BrokerWire.topicDeleteRequest(topic: topic, execute: execute)), "topics delete")
+    let response = try ok(client.send("POST", "/debug/topics/delete", json: BrokerWire.removalRequest([("topic", topic)], execute: execute)), "topics delete")
     return try decode("topics delete") { try BrokerWire.topicRemoval(response.json) }
   }
 
   func deleteGroup(topic: String, group: String, execute: Bool) throws -> BrokerDecider.GroupRemoval {
     try require(.lifecycle, "group delete API (/debug/groups/delete)")
-    let body = BrokerWire.groupDeleteRequest(topic: topic, group: group, execute: execute)
+    let body = BrokerWire.removalRequest([("topic", topic), ("group", group)], execute: execute)
     let response = try ok(client.send("POST", "/debug/groups/delete", json: body), "groups delete")
     return try decode("groups delete") { try BrokerWire.groupRemoval(response.json) }
   }

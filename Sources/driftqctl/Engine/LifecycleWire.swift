@@ -5,12 +5,18 @@ import WALFormat
 /// by `serve` and read back by the HTTP client side by side. Each request carries `execute`;
 /// without it the server answers what it would remove and writes nothing.
 extension BrokerWire {
-  static func topicDeleteRequest(topic: String, execute: Bool) -> JSONValue {
-    .object([("topic", .string(topic)), ("execute", .bool(execute))])
+  /// A topic or group deletion: the names it takes (`topic`, and `group`) and `execute`.
+  static func removalRequest(_ names: [(String, String)], execute: Bool) -> JSONValue {
+    .object(names.map { ($0.0, .string($0.1)) } + [("execute", .bool(execute))])
   }
 
-  static func groupDeleteRequest(topic: String, group: String, execute: Bool) -> JSONValue {
-    .object([("topic", .string(topic)), ("group", .string(group)), ("execute", .bool(execute))])
+  /// The names `keys` of a removal request, each required and not empty, and `execute`.
+  static func removalRequest(_ json: JSONValue, naming keys: [String]) throws -> (names: [String], execute: Bool) {
+    let names = try keys.map { key throws(Malformed) -> String in
+      guard let name = json[key]?.stringValue, !name.isEmpty else { throw Malformed(what: "\(key) is required") }
+      return name
+    }
+    return (names, json["execute"] == .bool(true))
   }
 
   static func topicRemoval(_ r: BrokerDecider.TopicRemoval) -> JSONValue {

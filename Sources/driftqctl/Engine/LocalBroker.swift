@@ -132,13 +132,9 @@ final class LocalBroker: Broker {
   }
 
   func seek(_ request: SeekRequest) throws -> [BrokerDecider.SeekStep] {
-    let backend = try backend()
-    guard request.execute else {
-      return try BrokerDecider.seek(backend.state, topic: request.topic, group: request.group, to: request.target, partition: request.partition).plan
-    }
-    return try backend.commit { state, _ in
+    try decide(execute: request.execute) { state, _ in
       let decision = try BrokerDecider.seek(state, topic: request.topic, group: request.group, to: request.target, partition: request.partition)
-      return (decision.events, decision.plan)
+      return (decision.plan, decision.events)
     }
   }
 
@@ -147,13 +143,10 @@ final class LocalBroker: Broker {
   }
 
   func redrive(_ request: RedriveRequest) throws -> RedriveOutcome {
-    let backend = try backend()
-    guard !request.dryRun else {
-      return try BrokerCommands.redrive(backend.state, request, now: context.clock(), loader: backend.loader).outcome
-    }
-    return try backend.commit { state, now in
-      let (events, outcome) = try BrokerCommands.redrive(state, request, now: now, loader: backend.loader)
-      return (events, outcome)
+    let loader = try backend().loader
+    return try decide(execute: !request.dryRun) { state, now in
+      let (events, outcome) = try BrokerCommands.redrive(state, request, now: now, loader: loader)
+      return (outcome, events)
     }
   }
 
@@ -204,8 +197,8 @@ final class LocalBroker: Broker {
     }
   }
 
-  /// A removal: decided on the state as it is (a dry run), or under the writer lock and
-  /// written when `execute`.
+  /// A command that is a plan until carried out (seek, redrive, the removals): decided on
+  /// the state as it is (a dry run), or under the writer lock and written when `execute`.
   private func decide<T>(execute: Bool, _ body: (BrokerState, WALTimestamp) throws -> (T, [BrokerEvent])) throws -> T {
     let backend = try backend()
     guard execute else { return try body(backend.state, answerTime(backend)).0 }

@@ -8,6 +8,12 @@ extension RunDeletion {
     .object([("before_ns", .int(before.nanoseconds)), ("execute", .bool(execute))])
   }
 
+  /// A request as `serve` reads it, or nil without its cutoff.
+  static func request(_ json: JSONValue?) -> (before: WALTimestamp, execute: Bool)? {
+    guard let ns = json?["before_ns"]?.int64Value else { return nil }
+    return (WALTimestamp(nanoseconds: ns), json?["execute"] == .bool(true))
+  }
+
   var wire: JSONValue {
     func entries(_ list: [Entry]) -> JSONValue {
       .array(list.map { e in

@@ -36,23 +36,19 @@ struct DebugBrokerAPI {
 
   /// `POST /debug/topics/delete {"topic","execute"}`.
   func deleteTopic(_ request: HTTPRequest) throws -> HTTPResponse {
-    let json: JSONValue
-    do { json = try body(request) } catch { return Self.badRequest(error) }
-    guard let topic = json["topic"]?.stringValue, !topic.isEmpty else { return .text(400, "missing topic") }
-    return try removal(execute: json["execute"] == .bool(true), BrokerWire.topicRemoval) { broker, _ in
-      try BrokerDecider.deleteTopic(broker, topic: topic)
+    let asked: (names: [String], execute: Bool)
+    do { asked = try BrokerWire.removalRequest(try body(request), naming: ["topic"]) } catch { return Self.badRequest(error) }
+    return try removal(execute: asked.execute, BrokerWire.topicRemoval) { broker, _ in
+      try BrokerDecider.deleteTopic(broker, topic: asked.names[0])
     }
   }
 
   /// `POST /debug/groups/delete {"topic","group","execute"}`.
   func deleteGroup(_ request: HTTPRequest) throws -> HTTPResponse {
-    let json: JSONValue
-    do { json = try body(request) } catch { return Self.badRequest(error) }
-    guard let topic = json["topic"]?.stringValue, !topic.isEmpty, let group = json["group"]?.stringValue, !group.isEmpty else {
-      return .text(400, "missing topic or group")
-    }
-    return try removal(execute: json["execute"] == .bool(true), BrokerWire.groupRemoval) { broker, now in
-      try BrokerDecider.deleteGroup(broker, topic: topic, group: group, now: now)
+    let asked: (names: [String], execute: Bool)
+    do { asked = try BrokerWire.removalRequest(try body(request), naming: ["topic", "group"]) } catch { return Self.badRequest(error) }
+    return try removal(execute: asked.execute, BrokerWire.groupRemoval) { broker, now in
+      try BrokerDecider.deleteGroup(broker, topic: asked.names[0], group: asked.names[1], now: now)
     }
   }
 

@@ -186,10 +186,9 @@ struct DebugRunsAPI {
   /// `POST /debug/runs/delete {"before_ns","execute"}`: a dry run unless `execute`; alone in
   /// its write, so no run event decided beside it follows the deletion of its run.
   func delete(_ request: HTTPRequest) throws -> HTTPResponse {
-    guard let json = body(request), let ns = json["before_ns"]?.int64Value else { return .text(400, "before_ns is required") }
-    let before = WALTimestamp(nanoseconds: ns)
+    guard let (before, execute) = RunDeletion.request(body(request)) else { return .text(400, "before_ns is required") }
     let plan: RunDeletion
-    if json["execute"] == .bool(true) {
+    if execute {
       plan = try service.commit(exclusive: true) { _, runs, _, _ in
         let (plan, events) = RunDeletion.plan(runs, before: before)
         return (events.map { .run($0) }, plan)

@@ -52,7 +52,7 @@ struct DLQPurgeCommand: Command {
           text = table.render()
         }
         text += "\(execute ? "purged" : "would purge") \(outcome.purged.count) messages from \(dlqTopic); \(outcome.remaining) stay\n"
-        return text + DryRun.footer(executed: execute, done: "the next 'driftqctl wal compact' reclaims them", action: "purge") + "\n"
+        return text + DryRun.removalFooter(executed: execute, reclaims: "them", action: "purge")
       }, as: globals.output)
     return .success
   }

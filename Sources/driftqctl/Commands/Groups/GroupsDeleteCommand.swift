@@ -36,7 +36,7 @@ struct GroupsDeleteCommand: Command {
       .object(.object(members)) {
         let what = "group \(group) on \(topic) (\(removal.partitions) partitions, lag \(removal.lag), \(removal.inflight) leases, \(removal.retries) pending retries)"
         return (execute ? "deleted " : "would delete ") + what + "\n"
-          + DryRun.footer(executed: execute, done: "the next 'driftqctl wal compact' reclaims its records", action: "delete") + "\n"
+          + DryRun.removalFooter(executed: execute, reclaims: "its records", action: "delete")
       }, as: globals.output)
     return .success
   }

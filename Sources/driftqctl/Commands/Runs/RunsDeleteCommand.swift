@@ -56,7 +56,7 @@ struct RunsDeleteCommand: Command {
         }
         text += "\(execute ? "deleted" : "would delete") \(deletion.deleted.count) runs that ended before \(RFC3339.format(deletion.before))\n"
         for e in deletion.kept { text += "kept \(e.runID): \(e.keptBecause ?? "")\n" }
-        return text + DryRun.footer(executed: execute, done: "the next 'driftqctl wal compact' reclaims their events", action: "delete") + "\n"
+        return text + DryRun.removalFooter(executed: execute, reclaims: "their events", action: "delete")
       }, as: globals.output)
     return .success
   }

@@ -39,7 +39,7 @@ struct TopicsDeleteCommand: Command {
           + " with \(BrokerDecider.deadLetterTopic(of: topic)) (\(removal.deadLetters) messages) and \(groups.count) groups"
           + (groups.isEmpty ? "" : ": " + groups.joined(separator: ", "))
         return (execute ? "deleted " : "would delete ") + what + "\n"
-          + DryRun.footer(executed: execute, done: "the next 'driftqctl wal compact' reclaims its records", action: "delete") + "\n"
+          + DryRun.removalFooter(executed: execute, reclaims: "its records", action: "delete")
       }, as: globals.output)
     return .success
   }
