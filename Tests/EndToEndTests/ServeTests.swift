@@ -77,6 +77,37 @@ import TestSupport
     #expect(server.stop() == 0)
   }
 
+  /// Concurrent plans carried out over HTTP each get a write of their own: two redrives of
+  /// one DLQ message decided in one write would both republish it, and the log would no
+  /// longer fold.
+  @Test func concurrentRedrivesEachTakeADifferentMessage() throws {
+    let cli = CLIProcess(TemporaryDirectory("e2e-concurrent-redrive"))
+    let server = try ServeProcess(cli, arguments: ["--max-inflight", "0"])
+    let c = server.client
+    #expect(c.request("POST", "/v1/topics?name=t")?.status == 201)
+    let base = ["--base-url", "http://127.0.0.1:\(server.port)"]
+    for i in 0..<16 { #expect(try cli.run(["publish", "--topic", "t", "--value", "m\(i)", "--retry-max-attempts", "1"] + base).status == 0) }
+    let leased = try cli.run(["consume", "--topic", "t", "--group", "g", "--owner", "w", "--max", "16", "--max-inflight", "0"] + base).stdout
+    #expect(try cli.run(["nack", "--batch", "--topic", "t", "--group", "g", "--owner", "w"] + base, input: leased).status == 0)
+    #expect(try cli.run(["dlq", "list", "--topic", "t"] + base).stdout.split(separator: "\n").count == 17)
+    final class Statuses: @unchecked Sendable {
+      let lock = NSLock()
+      var all: [Int] = []  // guarded by `lock`
+    }
+    let statuses = Statuses()
+    DispatchQueue.concurrentPerform(iterations: 8) { _ in
+      let status = c.request("POST", "/debug/dlq/redrive", body: #"{"topic":"t","max":1}"#)?.status ?? 0
+      statuses.lock.withLock { statuses.all.append(status) }
+    }
+    #expect(statuses.all == Array(repeating: 200, count: 8))
+    #expect(server.stop() == 0)
+    // Each redrive took a message of its own, and the directory folds.
+    let listing = try cli.run(["dlq", "list", "--topic", "t", "-o", "json"])
+    #expect(listing.status == 0, "\(listing.stderr)")
+    #expect(listing.stdout.components(separatedBy: #""redriven":true"#).count - 1 == 8)
+    #expect(try cli.run(["wal", "verify"]).status == 0)
+  }
+
   /// The lifecycle routes refuse what does not parse with 400 and say what is wrong, write
   /// nothing without "execute", and answer a missing topic or group with 404.
   @Test func lifecycleRoutesRefuseBadBodiesAndDryRunByDefault() throws {

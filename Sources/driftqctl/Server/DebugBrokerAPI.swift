@@ -16,21 +16,9 @@ struct DebugBrokerAPI {
   func seek(_ request: HTTPRequest) throws -> HTTPResponse {
     let seek: SeekRequest
     do { seek = try BrokerWire.seekRequest(try body(request)) } catch { return Self.badRequest(error) }
-    do {
-      let plan: [BrokerDecider.SeekStep]
-      if seek.execute {
-        plan = try service.commit { broker, _, _, _ in
-          let decision = try BrokerDecider.seek(broker, topic: seek.topic, group: seek.group, to: seek.target, partition: seek.partition)
-          return (decision.events.map { .broker($0) }, decision.plan)
-        }
-      } else {
-        plan = try service.read { broker, _ in
-          try BrokerDecider.seek(broker, topic: seek.topic, group: seek.group, to: seek.target, partition: seek.partition).plan
-        }
-      }
-      return .json(200, BrokerWire.seekPlan(plan))
-    } catch let rejection as BrokerRejection {
-      return RejectionWire.plainResponse(rejection)
+    return try planned(execute: seek.execute, BrokerWire.seekPlan) { broker, _ in
+      let decision = try BrokerDecider.seek(broker, topic: seek.topic, group: seek.group, to: seek.target, partition: seek.partition)
+      return (decision.plan, decision.events)
     }
   }
 
@@ -38,7 +26,7 @@ struct DebugBrokerAPI {
   func deleteTopic(_ request: HTTPRequest) throws -> HTTPResponse {
     let asked: (names: [String], execute: Bool)
     do { asked = try BrokerWire.removalRequest(try body(request), naming: ["topic"]) } catch { return Self.badRequest(error) }
-    return try removal(execute: asked.execute, BrokerWire.topicRemoval) { broker, _ in
+    return try planned(execute: asked.execute, BrokerWire.topicRemoval) { broker, _ in
       try BrokerDecider.deleteTopic(broker, topic: asked.names[0])
     }
   }
@@ -47,7 +35,7 @@ struct DebugBrokerAPI {
   func deleteGroup(_ request: HTTPRequest) throws -> HTTPResponse {
     let asked: (names: [String], execute: Bool)
     do { asked = try BrokerWire.removalRequest(try body(request), naming: ["topic", "group"]) } catch { return Self.badRequest(error) }
-    return try removal(execute: asked.execute, BrokerWire.groupRemoval) { broker, now in
+    return try planned(execute: asked.execute, BrokerWire.groupRemoval) { broker, now in
       try BrokerDecider.deleteGroup(broker, topic: asked.names[0], group: asked.names[1], now: now)
     }
   }
@@ -56,15 +44,18 @@ struct DebugBrokerAPI {
   func purge(_ request: HTTPRequest) throws -> HTTPResponse {
     let purge: PurgeRequest
     do { purge = try BrokerWire.purgeRequest(try body(request)) } catch { return Self.badRequest(error) }
-    return try removal(execute: purge.execute, BrokerWire.purgeOutcome) { broker, now in
+    return try planned(execute: purge.execute, BrokerWire.purgeOutcome) { broker, now in
       let (events, outcome) = try BrokerCommands.purge(broker, purge, now: now)
       return (outcome, events)
     }
   }
 
-  /// A lifecycle answer: decided on the state now (a dry run) or committed when `execute`,
-  /// alone in its write: a produce decided beside a deletion of its topic would follow it.
-  private func removal<T>(
+  /// The answer of a command that is a plan until carried out (seek, redrive, the removals):
+  /// decided on the state now (a dry run), or committed when `execute`, alone in its write.
+  /// Decisions in one write see the same state: an ack decided beside a seek that discards
+  /// its lease, a produce beside the deletion of its topic, or two redrives of one DLQ message
+  /// would follow each other into the log, and it would no longer fold.
+  private func planned<T>(
     execute: Bool, _ encode: (T) -> JSONValue, _ decide: @escaping (BrokerState, WALTimestamp) throws -> (T, [BrokerEvent])
   ) throws -> HTTPResponse {
     do {
@@ -96,20 +87,10 @@ struct DebugBrokerAPI {
   func redrive(_ request: HTTPRequest) throws -> HTTPResponse {
     let redrive: RedriveRequest
     do { redrive = try BrokerWire.redriveRequest(try body(request)) } catch { return Self.badRequest(error) }
-    do {
-      let loader = service.loader
-      let outcome: RedriveOutcome
-      if redrive.dryRun {
-        outcome = try service.read { broker, _ in try BrokerCommands.redrive(broker, redrive, now: WALTimestamp.now(), loader: loader).outcome }
-      } else {
-        outcome = try service.commit { broker, _, now, _ in
-          let (events, outcome) = try BrokerCommands.redrive(broker, redrive, now: now, loader: loader)
-          return (events.map { .broker($0) }, outcome)
-        }
-      }
-      return .json(200, BrokerWire.redriveOutcome(outcome))
-    } catch let rejection as BrokerRejection {
-      return RejectionWire.plainResponse(rejection)
+    let loader = service.loader
+    return try planned(execute: !redrive.dryRun, BrokerWire.redriveOutcome) { broker, now in
+      let (events, outcome) = try BrokerCommands.redrive(broker, redrive, now: now, loader: loader)
+      return (outcome, events)
     }
   }
 
