@@ -123,4 +123,25 @@ import TestSupport
     #expect(server.stop() == 1)
     #expect(try values(cli).prefix(2) == ["a", "b"])
   }
+
+  /// serve syncs a write while it decides the next, but never tells what is not synced: a
+  /// read made while a write's sync is in flight waits for it, and that sync failing fails
+  /// the read too. The write never became durable, so no answer ever shows it.
+  @Test func noReadShowsAWriteWhoseSyncIsInFlightOrFailed() throws {
+    let cli = try directory("fault-read-unsynced")
+    let server = try ServeProcess(cli, environment: try faults("fdatasync:1+:slow-EIO"))
+    let client = server.client
+    let produced = Thread { _ = client.request("POST", "/v1/produce", body: #"{"topic":"t","value":"x"}"#) }
+    var answers: [HTTPTestClient.Response] = []
+    produced.start()
+    while !produced.isFinished || answers.isEmpty {
+      if let answer = client.request("GET", "/debug/topics") { answers.append(answer) }
+    }
+    if let last = client.request("GET", "/debug/topics") { answers.append(last) }
+    let shown = answers.filter { $0.status == 200 && !$0.body.contains(#""messages": 2"#) }
+    #expect(shown.isEmpty, "\(shown.count) of \(answers.count) reads showed the unsynced write: \(shown.first?.body ?? "")")
+    #expect(answers.last?.status == 500, "\(answers.last.map { "\($0.status) \($0.body)" } ?? "no answer")")
+    #expect(server.stop() == 1)
+    #expect(try values(cli).prefix(2) == ["a", "b"])
+  }
 }

@@ -3,7 +3,8 @@
 // DRIFTQ_FAULTS is a comma-separated list of CALL:N:WHAT or CALL:N+:WHAT, where CALL is
 // fsync, fdatasync, write, pwrite or rename; N counts that call in the process (1 = the
 // first; "N+" = the Nth and every later one); WHAT is EIO, ENOSPC or short (write and pwrite
-// only: half the bytes are written and the short count returned). write and pwrite count only
+// only: half the bytes are written and the short count returned), optionally prefixed "slow-"
+// (the call first takes 300 ms, so a test can act while it is in flight). write and pwrite count only
 // regular files, so a process's own stdout and stderr are never touched.
 // Build: cc -shared -fPIC -o libdisk-faults.so disk-faults.c -ldl
 #define _GNU_SOURCE
@@ -38,6 +39,10 @@ static int fault(int call, long count) {
     what[sizeof what - 1] = 0;
     if (strcmp(name, names[call]) != 0) continue;
     if (!(count == n || (plus == '+' && count >= n))) continue;
+    if (strncmp(what, "slow-", 5) == 0) {  // the call takes 300 ms first, then fails
+      usleep(300000);
+      memmove(what, what + 5, strlen(what + 5) + 1);
+    }
     if (strcmp(what, "EIO") == 0) return EIO;
     if (strcmp(what, "ENOSPC") == 0) return ENOSPC;
     if (strcmp(what, "short") == 0) return -1;

@@ -41,6 +41,35 @@ import WALFormat
     #expect { try WALDirectory.open(other.path) } throws: { ($0 as? WALError)?.code == .foreignData }
   }
 
+  /// With deferred syncs an append leaves its sync to the caller, once, and a segment is
+  /// never sealed (rolled) with unsynced bytes: the writer syncs them itself first.
+  @Test func deferredSyncsAreHandedOutOnceAndNeverOutliveTheirSegment() throws {
+    let dir = TemporaryDirectory("deferred")
+    let (directory, _) = try WALDirectory.openOrCreate(dir.path)
+    var options = WALOptions()
+    options.segmentSize = 4096
+    let log = WALLog(directory: directory, options: options)
+    log.defersSync = true
+    try log.lockExclusive()
+    while try log.next() != nil {}
+    let record = PendingRecord(kind: RecordKind(rawValue: 1), timestamp: .now(), payload: [UInt8](repeating: 7, count: 100))
+    try log.append([record])
+    let pending = try #require(log.takeUnsynced())
+    #expect(log.takeUnsynced() == nil)
+    try pending.sync()
+    try log.append([record])
+    #expect(try log.sealSegment())
+    #expect(log.takeUnsynced() == nil, "sealing synced the bytes before it")
+    try log.append([PendingRecord](repeating: record, count: 60))  // rolls to new segments
+    let last = try #require(log.takeUnsynced())
+    #expect(last.path == (try directory.segments().last?.path))
+    try log.append([record])
+    try log.syncDeferred()
+    #expect(log.takeUnsynced() == nil)
+    log.unlock()
+    #expect(try WALFixtureBuilder.readAll(dir.path).count == 63)
+  }
+
   @Test func appendWithoutTheLockIsRefused() throws {
     let dir = TemporaryDirectory("log")
     let (directory, _) = try WALDirectory.openOrCreate(dir.path)

@@ -92,9 +92,8 @@ extension WALLog {
     do {
       return try appendFrames(records)
     } catch {
-      let failure = WALError(.writerStopped, "the writer stopped after a failed write or sync: \(error.message)", underlying: error.underlying)
-      stopped = failure
-      throw failure
+      stop(because: error)
+      throw stopped ?? error
     }
   }
 
@@ -112,6 +111,7 @@ extension WALLog {
       if writeOffset > SegmentHeader.size && writeOffset + length > options.segmentSize {
         try write(batch.bytes, fd: fd, at: batchStart, path: current.file.path)
         try sync(fd, path: current.file.path)
+        unsynced = nil  // only ever the current segment's bytes, and just synced
         batch = ByteWriter(capacity: batch.count)
         try startSegment()
         guard let next = scanner else { return logged }
@@ -132,9 +132,46 @@ extension WALLog {
       current.reposition(offset: writeOffset, expectedLSN: nextLSN)
     }
     try write(batch.bytes, fd: fd, at: batchStart, path: current.file.path)
-    try sync(fd, path: current.file.path)
+    if defersSync && options.sync == .always {
+      unsynced = try syncHandle(fd: fd, for: current)
+    } else {
+      try sync(fd, path: current.file.path)
+    }
     current.invalidateBuffer()
     return logged
+  }
+
+  /// The bytes appended with `defersSync` and not yet synced, handed to whoever syncs them
+  /// (nil when there are none). The writer goes on appending meanwhile; nothing appended is
+  /// durable, nor may be acknowledged, before that sync returns.
+  public func takeUnsynced() -> SegmentSync? {
+    defer { unsynced = nil }
+    return unsynced
+  }
+
+  /// Syncs now what `defersSync` appends left unsynced: before a checkpoint records them as
+  /// folded, and before the segment holding them is sealed. A failure stops the writer.
+  public func syncDeferred() throws(WALError) {
+    guard let pending = unsynced else { return }
+    unsynced = nil
+    do { try pending.sync() } catch {
+      stop(because: error)
+      throw stopped ?? error
+    }
+  }
+
+  /// Stops the writer for good after a sync that failed elsewhere (a deferred one): what was
+  /// appended may not be on disk, so nothing more is appended (fail-stop, never retried).
+  public func stop(because failure: WALError) {
+    guard stopped == nil else { return }
+    stopped = failure.code == .writerStopped ? failure : WALError(.writerStopped, "the writer stopped after a failed write or sync: \(failure.message)", underlying: failure.underlying)
+  }
+
+  private func syncHandle(fd: Int32, for segment: SegmentScanner) throws(WALError) -> SegmentSync {
+    if let segmentSync, segmentSync.baseLSN == segment.file.baseLSN { return segmentSync }
+    let handle = try SegmentSync(duplicating: fd, path: segment.file.path, baseLSN: segment.file.baseLSN)
+    segmentSync = handle
+    return handle
   }
 
   private func write(_ bytes: [UInt8], fd: Int32, at offset: Int, path: String) throws(WALError) {
@@ -175,6 +212,7 @@ extension WALLog {
 
   /// Creates the segment that starts at `nextLSN`: header, fdatasync, directory fsync.
   private func startSegment() throws(WALError) {
+    try syncDeferred()  // a sealed segment holds only synced bytes
     let file = directory.segmentFile(baseLSN: nextLSN)
     var header = ByteWriter(capacity: SegmentHeader.size)
     SegmentHeader(salt: UInt32.random(in: 1...UInt32.max), baseLSN: nextLSN).encode(into: &header)

@@ -35,6 +35,13 @@ public final class WALLog {
   var writeFD: (base: UInt64, fd: Int32)?
   /// Why the writer stopped for good (a failed write or sync), or nil while it works.
   public internal(set) var stopped: WALError?
+  /// Whether `append` leaves its fdatasync to the caller (`takeUnsynced`), so that the next
+  /// append can be decided and written while another thread syncs this one (`serve`).
+  public var defersSync = false
+  /// The segment holding appended bytes not yet synced (with `defersSync`), or nil.
+  var unsynced: SegmentSync?
+  /// The current segment's sync descriptor, reused by every deferred append to it.
+  var segmentSync: SegmentSync?
   /// The last segment listing and the directory stamp it was taken at.
   private var listing: (stamp: [Int], files: [SegmentFile])?
   /// The first segment when reading started, and its identity: compaction replaces it.

@@ -222,6 +222,7 @@ final class LocalBackend {
   /// process found unusable. Nil when the log is empty.
   private func writeCheckpoint(progress: ((Int) -> Void)? = nil) throws -> CheckpointStore.Written? {
     guard let lastPosition, let salt = try log.firstSegmentSalt() else { return nil }
+    try log.syncDeferred()  // a checkpoint covers only synced records
     let store = CheckpointStore(directory: directory)
     let written: CheckpointStore.Written
     do {
@@ -236,8 +237,10 @@ final class LocalBackend {
 
   /// After a write: a checkpoint when enough log accumulated since the last one, or when one
   /// found unusable needs replacing. A failure to write one is a warning: the append stands.
-  private func checkpointIfDue() {
+  /// A deferred sync that fails here fails the write (and stops the writer).
+  private func checkpointIfDue() throws {
     guard checkpointEvery > 0, bytesSinceCheckpoint >= checkpointEvery || !ignoredCheckpoints.isEmpty else { return }
+    try log.syncDeferred()
     do { _ = try writeCheckpoint() } catch {
       context.warn("could not write a checkpoint: \(error)")
       bytesSinceCheckpoint = 0
@@ -311,7 +314,7 @@ final class LocalBackend {
       }
       counted(logged)
     }
-    checkpointIfDue()
+    try checkpointIfDue()
   }
 
   /// The message stored at `position` (its bytes live only in the log): a published message,

@@ -4,19 +4,39 @@ import WALFormat
 /// What every connection of `serve` shares: one backend, behind a lock, and a commit queue.
 ///
 /// Group commit: requests queue their decisions; one thread at a time (the leader) takes
-/// everything queued, decides it all against one fresh state in one write, fsyncs once, and
-/// wakes each request with its own answer. So N concurrent produces cost one fdatasync, and
-/// nothing is answered before it is durable. Decisions in one write share a `Batch`, so they
-/// see each other (consecutive offsets, a message acked twice, a key produced twice).
+/// everything queued and decides it all against one fresh state in one write. Decisions in
+/// one write share a `Batch`, so they see each other (consecutive offsets, a message acked
+/// twice, a key produced twice).
+///
+/// Pipelined sync: the leader appends without syncing, so the next group is decided and
+/// written while the syncer thread runs the fdatasync of the ones before; one sync covers
+/// every write made before it began. Nothing is answered before the sync covering it: not a
+/// write's outcome, not a read of a state holding unsynced writes.
+///
+/// Each waiting thread is woken alone, when its answer is durable or it is to lead the next
+/// write: waking every thread on every write cost more CPU than the requests themselves.
 final class BrokerService: @unchecked Sendable {
-  // Invariant: `backend` is touched only with `stateLock` held; the queue fields only with
-  // `queueLock` held.
+  // Invariant: `backend` is touched only with `stateLock` held; the queue and sync fields only
+  // with `queueLock` held. Locks nest stateLock, then queueLock, never the other way.
   private let backend: LocalBackend
   private let stateLock = Monitor()
   private let queueLock = Monitor()
   private var queue: [Job] = []
   private var leading = false
-  /// Bumped after every write, so streaming consumers wake when something changed.
+  /// The threads waiting for an answer, each with its own wake-up.
+  private var waiters: [Waiter] = []
+  /// Writes made (group commits appended), and how many of them are known durable.
+  private var written: UInt64 = 0
+  private var synced: UInt64 = 0
+  /// What the next sync must make durable; nil when the writes need no sync of their own.
+  private var toSync: SegmentSync?
+  /// Why a deferred sync failed: every write after the last durable one fails with it.
+  private var syncFailure: (any Error)?
+  /// Wakes the syncer thread (nil with `--sync none`: there is nothing to sync).
+  private let syncerWake: Monitor.Condition?
+  /// When each unsynced write began, and how many requests it answers (for `/metrics`).
+  private var unsyncedWrites: [(write: UInt64, started: Stopwatch, requests: Int)] = []
+  /// Bumped after every durable write, so streaming consumers wake when something changed.
   private(set) var generation: UInt64 = 0
   let metrics = ServerMetrics()
   let directory: String
@@ -27,9 +47,10 @@ final class BrokerService: @unchecked Sendable {
   final class Job {
     fileprivate let exclusive: Bool
     fileprivate let run: (BrokerState, RunsState, WALTimestamp, inout Batch) -> [LogEvent]
-    // Invariant: `done` and `failure` are read and written with the service's `queueLock` held
-    // (or after `done` was seen true under it).
-    fileprivate var done = false
+    // Invariant: `write` and `failure` are read and written with the service's `queueLock`
+    // held (or after the job was seen finished under it).
+    /// The write the job's decision went into (or, deciding nothing, the last write before it).
+    fileprivate var write: UInt64?
     fileprivate var failure: (any Error)?
     init(exclusive: Bool, run: @escaping (BrokerState, RunsState, WALTimestamp, inout Batch) -> [LogEvent]) {
       self.exclusive = exclusive
@@ -37,20 +58,47 @@ final class BrokerService: @unchecked Sendable {
     }
   }
 
+  /// A thread waiting for its jobs, or for a write it read, to be durable.
+  private final class Waiter {
+    let jobs: [Job]
+    let write: UInt64?
+    let wake: Monitor.Condition
+    init(jobs: [Job], write: UInt64?, wake: Monitor.Condition) {
+      self.jobs = jobs
+      self.write = write
+      self.wake = wake
+    }
+  }
+
   init(backend: LocalBackend) {
     self.backend = backend
     directory = backend.directory.path
+    backend.log.defersSync = true
+    syncerWake = backend.log.options.sync == .always ? queueLock.makeCondition() : nil
+    if syncerWake != nil {
+      Threads.spawn { [weak self] in
+        while let service = self, service.syncOnce() {}
+      }
+    }
   }
 
   /// Why the writer stopped (a failed write or sync: it is fail-stop, never retried), or nil.
   var writerFailure: WALError? { stateLock.withLock { backend.log.stopped } }
 
   /// Reads the state (caught up with other processes' writes first).
+  /// Answers once the writes it saw are synced: a state holding unsynced writes is not told.
   func read<T>(_ body: (BrokerState, RunsState) throws -> T) throws -> T {
-    try stateLock.withLock {
+    let (value, seen) = try stateLock.withLock {
       try backend.catchUp()
-      return try body(backend.state, backend.runs)
+      let value = try body(backend.state, backend.runs)
+      return (value, queueLock.withLock { written })
     }
+    let waiter = Waiter(jobs: [], write: seen, wake: queueLock.makeCondition())
+    try queueLock.withLock {
+      while !isFinished(waiter) { waitAlone(waiter) }
+      if seen > synced, let syncFailure { throw syncFailure }
+    }
+    return value
   }
 
   /// A decision queued for a write; its result once `wait` saw it written.
@@ -101,55 +149,147 @@ final class BrokerService: @unchecked Sendable {
   func wait<T>(_ pending: Pending<T>) { wait(jobs: [pending.job]) }
 
   /// Writes queued decisions (leading the writes, or waiting for the thread that does) until
-  /// every one of `jobs` is written.
+  /// every one of `jobs` is durable or failed. A leader whose own answers are not yet synced
+  /// goes on leading what queued meanwhile; one that is done hands the lead to a waiter.
   func wait(jobs: [Job]) {
+    let waiter = Waiter(jobs: jobs, write: nil, wake: queueLock.makeCondition())
     while true {
-      let lead: [Job]? = queueLock.withLock {
-        if jobs.allSatisfy(\.done) { return nil }
-        if leading {
-          queueLock.wait(milliseconds: 50)
-          return []
-        }
-        var batch: [Job] = []
-        if let first = queue.first, first.exclusive {
-          batch = [queue.removeFirst()]
-        } else {
-          while let next = queue.first, !next.exclusive {
-            batch.append(queue.removeFirst())
+      let batch: [Job]? = queueLock.withLock {
+        while true {
+          if isFinished(waiter) {
+            if !leading && !queue.isEmpty { waiters.first { !isFinished($0) && $0.write == nil }?.wake.signal() }
+            return nil
           }
+          if !leading, !queue.isEmpty { return takeBatch() }
+          waitAlone(waiter)
         }
-        leading = !batch.isEmpty
-        return batch
       }
-      guard let lead else { return }
-      if lead.isEmpty { continue }
-      let started = Stopwatch()
+      guard let batch else { return }
+      lead(batch)
+    }
+  }
+
+  /// Waits on `waiter`'s own condition (with `queueLock` held) until it is woken; the timeout
+  /// is a backstop, never the mechanism.
+  private func waitAlone(_ waiter: Waiter) {
+    waiters.append(waiter)
+    waiter.wake.wait(milliseconds: 200)
+    waiters.removeAll { $0 === waiter }
+  }
+
+  /// Whether `waiter` may go on: each job failed or synced, or the write it read synced. With
+  /// `queueLock` held.
+  private func isFinished(_ waiter: Waiter) -> Bool {
+    if let write = waiter.write { return write <= synced || syncFailure != nil }
+    return waiter.jobs.allSatisfy { job in
+      if job.failure != nil { return true }
+      guard let write = job.write else { return false }
+      if write <= synced { return true }
+      if let syncFailure {
+        job.failure = syncFailure
+        return true
+      }
+      return false
+    }
+  }
+
+  /// The next write's jobs, taken from the queue (with `queueLock` held): everything queued,
+  /// or an exclusive job alone.
+  private func takeBatch() -> [Job] {
+    leading = true
+    if let first = queue.first, first.exclusive { return [queue.removeFirst()] }
+    var batch: [Job] = []
+    while let next = queue.first, !next.exclusive { batch.append(queue.removeFirst()) }
+    return batch
+  }
+
+  /// Decides `batch` in one write, appended but (with `--sync always`) not yet synced.
+  private func lead(_ batch: [Job]) {
+    let started = Stopwatch()
+    stateLock.withLock {
+      var count = 0
       var failure: (any Error)?
-      var written = 0
       do {
-        written = try stateLock.withLock {
-          try backend.commitAll { broker, runs, now in
-            var batch = Batch()
-            var events: [LogEvent] = []
-            for item in lead { events += item.run(broker, runs, now, &batch) }
-            return (events, events.count)
-          }
+        count = try backend.commitAll { broker, runs, now in
+          var decided = Batch()
+          var events: [LogEvent] = []
+          for item in batch { events += item.run(broker, runs, now, &decided) }
+          return (events, events.count)
         }
       } catch {
         failure = error
       }
-      if written > 0 { metrics.recordCommit(microseconds: started.microseconds, requests: lead.count) }
+      let segment = backend.log.takeUnsynced()
       queueLock.withLock {
-        for item in lead {
+        if count > 0 {
+          written += 1
+          unsyncedWrites.append((written, started, batch.count))
+          if let segment { toSync = segment }
+        }
+        for item in batch {
+          item.write = written
           item.failure = failure
-          item.done = true
         }
         leading = false
-        // Only a write is news for streaming consumers (an empty decision would wake them all).
-        if written > 0 { generation &+= 1 }
-        queueLock.broadcast()
+        if count > 0, let syncerWake, toSync != nil || synced < written - 1 {
+          syncerWake.signal()
+        } else if count > 0 {
+          // Nothing to sync (--sync none, or a checkpoint synced it) and no sync running:
+          // the write is as durable as the ones before it.
+          markSynced(through: written)
+        } else {
+          wakeFinished()
+        }
       }
     }
+  }
+
+  /// The syncer thread's turn: waits for unsynced writes, syncs them all with one fdatasync,
+  /// and wakes the threads whose answers that made durable. False once the writer stopped.
+  private func syncOnce() -> Bool {
+    guard let syncerWake else { return false }
+    let next: (through: UInt64, segment: SegmentSync?)? = queueLock.withLock {
+      if synced >= written { syncerWake.wait(milliseconds: 1000) }
+      guard synced < written else { return nil }
+      defer { toSync = nil }
+      return (written, toSync)
+    }
+    guard let (through, segment) = next else { return true }
+    var failure: WALError?
+    if let segment {
+      do { try segment.sync() } catch { failure = error }
+    }
+    if let failure { stateLock.withLock { backend.log.stop(because: failure) } }
+    return queueLock.withLock {
+      if let failure {
+        syncFailure = failure
+        for waiter in waiters { waiter.wake.signal() }
+        queueLock.broadcast()
+        return false
+      }
+      markSynced(through: through)
+      return true
+    }
+  }
+
+  /// Records writes up to `write` as durable and wakes whoever that answers, with
+  /// `queueLock` held.
+  private func markSynced(through write: UInt64) {
+    guard write > synced else { return }
+    synced = write
+    while let first = unsyncedWrites.first, first.write <= write {
+      metrics.recordCommit(microseconds: first.started.microseconds, requests: first.requests)
+      unsyncedWrites.removeFirst()
+    }
+    wakeFinished()
+    // Only a write is news for streaming consumers (an empty decision would wake them all).
+    generation &+= 1
+    queueLock.broadcast()
+  }
+
+  /// Wakes every waiting thread that may go on (with `queueLock` held).
+  private func wakeFinished() {
+    for waiter in waiters where isFinished(waiter) { waiter.wake.signal() }
   }
 
   /// Waits until something is written (by this server) or `milliseconds` pass.

@@ -55,6 +55,42 @@ final class Monitor: @unchecked Sendable {
 
   /// Waits (the mutex held) until signalled or `milliseconds` pass.
   func wait(milliseconds: Int) {
+    var deadline = Self.deadline(milliseconds)
+    pthread_cond_timedwait(condition, mutex, &deadline)
+  }
+
+  func broadcast() { pthread_cond_broadcast(condition) }
+
+  /// Another condition on this monitor's mutex: one thread can be woken alone, without
+  /// waking every thread that waits on the monitor.
+  func makeCondition() -> Condition { Condition(self) }
+
+  final class Condition: @unchecked Sendable {
+    // Invariant: as the monitor's; `monitor` outlives every wait.
+    private let monitor: Monitor
+    private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+
+    fileprivate init(_ monitor: Monitor) {
+      self.monitor = monitor
+      pthread_cond_init(condition, nil)
+    }
+
+    deinit {
+      pthread_cond_destroy(condition)
+      condition.deallocate()
+    }
+
+    /// Waits (the monitor's mutex held) until signalled or `milliseconds` pass.
+    func wait(milliseconds: Int) {
+      var deadline = Monitor.deadline(milliseconds)
+      pthread_cond_timedwait(condition, monitor.mutex, &deadline)
+    }
+
+    /// Wakes the thread waiting on this condition, if any (the monitor's mutex held).
+    func signal() { pthread_cond_signal(condition) }
+  }
+
+  private static func deadline(_ milliseconds: Int) -> timespec {
     var now = timespec()
     clock_gettime(CLOCK_REALTIME, &now)
     var deadline = timespec(tv_sec: now.tv_sec + milliseconds / 1000, tv_nsec: now.tv_nsec + (milliseconds % 1000) * 1_000_000)
@@ -62,8 +98,6 @@ final class Monitor: @unchecked Sendable {
       deadline.tv_sec += 1
       deadline.tv_nsec -= 1_000_000_000
     }
-    pthread_cond_timedwait(condition, mutex, &deadline)
+    return deadline
   }
-
-  func broadcast() { pthread_cond_broadcast(condition) }
 }
