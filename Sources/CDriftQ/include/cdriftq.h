@@ -42,6 +42,9 @@ void driftq_install_stop_handlers(void);
 /// The signal that asked to stop (0 while none has).
 int driftq_stop_signal(void);
 
+/// Makes SIGBUS (a mapped file cut shorter while read) print a clear error and exit 1.
+void driftq_install_mapping_fault_handler(void);
+
 /// flock(2). Returns 0 on success, -1 with errno set.
 int driftq_flock(int fd, int operation);
 
