@@ -248,5 +248,9 @@ uint32_t driftq_crc32c_update_path(int path, uint32_t crc, const void *bytes, si
 }
 
 uint32_t driftq_crc32c_update(uint32_t crc, const void *bytes, size_t length) {
+#if defined(__x86_64__)
+  // A frame header (28 bytes) is checked once per record: straight to the short-input path.
+  if (length < 256 && driftq_crc32c_best_path() >= DRIFTQ_CRC32C_SSE42_3WAY) return crc32c_sse42_3way(crc, bytes, length);
+#endif
   return driftq_crc32c_update_path(DRIFTQ_CRC32C_AVX512, crc, bytes, length);
 }
