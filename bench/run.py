@@ -152,7 +152,7 @@ def main():
     secs = min(r[0] for r in results)
     rss = max(r[1] for r in results)
     rate = total / secs / 1e9
-    row(f"wal verify ({total / 2**30:.2f} GiB, warm)", rate, "GB/s", "cat GB/s", f"{cat_rate:.2f}", f"{rate / cat_rate:.0%} of cat", ">= 1 GB/s")
+    row(f"wal verify ({total / 2**30:.2f} GiB, warm)", rate, "GB/s", "cat GB/s", f"{cat_rate:.2f}", f"{rate / cat_rate:.0%} of cat", ">= 80% of cat")
     row("wal verify peak memory", rss / 1024, "MiB", "", "", "", "< 64 MiB")
 
     # 6. wal compact: half the messages settled, so half of the sealed bytes are rewritten.
@@ -182,8 +182,8 @@ def main():
     os.remove(dd_target)
     dd_rate = float(dd.strip().splitlines()[-1].split(" bytes")[0]) / float(dd.split(" copied, ")[1].split(" s")[0]) / 1e6
     rate = sealed / secs / 1e6
-    row(f"wal compact ({sealed / 2**20:.0f} MiB sealed, {written / 2**20:.0f} MiB kept)", rate, "MB/s", "dd write MB/s", f"{dd_rate:,.0f}", f"{rate / dd_rate:.0%} of disk", ">= 50% of disk write")
-    row("wal compact peak memory", rss / 1024, "MiB", "", "", "", "(reported)")
+    row(f"wal compact ({sealed / 2**20:.0f} MiB sealed, {written / 2**20:.0f} MiB kept)", rate, "MB/s", "dd write MB/s", f"{dd_rate:,.0f}", f"{rate / dd_rate:.0%} of disk", ">= 50% of disk write, <= 64 MiB")
+    row("wal compact peak memory", rss / 1024, "MiB", "", "", "", "<= 64 MiB")
 
     # 5. process start: --help.
     times = []

@@ -1,3 +1,5 @@
+import CDriftQ
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -8,6 +10,9 @@ enum Entrypoint {
   static func main() {
     // A closed pipe (`driftqctl … | head`) is an EPIPE on write, handled as "stop", not a kill.
     signal(SIGPIPE, SIG_IGN)
+    // Sealed segments and checkpoint tables are read through mappings: one cut shorter
+    // meanwhile (or a disk error under one) ends with a clear message, not a crash report.
+    driftq_install_mapping_fault_handler()
     let context = CommandContext.live()
     let status = CLI.run(ArgumentBytes.processArguments(), in: context)
     context.stdout.flush()

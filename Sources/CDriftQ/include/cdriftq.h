@@ -8,14 +8,29 @@
 // name directly: Glibc also has a `struct flock`).
 
 /// Extends a CRC32C (Castagnoli) over `length` bytes. `crc` is the running value: pass 0 to
-/// start, or the result of a previous call to continue. Uses SSE4.2 when the CPU has it.
+/// start, or the result of a previous call to continue. Uses SSE4.2 (and PCLMULQDQ) when the
+/// CPU has it.
 uint32_t driftq_crc32c_update(uint32_t crc, const void *bytes, size_t length);
 
 /// The portable slicing-by-8 path, exposed so tests can check it against the hardware one.
 uint32_t driftq_crc32c_update_software(uint32_t crc, const void *bytes, size_t length);
 
-/// 1 when the hardware path is in use, 0 otherwise.
+/// 1 when a hardware path is in use, 0 otherwise.
 int driftq_crc32c_is_hardware(void);
+
+/// The CRC32C implementations, slowest first, so tests can check each one the CPU has.
+enum {
+  DRIFTQ_CRC32C_SOFTWARE = 0,   // slicing-by-8
+  DRIFTQ_CRC32C_SSE42 = 1,      // one crc32q chain
+  DRIFTQ_CRC32C_SSE42_3WAY = 2, // three crc32q chains joined with PCLMULQDQ
+  DRIFTQ_CRC32C_AVX512 = 3,     // 256-byte folds with AVX-512 VPCLMULQDQ
+};
+
+/// The fastest path this CPU has (what `driftq_crc32c_update` uses).
+int driftq_crc32c_best_path(void);
+
+/// `driftq_crc32c_update` through `path`, or the best path the CPU has below it.
+uint32_t driftq_crc32c_update_path(int path, uint32_t crc, const void *bytes, size_t length);
 
 
 /// SHA-256 of `length` bytes into `digest` (32 bytes).
@@ -26,6 +41,9 @@ void driftq_install_stop_handlers(void);
 
 /// The signal that asked to stop (0 while none has).
 int driftq_stop_signal(void);
+
+/// Makes SIGBUS (a mapped file cut shorter while read) print a clear error and exit 1.
+void driftq_install_mapping_fault_handler(void);
 
 /// flock(2). Returns 0 on success, -1 with errno set.
 int driftq_flock(int fd, int operation);

@@ -10,6 +10,10 @@ public struct ByteWriter: Sendable {
 
   public var count: Int { bytes.count }
 
+  /// Empties the buffer but keeps its storage, so a writer that flushes and refills it
+  /// allocates (and the kernel zeroes) its pages once, not once per flush.
+  public mutating func removeAll() { bytes.removeAll(keepingCapacity: true) }
+
   @inline(__always)
   public mutating func write<T: FixedWidthInteger>(littleEndian value: T) {
     withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }

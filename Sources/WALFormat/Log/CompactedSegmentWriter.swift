@@ -63,7 +63,7 @@ public final class CompactedSegmentWriter {
     guard buffer.count > 0 else { return }
     do { try Syscalls.pwriteAll(fd, buffer.bytes, at: written) } catch { throw .io("write", temporaryPath, error) }
     written += buffer.count
-    buffer = ByteWriter(capacity: 1 << 20)
+    buffer.removeAll()
   }
 
   /// Writes what is buffered and fsyncs the temporary file: it is complete on disk.

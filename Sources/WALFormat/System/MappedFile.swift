@@ -6,7 +6,8 @@ import Musl
 
 /// A file mapped read-only into memory, unmapped when the last reference goes. Used for
 /// checkpoint tables, which are append-only and never truncated while they may be mapped
-/// (a mapping past a file's end would fault).
+/// (a mapping past a file's end would fault), and for sealed segments that `wal verify`
+/// reads (no copy into a buffer, and reading is then half of what `cat` does).
 public final class MappedFile: @unchecked Sendable {
   // Invariant: `base` and `count` never change; the mapping lives until deinit.
   public let count: Int
@@ -14,9 +15,15 @@ public final class MappedFile: @unchecked Sendable {
 
   /// Maps the first `count` bytes of `path`.
   /// - Throws: when the file is shorter than `count` or cannot be mapped.
-  public init(path: String, count: Int) throws(Errno) {
+  public convenience init(path: String, count: Int) throws(Errno) {
     let fd = try Syscalls.open(path, flags: O_RDONLY)
     defer { Syscalls.close(fd) }
+    try self.init(fd: fd, count: count)
+  }
+
+  /// Maps the first `count` bytes of the file open as `fd` (which may be closed after).
+  /// - Throws: when the file is shorter than `count` or cannot be mapped.
+  public init(fd: Int32, count: Int) throws(Errno) {
     guard try Syscalls.fileSize(fd) >= count else { throw Errno(rawValue: EINVAL) }
     self.count = count
     if count == 0 {
@@ -29,6 +36,19 @@ public final class MappedFile: @unchecked Sendable {
 
   deinit {
     if let base { munmap(UnsafeMutableRawPointer(mutating: base), count) }
+  }
+
+  /// Lets the kernel unmap the pages inside `range` (rounded inward to whole pages): resident
+  /// memory counts the mapped pages touched, so a long mapping read in order releases what
+  /// it has passed. The bytes stay readable: the next touch maps them again from the page
+  /// cache, or the file.
+  public func releasePages(_ range: Range<Int>) {
+    guard let base, range.lowerBound >= 0, range.upperBound <= count else { return }
+    let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+    let start = (range.lowerBound + page - 1) / page * page
+    let end = range.upperBound / page * page
+    guard end > start else { return }
+    _ = madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, MADV_DONTNEED)
   }
 
   /// The bytes `range` (which must lie within the mapping).
