@@ -47,6 +47,21 @@ import TestSupport
     #expect(reopened.status == 0 && !reopened.stderr.contains("ignored"), "\(reopened.stderr)")
   }
 
+  /// A writer that had to fold a long tail at open checkpoints with its first write, so the
+  /// next process opens from it; one that folded a short tail leaves the checkpoint as it is.
+  @Test func aWriterThatFoldedALongTailCheckpointsForTheNextOne() throws {
+    let cli = CLIProcess(TemporaryDirectory("ckpt-tail"))
+    try cli.run(["topics", "create", "--name", "t"])
+    let batch = (0..<3000).map { "{\"value\":\"message \($0), long enough to make a tail\"}" }.joined(separator: "\n")
+    #expect(try cli.run(["publish", "--topic", "t", "--batch", "--checkpoint-every", "0"], input: batch).status == 0)
+    #expect(checkpointFiles(cli).states.isEmpty)
+    try cli.run(["publish", "--topic", "t", "--value", "x", "--checkpoint-every", "1MiB"])
+    let made = checkpointFiles(cli).states
+    #expect(made.count == 1, "a writer that folded about 250 KB (past 1MiB/16) checkpoints")
+    try cli.run(["publish", "--topic", "t", "--value", "y", "--checkpoint-every", "1MiB"])
+    #expect(checkpointFiles(cli).states == made, "a writer that folded one record does not")
+  }
+
   @Test func damagedAndStaleCheckpointsAreIgnoredAndReplaced() throws {
     let cli = CLIProcess(TemporaryDirectory("checkpoint-damage"))
     let small = ["--segment-size", "64KiB"]
@@ -54,9 +69,11 @@ import TestSupport
     #expect(try cli.run(["runs", "demo", "--workflow", "demo"] + small).status == 0)
     try cli.run(["topics", "create", "--name", "t", "--partitions", "2"] + small)
     let batch = (0..<6000).map { "{\"key\":\"k\($0 % 13)\",\"value\":\"message \($0)\"}" }.joined(separator: "\n")
-    #expect(try cli.run(["publish", "--topic", "t", "--batch"] + small, input: batch).status == 0)
-    let lease = try cli.run(["consume", "--topic", "t", "--group", "g", "--owner", "w", "--max", "7", "-o", "ndjson"] + small).stdout
-    #expect(try cli.run(["ack", "--topic", "t", "--group", "g", "--owner", "w", "--batch"] + small, input: lease).status == 0)
+    // The writers so far make no checkpoint of their own: `wal checkpoint` makes the one tried.
+    let setup = small + ["--checkpoint-every", "0"]
+    #expect(try cli.run(["publish", "--topic", "t", "--batch"] + setup, input: batch).status == 0)
+    let lease = try cli.run(["consume", "--topic", "t", "--group", "g", "--owner", "w", "--max", "7", "-o", "ndjson"] + setup).stdout
+    #expect(try cli.run(["ack", "--topic", "t", "--group", "g", "--owner", "w", "--batch"] + setup, input: lease).status == 0)
     let made = try cli.run(["wal", "checkpoint"])
     #expect(made.status == 0 && made.stdout.contains("6000 messages"), "\(made.stdout)\(made.stderr)")
     var files = checkpointFiles(cli)

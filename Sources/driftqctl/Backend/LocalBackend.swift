@@ -26,6 +26,8 @@ final class LocalBackend {
   private let checkpointEvery: Int
   /// Log bytes folded since the state was last checkpointed (or loaded from one).
   private var bytesSinceCheckpoint = 0
+  /// Log bytes this process had to fold at open, after the checkpoint it loaded.
+  private var bytesFoldedAtOpen = 0
   /// Where the last folded record is (a checkpoint resumes after it).
   private var lastPosition: RecordPosition?
   /// The LSN of the last record folded (a checkpoint's, when the log after it is empty).
@@ -73,6 +75,7 @@ final class LocalBackend {
     try broker.loadCheckpoint()
     if showingProgress { broker.foldMeter = ProgressMeter(context, "folding the log", unit: .bytes, total: broker.bytesToFold()) }
     try broker.catchUp()
+    broker.bytesFoldedAtOpen = broker.bytesSinceCheckpoint
     broker.foldMeter?.finish()
     broker.foldMeter = nil
     try broker.checkPointIsInTheLog(now: context.clock())
@@ -237,9 +240,15 @@ final class LocalBackend {
 
   /// After a write: a checkpoint when enough log accumulated since the last one, or when one
   /// found unusable needs replacing. A failure to write one is a warning: the append stands.
+  /// A process that had to fold a long tail at open (past a sixteenth of the interval)
+  /// checkpoints with its first write, so that the processes after it, such as one publish
+  /// each, open from a checkpoint and fold little: opening costs the tail, not the interval.
   /// A deferred sync that fails here fails the write (and stops the writer).
   private func checkpointIfDue() throws {
-    guard checkpointEvery > 0, bytesSinceCheckpoint >= checkpointEvery || !ignoredCheckpoints.isEmpty else { return }
+    guard checkpointEvery > 0,
+      bytesSinceCheckpoint >= checkpointEvery || bytesFoldedAtOpen >= checkpointEvery / 16 || !ignoredCheckpoints.isEmpty
+    else { return }
+    bytesFoldedAtOpen = 0
     try log.syncDeferred()
     do { _ = try writeCheckpoint() } catch {
       context.warn("could not write a checkpoint: \(error)")
