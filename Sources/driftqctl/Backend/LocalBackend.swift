@@ -267,9 +267,10 @@ final class LocalBackend {
 
   /// Decides and durably applies any change, broker and runs alike, in one write.
   func commitAll<T>(_ decide: (BrokerState, RunsState, WALTimestamp) throws -> (events: [LogEvent], result: T)) throws -> T {
-    try commitTimed { broker, runs, now in
-      let (events, result) = try decide(broker, runs, now)
-      return (events.map { ($0, nil) }, result)
+    try locked { now in
+      let (events, result) = try decide(state, runs, now)
+      try write(events, times: nil, now: now)
+      return result
     }
   }
 
@@ -278,7 +279,7 @@ final class LocalBackend {
   func commitTimed<T>(_ decide: (BrokerState, RunsState, WALTimestamp) throws -> (events: [(LogEvent, WALTimestamp?)], result: T)) throws -> T {
     try locked { now in
       let (timed, result) = try decide(state, runs, now)
-      try write(timed, now: now)
+      try write(timed.map(\.0), times: timed.map(\.1), now: now)
       return result
     }
   }
@@ -292,16 +293,19 @@ final class LocalBackend {
     return try body(context.clock())
   }
 
-  /// Appends `events` (under the lock, caught up; each at its own time, else `now`),
-  /// fsynced, then folds them in.
-  private func write(_ events: [(LogEvent, WALTimestamp?)], now: WALTimestamp) throws {
+  /// Appends `events` (under the lock, caught up; each at its time in `times`, else `now`),
+  /// fsynced, then folds them in. Events are reached by index, never copied out as a whole:
+  /// on `publish --batch` a copy of each event cost as much as encoding it.
+  private func write(_ events: [LogEvent], times: [WALTimestamp?]?, now: WALTimestamp) throws {
     guard !events.isEmpty else { return }
-    let pending = try events.map { event, time throws -> PendingRecord in
-      let stamp = time ?? now
-      switch event {
+    var pending: [PendingRecord] = []
+    pending.reserveCapacity(events.count)
+    for index in events.indices {
+      let stamp = times?[index] ?? now
+      switch events[index] {
       case .broker(let brokerEvent):
         let (kind, payload) = EventCodec.encode(brokerEvent)
-        return PendingRecord(kind: kind, timestamp: stamp, payload: payload)
+        pending.append(PendingRecord(kind: kind, timestamp: stamp, payload: payload))
       case .run(let runEvent):
         let payload = runEvent.encoded()
         // The writer never writes what the reader refuses: a run event nested deeper than the
@@ -310,18 +314,19 @@ final class LocalBackend {
         do { _ = try JSONParser.parse(bytes: payload) } catch {
           throw CommandFailure(.failure, "refused to write a \(runEvent.type) event of run \(runEvent.runID) that could not be read back (\(error)); nothing was written")
         }
-        return PendingRecord(kind: .runEvent, timestamp: stamp, payload: payload)
+        pending.append(PendingRecord(kind: .runEvent, timestamp: stamp, payload: payload))
       case .indexPointer(let version, let runID):
-        return PendingRecord(kind: .indexPointer, timestamp: stamp, payload: Array(JSONWriter.encode(.object([("version", .string(version)), ("run_id", .string(runID))])).utf8))
+        pending.append(PendingRecord(kind: .indexPointer, timestamp: stamp, payload: Array(JSONWriter.encode(.object([("version", .string(version)), ("run_id", .string(runID))])).utf8)))
       }
     }
-    for ((event, _), logged) in zip(events, try log.append(pending)) {
-      switch event {
-      case .broker(let brokerEvent): try state.apply(brokerEvent, writtenAs: logged.record, at: logged.position)
-      case .run(let runEvent): try runs.apply(runEvent, writtenAs: logged.record)
-      case .indexPointer: try runs.apply(logged.record)
+    let logged = try log.append(pending)
+    for index in logged.indices {
+      switch events[index] {
+      case .broker(let brokerEvent): try state.apply(brokerEvent, writtenAs: logged[index].record, at: logged[index].position)
+      case .run(let runEvent): try runs.apply(runEvent, writtenAs: logged[index].record)
+      case .indexPointer: try runs.apply(logged[index].record)
       }
-      counted(logged)
+      counted(logged[index])
     }
     try checkpointIfDue()
   }
