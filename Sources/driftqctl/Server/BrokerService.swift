@@ -93,8 +93,9 @@ final class BrokerService: @unchecked Sendable {
       let value = try body(backend.state, backend.runs)
       return (value, queueLock.withLock { written })
     }
-    let waiter = Waiter(jobs: [], write: seen, wake: queueLock.makeCondition())
     try queueLock.withLock {
+      guard seen > synced else { return }
+      let waiter = Waiter(jobs: [], write: seen, wake: queueLock.makeCondition())
       while !isFinished(waiter) { waitAlone(waiter) }
       if seen > synced, let syncFailure { throw syncFailure }
     }
