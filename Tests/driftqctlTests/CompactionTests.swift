@@ -123,4 +123,25 @@ import WALFormat
     #expect(cli.run(["ack", "--topic", "t", "--group", "late", "--owner", "w", "--batch"], input: late).status == 0)
     #expect(cli.run(["wal", "verify"]).status == 0)
   }
+
+  /// A compaction that seals the active segment and drops its last records leaves a span
+  /// that ends past the last kept frame and an empty newest segment: the next write goes on
+  /// from the span's end (the newest segment's first LSN), not from the last frame it read.
+  @Test func aWriteAfterACompactionThatDroppedTheLastRecordsContinuesTheLSNs() {
+    let directory = TemporaryDirectory("compaction-dropped-end")
+    var cli = TestCLI(environment: ["DRIFTQ_WAL_DIR": directory.appending("d")])
+    #expect(cli.run(["topics", "create", "--name", "t"]).status == 0)
+    #expect(cli.run(["publish", "--topic", "t", "--value", "settled"]).status == 0)
+    let leased = cli.run(["consume", "--topic", "t", "--group", "g", "--owner", "w", "--max", "1", "-o", "ndjson"]).stdout
+    #expect(cli.run(["ack", "--topic", "t", "--group", "g", "--owner", "w", "--batch"], input: leased).status == 0)
+    // The group's deletion is the last record, and nothing of the group is left to need it.
+    #expect(cli.run(["groups", "delete", "--group", "g", "--topic", "t", "--execute"]).status == 0)
+    cli.now = cli.now.adding(milliseconds: 1000)
+    let compacted = cli.run(["wal", "compact", "--retain-acked", "0"])
+    #expect(compacted.status == 0 && compacted.stdout.contains("\ncompacted"), "\(compacted.stdout)\(compacted.stderr)")
+    #expect(cli.run(["publish", "--topic", "t", "--value", "after"]).status == 0)
+    let verified = cli.run(["wal", "verify"])
+    #expect(verified.status == 0, "\(verified.stdout)")
+    #expect(cli.run(["topics", "peek", "--topic", "t", "--n", "10", "-o", "ndjson"]).stdout.contains("\"after\""))
+  }
 }

@@ -215,6 +215,9 @@ public final class WALLog {
         let record = WALRecord(header: header, payload: current.payload())
         return LoggedRecord(record: record, position: RecordPosition(segmentBaseLSN: current.file.baseLSN, offset: offset))
       case .end:
+        // A compacted segment's span can end past its last kept record: the next record's
+        // LSN is where the span ends, not one past the last frame read.
+        nextLSN = current.expectedLSN
         if let following = try followingSegment(after: current) {
           scanner = following
           continue
