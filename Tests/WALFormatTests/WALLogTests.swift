@@ -3,6 +3,18 @@ import TestSupport
 import WALFormat
 
 @Suite struct WALLogTests {
+  /// A new directory's log, holding the writer lock and caught up, rolling segments at
+  /// `segmentSize` bytes.
+  func lockedWriter(in dir: TemporaryDirectory, segmentSize: Int) throws -> (WALDirectory, WALLog) {
+    let (directory, _) = try WALDirectory.openOrCreate(dir.path)
+    var options = WALOptions()
+    options.segmentSize = segmentSize
+    let log = WALLog(directory: directory, options: options)
+    try log.lockExclusive()
+    while try log.next() != nil {}
+    return (directory, log)
+  }
+
   @Test func appendedRecordsReadBackAcrossSegments() throws {
     let dir = TemporaryDirectory("log")
     var rng = TestSeed.generator(for: "log-roundtrip")
@@ -45,13 +57,8 @@ import WALFormat
   /// never sealed (rolled) with unsynced bytes: the writer syncs them itself first.
   @Test func deferredSyncsAreHandedOutOnceAndNeverOutliveTheirSegment() throws {
     let dir = TemporaryDirectory("deferred")
-    let (directory, _) = try WALDirectory.openOrCreate(dir.path)
-    var options = WALOptions()
-    options.segmentSize = 4096
-    let log = WALLog(directory: directory, options: options)
+    let (directory, log) = try lockedWriter(in: dir, segmentSize: 4096)
     log.defersSync = true
-    try log.lockExclusive()
-    while try log.next() != nil {}
     let record = PendingRecord(kind: RecordKind(rawValue: 1), timestamp: .now(), payload: [UInt8](repeating: 7, count: 100))
     try log.append([record])
     let pending = try #require(log.takeUnsynced())
@@ -190,12 +197,7 @@ import WALFormat
 
   @Test func fetcherReadsARecordByPosition() throws {
     let dir = TemporaryDirectory("log")
-    let (directory, _) = try WALDirectory.openOrCreate(dir.path)
-    var options = WALOptions()
-    options.segmentSize = 400
-    let log = WALLog(directory: directory, options: options)
-    try log.lockExclusive()
-    while try log.next() != nil {}
+    let (directory, log) = try lockedWriter(in: dir, segmentSize: 400)
     var rng = TestSeed.generator(for: "fetch")
     let logged = try log.append(WALFixtureBuilder.randomRecords(count: 30, using: &rng))
     log.unlock()
