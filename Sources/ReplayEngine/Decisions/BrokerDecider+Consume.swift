@@ -47,7 +47,9 @@ extension BrokerDecider {
     for partition in 0..<topicState.partitionCount where delivered < limit {
       let cursor = state.cursor(topic: topic, group: group, partition: partition)
       func held(_ offset: Int64, _ lease: Delivery) -> Bool { holdings?.holds(partition: partition, offset: offset, lease) ?? false }
-      var occupied = cursor.inflight.count { offset, lease in !lease.isExpired(at: now) || held(offset, lease) }
+      // Counted only against a cap: without one, a consume taking a large backlog in rounds
+      // would count every lease it took so far, each round.
+      var occupied = maxInflight == nil ? 0 : cursor.inflight.count { offset, lease in !lease.isExpired(at: now) || held(offset, lease) }
       func room() -> Bool { delivered < limit && (maxInflight.map { occupied < $0 } ?? true) }
 
       // Messages due again: (offset, deliveries so far, last error, when the last one failed).

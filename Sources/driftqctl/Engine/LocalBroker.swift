@@ -84,8 +84,12 @@ final class LocalBroker: Broker {
           loader: backend.loader)
         return (decision.events, decision)
       }
-      holdings.record(decision.leases)
-      holdings.forgetSettled(in: backend.state, topic: request.topic, group: request.group)
+      // Only a follower needs them; remembering a one-shot consume's leases made it
+      // quadratic (each round looked at every lease taken so far).
+      if request.follow {
+        holdings.record(decision.leases)
+        holdings.forgetSettled(in: backend.state, topic: request.topic, group: request.group)
+      }
       summary.deadLettered += decision.deadLettered
       for lease in decision.leases {
         summary.delivered += 1
