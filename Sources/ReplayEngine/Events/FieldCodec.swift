@@ -20,7 +20,7 @@ public struct FieldWriter {
     writer.writeSignedVarint(value)
   }
 
-  public mutating func bytes<C: Collection>(_ tag: UInt64, _ value: C) where C.Element == UInt8 {
+  public mutating func bytes(_ tag: UInt64, _ value: [UInt8]) {
     writer.writeVarint(tag << 3 | 2)
     writer.writeLengthPrefixed(value)
   }

@@ -41,6 +41,19 @@ public struct ByteWriter: Sendable {
     bytes.append(contentsOf: data)
   }
 
+  /// The same for the two shapes every encoder passes (an array, a string's UTF-8): called
+  /// from other modules, the generic one runs unspecialized, looking up its type metadata
+  /// for every field of every record written.
+  public mutating func writeLengthPrefixed(_ data: [UInt8]) {
+    writeVarint(UInt64(data.count))
+    bytes.append(contentsOf: data)
+  }
+
+  public mutating func writeLengthPrefixed(_ data: UnsafeBufferPointer<UInt8>) {
+    writeVarint(UInt64(data.count))
+    bytes.append(contentsOf: data)
+  }
+
   public mutating func writeString(_ text: String) {
     var text = text
     text.withUTF8 { writeLengthPrefixed($0) }
