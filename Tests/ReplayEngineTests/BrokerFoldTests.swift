@@ -129,6 +129,24 @@ struct Harness {
     #expect(h.ack("missing", owner: "a", offset: 0)?.code == .topicNotFound)
   }
 
+  /// Decisions in one write share what they settled: an offset acked earlier in the batch
+  /// is not acked again, and an ack-cumulative that fails part-way settles nothing, so a
+  /// later ack in the same batch still takes the offsets it had reached.
+  @Test func aBatchRemembersWhatItSettledAndAFailedRangeSettlesNothing() throws {
+    var h = Harness()
+    try h.create("t")
+    for _ in 0..<3 { _ = try h.publish("t") }
+    _ = try h.consume("t", owner: "a", limit: 2)  // offsets 0 and 1 leased; 2 is not
+    var batch = BrokerCommands.Batch()
+    #expect(throws: BrokerRejection.self) {
+      try BrokerCommands.ackThrough(h.state, topic: "t", group: "g", owner: "a", partition: 0, offset: 2, batch: &batch)
+    }
+    let requests = [0, 0, 1].map { SettleRequest(topic: "t", group: "g", owner: "a", partition: 0, offset: Int64($0), action: .ack) }
+    let (events, outcomes) = BrokerCommands.settle(h.state, requests, now: h.now, batch: &batch, loader: h.loader)
+    #expect(events.count == 2)
+    #expect(outcomes.map { (try? $0.get()) != nil } == [true, false, true])
+  }
+
   @Test func nackRedeliversWithAttemptsAndAccumulatedErrors() throws {
     var h = Harness()
     try h.create("t")

@@ -57,7 +57,9 @@ public enum BrokerCommands {
     var outcomes: [Result<SettleReceipt, BrokerRejection>] = []
     for request in requests {
       let key = GroupKey(topic: request.topic, group: request.group)
-      var settled = batch.settled[key] ?? []
+      // Taken out while it grows: a copy left in the dictionary would make every insert copy
+      // the whole set (quadratic in the batch: most of an `ack --batch`).
+      var settled = batch.settled.removeValue(forKey: key) ?? []
       defer { batch.settled[key] = settled }
       switch request.action {
       case .ack:
@@ -99,7 +101,9 @@ public enum BrokerCommands {
     batch: inout Batch
   ) throws(BrokerRejection) -> [BrokerEvent] {
     let key = GroupKey(topic: topic, group: group)
-    var settled = batch.settled[key] ?? []
+    // Taken out while it grows (see `settle`), and put back as it was when the range fails.
+    var settled = batch.settled.removeValue(forKey: key) ?? []
+    defer { batch.settled[key] = settled }
     let cursor = state.cursor(topic: topic, group: group, partition: partition)
     guard offset > cursor.committed else {
       // Nothing to ack, but the names and the partition must still be valid.
@@ -107,15 +111,21 @@ public enum BrokerCommands {
       return []
     }
     var events: [BrokerEvent] = []
+    var failure: BrokerRejection?
     for o in (cursor.committed + 1)...offset where !cursor.ackedAhead.contains(o) {
       switch BrokerDecider.ack(state, topic: topic, group: group, owner: owner, partition: partition, offset: o, settled: &settled) {
       case .success(let acked): events.append(.messageAcked(acked))
       case .failure(let rejection) where rejection.code == .notInFlight:
-        throw BrokerRejection(.notInFlight, "message range is not fully in-flight")
-      case .failure(let rejection): throw rejection
+        failure = BrokerRejection(.notInFlight, "message range is not fully in-flight")
+      case .failure(let rejection): failure = rejection
       }
+      if failure != nil { break }
     }
-    batch.settled[key] = settled
+    if let failure {
+      // All or nothing: what this range settled so far is not settled after all.
+      for case .messageAcked(let acked) in events { settled.remove(BrokerDecider.MessageRef(partition: acked.partition, offset: acked.offset)) }
+      throw failure
+    }
     return events
   }
 
