@@ -25,26 +25,57 @@ public struct JSONWriter {
     return nibble < 10 ? 48 + nibble : 87 + nibble
   }
 
+  /// A string as Go's encoding/json writes it (`<`, `>`, `&`, U+2028 and U+2029 escaped
+  /// too). Works on the UTF-8 bytes and copies each run that needs no escape at once: a
+  /// message value is mostly such a run, and escaping scalar by scalar was the largest part
+  /// of writing consume's lines.
   public mutating func string(_ text: String) {
     output.append(UInt8(ascii: "\""))
-    for scalar in text.unicodeScalars {
-      switch scalar.value {
-      case 0x22: output.append(0x5C); output.append(0x22)
-      case 0x5C: output.append(0x5C); output.append(0x5C)
-      case 0x0A: output.append(0x5C); output.append(UInt8(ascii: "n"))
-      case 0x0D: output.append(0x5C); output.append(UInt8(ascii: "r"))
-      case 0x09: output.append(0x5C); output.append(UInt8(ascii: "t"))
-      case 0..<0x20, 0x3C, 0x3E, 0x26, 0x2028, 0x2029:
-        let v = scalar.value
-        output.append(contentsOf: [0x5C, UInt8(ascii: "u"),
-          Self.hexDigit(v >> 12), Self.hexDigit(v >> 8), Self.hexDigit(v >> 4), Self.hexDigit(v)])
-      case 0..<0x80:
-        output.append(UInt8(scalar.value))
-      default:
-        output.append(contentsOf: String(Character(scalar)).utf8)
+    var text = text
+    text.withUTF8 { bytes in
+      var run = 0
+      var index = 0
+      func flush(to end: Int) {
+        if end > run { output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<end])) }
       }
+      while index < bytes.count {
+        let byte = bytes[index]
+        if byte >= 0x80 {
+          // U+2028 and U+2029 are E2 80 A8 and E2 80 A9; every other sequence is copied.
+          if byte == 0xE2, index + 2 < bytes.count, bytes[index + 1] == 0x80, bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9 {
+            flush(to: index)
+            unicodeEscape(0x2000 | UInt32(bytes[index + 2] == 0xA8 ? 0x28 : 0x29))
+            index += 3
+            run = index
+          } else {
+            index += 1
+          }
+          continue
+        }
+        switch byte {
+        case 0x22, 0x5C, 0x0A, 0x0D, 0x09, 0..<0x20, 0x3C, 0x3E, 0x26:
+          flush(to: index)
+          switch byte {
+          case 0x22: output.append(0x5C); output.append(0x22)
+          case 0x5C: output.append(0x5C); output.append(0x5C)
+          case 0x0A: output.append(0x5C); output.append(UInt8(ascii: "n"))
+          case 0x0D: output.append(0x5C); output.append(UInt8(ascii: "r"))
+          case 0x09: output.append(0x5C); output.append(UInt8(ascii: "t"))
+          default: unicodeEscape(UInt32(byte))
+          }
+          index += 1
+          run = index
+        default:
+          index += 1
+        }
+      }
+      flush(to: bytes.count)
     }
     output.append(UInt8(ascii: "\""))
+  }
+
+  private mutating func unicodeEscape(_ v: UInt32) {
+    output.append(contentsOf: [0x5C, UInt8(ascii: "u"), Self.hexDigit(v >> 12), Self.hexDigit(v >> 8), Self.hexDigit(v >> 4), Self.hexDigit(v)])
   }
 
   public mutating func value(_ value: JSONValue) {
