@@ -122,8 +122,13 @@ extension BrokerState {
 
     case .messageRedriven(let e):
       // A redrive to another topic outlives the deletion of the DLQ it came from: its
-      // source half is gone with that topic's records.
-      let fromGone = isCompactedAway(e.from) || topics[e.from.topic] == nil && topics[e.message.topic] != nil
+      // source half is gone with that topic's records. The DLQ may exist again by then, made
+      // anew (after a compaction, from the start of its log): a message it has not reached
+      // yet was one of the deleted DLQ's, since a dead letter comes before its redrive.
+      let dlqLacksIt = topics[e.from.topic].map { dlq in
+        e.from.partition >= dlq.partitionCount || e.from.offset >= dlq.headOffset(e.from.partition)
+      } ?? true
+      let fromGone = isCompactedAway(e.from) || dlqLacksIt && topics[e.message.topic] != nil
       let from = fromGone ? nil : deadLetterIndex[e.from]
       if from == nil && !fromGone || from.map({ deadLetters[$0.source]?[safe: $0.index]?.redrivenTo != nil }) == true {
         throw ReplayError(.inconsistent, "redrive of \(e.from.topic)/\(e.from.partition)@\(e.from.offset), which is not an unredriven DLQ message")
