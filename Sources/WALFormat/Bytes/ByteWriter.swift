@@ -35,15 +35,9 @@ public struct ByteWriter: Sendable {
     writeVarint(UInt64(bitPattern: (value << 1) ^ (value >> 63)))
   }
 
-  /// A varint length followed by the bytes.
-  public mutating func writeLengthPrefixed<C: Collection>(_ data: C) where C.Element == UInt8 {
-    writeVarint(UInt64(data.count))
-    bytes.append(contentsOf: data)
-  }
-
-  /// The same for the two shapes every encoder passes (an array, a string's UTF-8): called
-  /// from other modules, the generic one runs unspecialized, looking up its type metadata
-  /// for every field of every record written.
+  /// A varint length followed by the bytes. Concrete, not generic over the collection:
+  /// called from other modules, a generic one runs unspecialized, looking up its type
+  /// metadata for every field of every record written.
   public mutating func writeLengthPrefixed(_ data: [UInt8]) {
     writeVarint(UInt64(data.count))
     bytes.append(contentsOf: data)
