@@ -176,11 +176,7 @@ def main():
     with open(report, "w") as out_file:
         secs, rss = run(ctl + ["--wal-dir", compact, "-o", "json", "wal", "compact", "--retain-acked", "0"], stdout=out_file)
     written = os.path.getsize(os.path.join(wal, sorted(os.listdir(wal))[0]))
-    dd_bytes = max(sealed, 64 << 20)
-    dd_target = os.path.join(work, "dd.tmp")
-    dd = subprocess.run(["dd", "if=/dev/zero", f"of={dd_target}", "bs=1M", f"count={dd_bytes >> 20}", "conv=fdatasync"], check=True, capture_output=True, text=True).stderr
-    os.remove(dd_target)
-    dd_rate = float(dd.strip().splitlines()[-1].split(" bytes")[0]) / float(dd.split(" copied, ")[1].split(" s")[0]) / 1e6
+    dd_rate = disk_write_rate(work, max(sealed, 64 << 20) >> 20)
     rate = sealed / secs / 1e6
     row(f"wal compact ({sealed / 2**20:.0f} MiB sealed, {written / 2**20:.0f} MiB kept)", rate, "MB/s", "dd write MB/s", f"{dd_rate:,.0f}", f"{rate / dd_rate:.0%} of disk", ">= 50% of disk write, <= 64 MiB")
     row("wal compact peak memory", rss / 1024, "MiB", "", "", "", "<= 64 MiB")
