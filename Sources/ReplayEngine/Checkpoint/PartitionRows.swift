@@ -17,15 +17,8 @@ public struct PartitionRows: Sendable {
     self.partition = partition
     table = partition.table
     let overlay = partition.overlay
-    var rows = ByteWriter(capacity: overlay.messages.count * MessageRow.size)
-    var extras: [Int64: MessageExtras] = [:]
-    for (index, message) in overlay.messages.enumerated() {
-      let extra = MessageExtras(message)
-      MessageRow.encode(message, hasExtras: extra != nil, into: &rows)
-      if let extra { extras[overlay.start + Int64(index)] = extra }
-    }
-    fresh = rows.bytes
-    freshExtras = extras
+    fresh = overlay.rows
+    freshExtras = overlay.extras
   }
 
   /// How many rows `fresh` holds.
