@@ -15,7 +15,11 @@ import WALFormat
     init(_ directory: TemporaryDirectory, seed: UInt64) {
       let options = ["DRIFTQ_SEGMENT_SIZE": "2KiB"]
       plain = TestCLI(environment: options.merging(["DRIFTQ_WAL_DIR": directory.appending("plain")]) { $1 })
-      compacted = TestCLI(environment: options.merging(["DRIFTQ_WAL_DIR": directory.appending("compacted")]) { $1 })
+      // Compaction's folds move their rows out of memory every few rows (`RowSpill`), so
+      // every twin run checks the spilled folds too.
+      compacted = TestCLI(environment: options.merging([
+        "DRIFTQ_WAL_DIR": directory.appending("compacted"), "DRIFTQ_COMPACT_SPILL_ROWS": String(1 + seed % 7),
+      ]) { $1 })
       self.seed = seed
     }
 
@@ -99,6 +103,19 @@ import WALFormat
     for group in ["g1", "g2"] {
       twins.advance(milliseconds: 600_000)
       twins.both(["consume", "--topic", "t", "--group", group, "--owner", "z", "--max", "10000", "-o", "ndjson"])
+    }
+  }
+
+  /// The spill size comes from the environment: a value that is not a count of rows is a
+  /// usage error, named, before anything is read.
+  @Test func aSpillSizeThatIsNotARowCountIsRefused() {
+    let directory = TemporaryDirectory("compaction-spill-rows")
+    for bad in ["0", "-3", "lots"] {
+      var cli = TestCLI(environment: ["DRIFTQ_WAL_DIR": directory.appending("d"), "DRIFTQ_COMPACT_SPILL_ROWS": bad])
+      #expect(cli.run(["topics", "create", "--name", "t"]).status == 0)
+      let result = cli.run(["wal", "compact"])
+      #expect(result.status == 2, "\(bad): \(result.stderr)")
+      #expect(result.stderr.contains("DRIFTQ_COMPACT_SPILL_ROWS must be a number of rows above 0"), "\(result.stderr)")
     }
   }
 

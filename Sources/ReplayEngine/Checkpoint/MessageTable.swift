@@ -52,6 +52,14 @@ public final class MessageTable: Sendable {
     }
   }
 
+  /// Hands back to the kernel the mapped pages of rows below `offset`, for a reader going
+  /// through the table in order: resident memory then holds what it reads now, not all it
+  /// read. The rows stay readable (a later read maps them again).
+  func releasePages(below offset: Int64) {
+    let rows = Int(min(offset, firstOffset + Int64(count)) - firstOffset)
+    if rows > 0 { mapping.releasePages(0..<rows * MessageRow.size) }
+  }
+
   private func isIntact(block: Int) -> Bool {
     let state = checked.withLock { $0[block] }
     if state != 0 { return state == 1 }

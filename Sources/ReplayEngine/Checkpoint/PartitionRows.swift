@@ -54,6 +54,11 @@ public struct PartitionRows: Sendable {
 }
 
 extension BrokerState {
+  /// The bytes of message rows held in memory, not in a mapped table.
+  public var rowBytesInMemory: Int {
+    topics.values.reduce(0) { sum, topic in sum + topic.partitions.reduce(0) { $0 + $1.overlay.rows.count } }
+  }
+
   /// The rows to store for every partition that holds messages.
   public var partitionRows: [PartitionRows] {
     topics.flatMap { name, topic in

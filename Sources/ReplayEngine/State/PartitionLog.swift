@@ -56,6 +56,10 @@ public struct PartitionLog: Sendable, RandomAccessCollection {
     return self[safe: offset]?.cumulativeBytes ?? last?.cumulativeBytes ?? startCumulativeBytes
   }
 
+  /// Releases the mapped pages of the checkpoint rows below `offset` (see
+  /// `MessageTable.releasePages`): for a long read in offset order.
+  public func releasePages(below offset: Int64) { table?.releasePages(below: offset) }
+
   /// The messages held in memory (folded since the checkpoint table, if any): their first
   /// offset, their encoded rows and the extras of those that have some.
   var overlay: (start: Int64, rows: [UInt8], extras: [Int64: MessageExtras]) { (overlayStart, rows.bytes, extras) }

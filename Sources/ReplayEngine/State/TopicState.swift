@@ -20,7 +20,7 @@ public struct StoredMessage: Sendable, Equatable {
   public var isLost: Bool { lsn == 0 }
 
   /// The lost message whose record was replaced by the `lostRecord` at `position`.
-  static func lost(at position: RecordPosition, time: WALTimestamp) -> StoredMessage {
+  public static func lost(at position: RecordPosition, time: WALTimestamp) -> StoredMessage {
     StoredMessage(position: position, lsn: 0, publishedAt: time, retryPolicy: nil, deadline: nil, bytes: 0, idempotency: nil)
   }
 }

@@ -22,13 +22,19 @@ final class Compactor {
   let options: WALOptions
   let policy: CompactionPolicy
   let keepArtifacts: Bool
+  /// Message rows a fold holds in memory before moving them out (`RowSpill`).
+  let spillRows: Int
   private let artifacts: ArtifactStore
   private let crash: CrashPoint
   /// Hears of each record copied into the compacted segment (a progress meter).
   var onCopied: (() -> Void)?
 
-  init(directory: WALDirectory, options: WALOptions, policy: CompactionPolicy, keepArtifacts: Bool, crash: CrashPoint) {
+  init(
+    directory: WALDirectory, options: WALOptions, policy: CompactionPolicy, keepArtifacts: Bool, crash: CrashPoint,
+    spillRows: Int = RowSpill.defaultRows
+  ) {
     self.directory = directory
+    self.spillRows = spillRows
     self.options = options
     self.policy = policy
     self.keepArtifacts = keepArtifacts
@@ -67,7 +73,9 @@ final class Compactor {
 
     // 1. Plan from the state at the end of the prefix.
     let reader = WALLog(directory: directory, options: options)
-    let folded = try Folded(reading: reader, through: prefix.last)
+    let spill = RowSpill(directory: directory, rows: spillRows)
+    let folded = try Folded(reading: reader, through: prefix.last, spill: spill)
+    try spill.checkIntact()
     let plan = CompactionPlan(
       broker: folded.broker, runs: folded.runs, policy: policy, tailFloors: folded.tailFloors, pinnedRuns: folded.pinnedRuns,
       deletions: folded.deletions)
@@ -92,7 +100,7 @@ final class Compactor {
       try copy(kept, of: prefix, into: writer)
       try writer.finish()
       crash.pass("written")
-      try check(writer, against: folded, plan: plan, prefix: prefix)
+      try check(writer, against: folded, plan: plan, prefix: prefix, spill: spill)
       // 3. Swap under the writer lock, after checking what was appended meanwhile.
       try reader.lockExclusive()
       defer { reader.unlock() }
@@ -148,24 +156,28 @@ final class Compactor {
 
   /// Folds the new segment on its own and compares it with the original fold, then folds
   /// the records after the prefix on top: they must still apply.
-  private func check(_ writer: CompactedSegmentWriter, against original: Folded, plan: CompactionPlan, prefix: Prefix) throws {
+  private func check(_ writer: CompactedSegmentWriter, against original: Folded, plan: CompactionPlan, prefix: Prefix, spill: RowSpill) throws {
     let file = SegmentFile(name: writer.target.name, path: writer.temporaryPath, baseLSN: writer.target.baseLSN)
     guard case .success(let scanner) = SegmentScanner.open(file) else {
       throw CommandFailure(.failure, "compaction aborted: the new segment does not read back")
     }
     var broker = BrokerState()
     var runs = RunsState()
+    var folded = 0
     scan: while true {
       switch try scanner.step() {
       case .frame(let header, let offset, _):
         let record = WALRecord(header: header, payload: scanner.payload())
         try LogFold.apply(record, at: RecordPosition(segmentBaseLSN: file.baseLSN, offset: offset), broker: &broker, runs: &runs)
+        folded += 1
+        if folded % spill.checkEvery == 0 { try spill.spillIfLarge(&broker) }
       case .end: break scan
       case .damaged(let damage): throw CommandFailure(.failure, "compaction aborted: the new segment reads back damaged: \(damage)")
       }
     }
     let differences = CompactionCheck.differences(
       before: original.broker, beforeRuns: original.runs, after: broker, afterRuns: runs, droppedRuns: plan.droppedRuns)
+    try spill.checkIntact()
     guard differences.isEmpty else {
       throw CommandFailure(.failure, "compaction aborted, the log is unchanged: the compacted records fold differently (\(differences.prefix(3).joined(separator: "; ")))")
     }

@@ -22,7 +22,9 @@ struct WALCompactCommand: Command {
       unacked and in-flight messages, DLQ messages not redriven, committed offsets, live runs.
       The new segment is folded and compared with the old log before it is swapped in by one
       rename; a crash at any point leaves the old segments or the new one, never a mix. Writers
-      and readers go on meanwhile (a writer waits for the rename at most).
+      and readers go on meanwhile (a writer waits for the rename at most). Memory does not grow
+      with the message count: message rows move to unlinked scratch files beside the log every
+      4 MiB (DRIFTQ_COMPACT_SPILL_ROWS rows).
       Exit status: 0 compacted, or nothing to do; 5 another compaction is running.
       Nightly from cron:  15 3 * * *  driftqctl --wal-dir /var/lib/driftq wal compact --retain-acked 7d
       """,
@@ -46,12 +48,23 @@ struct WALCompactCommand: Command {
     keepsArtifacts = args.flag(Self.keepArtifacts)
   }
 
+  /// The rows a fold holds in memory before spilling them: `DRIFTQ_COMPACT_SPILL_ROWS`, else
+  /// 4 MiB of them.
+  static func spillRows(_ environment: [String: String]) throws -> Int {
+    guard let text = environment[Compactor.RowSpill.environmentKey] else { return Compactor.RowSpill.defaultRows }
+    guard let rows = Int(text), rows > 0 else {
+      throw CommandFailure(.usage, "\(Compactor.RowSpill.environmentKey) must be a number of rows above 0, not \"\(text)\"")
+    }
+    return rows
+  }
+
   func run(in context: CommandContext) throws -> ExitStatus {
     let directory = try WALDirectory.open(globals.walDirectory)
     let compactor = Compactor(
       directory: directory, options: globals.walOptions,
       policy: CompactionPolicy(retainAckedMs: policy.acked, retainRunsMs: policy.runs, now: context.clock()),
-      keepArtifacts: keepsArtifacts, crash: CrashPoint(environment: context.environment))
+      keepArtifacts: keepsArtifacts, crash: CrashPoint(environment: context.environment),
+      spillRows: try Self.spillRows(context.environment))
     let meter = ProgressMeter(context, "copying kept records", unit: .records)
     compactor.onCopied = { meter?.advance(by: 1) }
     var report = try compactor.run(dryRun: isDryRun)
