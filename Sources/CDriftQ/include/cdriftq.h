@@ -48,6 +48,12 @@ void driftq_install_mapping_fault_handler(void);
 /// flock(2). Returns 0 on success, -1 with errno set.
 int driftq_flock(int fd, int operation);
 
+/// The size of the file open as `fd`, or at `path`, and the inode number at `path`, through
+/// statx(2) without asking for timestamps (see statx.c). -1 with errno set on failure.
+long long driftq_size_of_fd(int fd);
+long long driftq_size_of_path(const char *path);
+long long driftq_inode_of_path(const char *path);
+
 // TLS through the system's OpenSSL 3, loaded on first use (see tls.c). Each function that can
 // fail returns NULL and writes why into `error` (`length` bytes).
 

@@ -94,10 +94,11 @@ public enum Syscalls {
     _ = try retryingOnInterrupt { Glibc.ftruncate(fd, off_t(length)) }
   }
 
+  /// The size of the file open as `fd`. Through statx without timestamps, as are `fileSize(atPath:)`
+  /// and `inode`: stat'ing the segment being appended to would otherwise make every write
+  /// change its inode, and every fdatasync write the inode too (Linux 6.13 and later).
   public static func fileSize(_ fd: Int32) throws(Errno) -> Int {
-    var info = stat()
-    _ = try retryingOnInterrupt { Glibc.fstat(fd, &info) }
-    return Int(info.st_size)
+    Int(try retryingOnInterrupt { driftq_size_of_fd(fd) })
   }
 
   /// What kind of thing is at `path`, without following a final symbolic link.
@@ -127,10 +128,10 @@ public enum Syscalls {
   }
 
   /// The size of the file at `path`.
-  public static func fileSize(atPath path: String) throws(Errno) -> Int { Int(try status(path).st_size) }
+  public static func fileSize(atPath path: String) throws(Errno) -> Int { Int(try retryingOnInterrupt { driftq_size_of_path(path) }) }
 
   /// The inode number of the file at `path`: what identifies it across renames over its name.
-  public static func inode(_ path: String) throws(Errno) -> Int { Int(try status(path).st_ino) }
+  public static func inode(_ path: String) throws(Errno) -> Int { Int(try retryingOnInterrupt { driftq_inode_of_path(path) }) }
 
   /// When the file at `path` was last modified, in nanoseconds since the epoch.
   public static func modificationTime(_ path: String) throws(Errno) -> Int64 {
