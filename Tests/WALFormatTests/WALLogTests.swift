@@ -77,6 +77,63 @@ import WALFormat
     #expect(try WALFixtureBuilder.readAll(dir.path).count == 63)
   }
 
+  /// A writer that keeps zeros written ahead of its appends: readers end at its last
+  /// record; another writer cuts the zeros off before it appends and the first goes on after
+  /// it; sealed segments and a stopped writer's segment end at their last frame.
+  @Test func preallocatedZerosAreTheEndOfTheLogForEveryReaderAndWriter() throws {
+    let dir = TemporaryDirectory("preallocate")
+    let (directory, first) = try lockedWriter(in: dir, segmentSize: 8 << 10)
+    var options = WALOptions()
+    options.segmentSize = 8 << 10
+    options.preallocate = 4096
+    let serving = WALLog(directory: directory, options: options)
+    first.unlock()
+    func record(_ n: Int) -> PendingRecord {
+      PendingRecord(kind: RecordKind(rawValue: 1), timestamp: .now(), payload: Array("record \(n)".utf8) + [UInt8](repeating: 1, count: 100))
+    }
+    func append(_ log: WALLog, _ n: Int) throws {
+      try log.lockExclusive()
+      defer { log.unlock() }
+      while try log.next() != nil {}
+      try log.append([record(n)])
+    }
+    var expected: [String] = []
+    for n in 0..<10 {
+      try append(serving, n)
+      expected.append("record \(n)")
+    }
+    let newest = try #require(try directory.segments().last)
+    let size = try Syscalls.fileSize(atPath: newest.path)
+    #expect(try WALFixtureBuilder.readAll(dir.path).count == 10)
+    #expect(try WALVerifier.verify(directory).problems.isEmpty)
+    // Another writer (no preallocation) cuts the zeros, appends; the first reads it and goes on.
+    try append(first, 100)
+    expected.append("record 100")
+    #expect(try Syscalls.fileSize(atPath: newest.path) < size)
+    for n in 10..<200 {  // rolls segments of 8 KiB
+      try append(serving, n)
+      expected.append("record \(n)")
+    }
+    try append(first, 200)
+    expected.append("record 200")
+    try serving.lockExclusive()
+    while try serving.next() != nil {}
+    try serving.cutPreallocation()
+    serving.unlock()
+    let read = try WALFixtureBuilder.readAll(dir.path)
+    #expect(read.map { String(decoding: $0.payload.prefix(while: { $0 != 1 }), as: UTF8.self) } == expected)
+    #expect(read.map(\.lsn) == Array(1...UInt64(expected.count)))
+    let segments = try directory.segments()
+    #expect(segments.count > 2)
+    for segment in segments {
+      // Every segment ends at its last frame: no zeros are left anywhere.
+      guard case .success(let scanner) = SegmentScanner.open(segment) else { Issue.record("\(segment.name) does not open"); continue }
+      while case .frame = try scanner.step() {}
+      #expect(scanner.offset == (try Syscalls.fileSize(atPath: segment.path)), "\(segment.name) has bytes after its last frame")
+    }
+    #expect(try WALVerifier.verify(directory).problems.isEmpty)
+  }
+
   @Test func appendWithoutTheLockIsRefused() throws {
     let dir = TemporaryDirectory("log")
     let (directory, _) = try WALDirectory.openOrCreate(dir.path)

@@ -110,6 +110,9 @@ extension WALLog {
       let length = RecordFrame.frameLength(payloadLength: pending.payload.count)
       if writeOffset > SegmentHeader.size && writeOffset + length > options.segmentSize {
         try write(batch.bytes, fd: fd, at: batchStart, path: current.file.path)
+        if let own = preallocated, own.baseLSN == current.file.baseLSN {
+          preallocated = (own.baseLSN, writeOffset, max(own.to, writeOffset))  // cut off below from here
+        }
         try sync(fd, path: current.file.path)
         unsynced = nil  // only ever the current segment's bytes, and just synced
         batch = ByteWriter(capacity: batch.count)
@@ -131,6 +134,7 @@ extension WALLog {
       nextLSN += 1
       current.reposition(offset: writeOffset, expectedLSN: nextLSN)
     }
+    try preallocate(fd, in: current, through: writeOffset)
     try write(batch.bytes, fd: fd, at: batchStart, path: current.file.path)
     if defersSync && options.sync == .always {
       unsynced = try syncHandle(fd: fd, for: current)
@@ -139,6 +143,38 @@ extension WALLog {
     }
     current.invalidateBuffer()
     return logged
+  }
+
+  /// Keeps `options.preallocate` bytes of zeros written past `end` in the current segment
+  /// (never past the segment size). Extending them grows the file, so the sync after this
+  /// append also writes the inode; the appends into them until they run out do not.
+  private func preallocate(_ fd: Int32, in segment: SegmentScanner, through end: Int) throws(WALError) {
+    guard options.preallocate > 0 else { return }
+    if let own = preallocated, own.baseLSN == segment.file.baseLSN, own.to >= end {
+      preallocated = (own.baseLSN, end, own.to)
+      return
+    }
+    let size: Int
+    do { size = try Syscalls.fileSize(fd) } catch { throw .io("stat", segment.file.path, error) }
+    let target = min(end + options.preallocate, max(end, options.segmentSize))
+    let from = max(size, end)
+    if target > from {
+      try write([UInt8](repeating: 0, count: target - from), fd: fd, at: from, path: segment.file.path)
+    }
+    preallocated = (segment.file.baseLSN, end, max(target, size))
+  }
+
+  /// Cuts off the zeros this writer wrote ahead of its appends, synced: before its segment is
+  /// sealed, and when a long-lived writer stops (so the directory ends at its last record).
+  /// - Precondition: the lock is held.
+  public func cutPreallocation() throws(WALError) {
+    guard let own = preallocated, let writeFD, writeFD.base == own.baseLSN else { return }
+    let path = directory.segmentFile(baseLSN: own.baseLSN).path
+    do {
+      try Syscalls.ftruncate(writeFD.fd, own.from)
+      if options.sync == .always { try Syscalls.fdatasync(writeFD.fd) }
+    } catch { throw .io("truncate", path, error) }
+    preallocated = nil
   }
 
   /// The bytes appended with `defersSync` and not yet synced, handed to whoever syncs them
@@ -213,6 +249,7 @@ extension WALLog {
   /// Creates the segment that starts at `nextLSN`: header, fdatasync, directory fsync.
   private func startSegment() throws(WALError) {
     try syncDeferred()  // a sealed segment holds only synced bytes
+    try cutPreallocation()  // and ends at its last frame
     let file = directory.segmentFile(baseLSN: nextLSN)
     var header = ByteWriter(capacity: SegmentHeader.size)
     SegmentHeader(salt: UInt32.random(in: 1...UInt32.max), baseLSN: nextLSN).encode(into: &header)

@@ -42,6 +42,9 @@ public final class WALLog {
   var unsynced: SegmentSync?
   /// The current segment's sync descriptor, reused by every deferred append to it.
   var segmentSync: SegmentSync?
+  /// The zeros this writer wrote ahead of its appends (`options.preallocate`): in segment
+  /// `baseLSN`, from the end of its last append (`from`) to the end of the file (`to`).
+  var preallocated: (baseLSN: UInt64, from: Int, to: Int)?
   /// The last segment listing and the directory stamp it was taken at.
   private var listing: (stamp: [Int], files: [SegmentFile])?
   /// The first segment when reading started, and its identity: compaction replaces it.
@@ -209,6 +212,15 @@ public final class WALLog {
         caughtUp = holdsLock
         return nil
       }
+      if let own = preallocated, own.baseLSN == current.file.baseLSN, current.offset == own.from {
+        // This writer's own zeros follow its last append: unless another writer appended
+        // since (cutting them off first, as below), the log ends here. One fstat, one small read.
+        if try current.fileSize() == own.to, try current.bytes(own.from..<own.from + RecordFrame.headerSize).allSatisfy({ $0 == 0 }) {
+          caughtUp = holdsLock
+          return nil
+        }
+        preallocated = nil
+      }
       switch try current.step() {
       case .frame(let header, let offset, _):
         nextLSN = header.lsn + 1
@@ -237,6 +249,15 @@ public final class WALLog {
         caughtUp = holdsLock
         return nil
       case .damaged(let damage):
+        if damage.reason == .zeroHeader, try !laterSegmentExists(after: current), try current.isPreallocatedSpace(from: damage.offset) {
+          // Zeros to the end of the newest segment: space a writer wrote ahead of its appends
+          // (`WALOptions.preallocate`), the end of what is written. A lock holder that did not
+          // write them cuts them off before it appends: they hold nothing.
+          if holdsLock { try current.truncate(to: damage.offset) }
+          current.invalidateBuffer()
+          caughtUp = holdsLock
+          return nil
+        }
         if case .unexpectedLSN = damage.reason {
           throw corruption(damage, in: current, detail: "")
         }

@@ -74,6 +74,9 @@ public enum WALVerifier {
             case .headerChecksum(let s, let c), .payloadChecksum(let s, let c): stored = s; computed = c
             default: break
             }
+            if isNewest, damage.reason == .zeroHeader, try scanner.isPreallocatedSpace(from: damage.offset) {
+              break scan  // zeros a writer wrote ahead of its appends: the end of what is written
+            }
             let location = RecordLocation(segment: file.name, offset: damage.offset, lsn: damage.lsn ?? scanner.expectedLSN)
             if case .unexpectedLSN(_, let found) = damage.reason {
               report.problems.append(.init(kind: .corruption, location: location, message: damage.description, bytesAffected: 0))

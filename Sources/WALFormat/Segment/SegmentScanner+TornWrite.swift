@@ -34,6 +34,15 @@ extension SegmentScanner {
     }
   }
 
+  /// Whether the file holds nothing but zeros from `offset` to its end (and something past
+  /// `offset`): space a writer preallocated, the end of what is written. Reads up to the
+  /// end of the file.
+  public func isPreallocatedSpace(from offset: Int) throws(WALError) -> Bool {
+    let size = try fileSize()
+    guard size > offset else { return false }
+    return try isZero(offset..<size)
+  }
+
   /// Whether some 512-byte sector of the file, clipped to `range`, is all zeros. A clipped
   /// piece shorter than a frame's largest padding (7 bytes) does not count: a damaged last
   /// frame ends in padding zeros that a sector boundary may cut off on their own.

@@ -284,6 +284,13 @@ final class LocalBackend {
     }
   }
 
+  /// Cuts off the zeros the writer keeps ahead of its appends (`WALOptions.preallocate`), under
+  /// the lock and caught up (another writer may have cut them already), so that the directory
+  /// a long-lived writer leaves ends at its last record.
+  func cutPreallocation() throws {
+    try locked { _ in try log.cutPreallocation() }
+  }
+
   /// Runs `body` holding the writer lock, caught up with other writers, at the current time.
   private func locked<T>(_ body: (WALTimestamp) throws -> T) throws -> T {
     guard asOf == nil else { throw CommandFailure(.usage, "a state folded with --at is read-only") }

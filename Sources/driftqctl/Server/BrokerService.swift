@@ -82,6 +82,14 @@ final class BrokerService: @unchecked Sendable {
     }
   }
 
+  /// On a clean stop, after the last request: the directory ends at its last record again.
+  func close() throws {
+    try stateLock.withLock {
+      guard backend.log.stopped == nil else { return }
+      try backend.cutPreallocation()
+    }
+  }
+
   /// Why the writer stopped (a failed write or sync: it is fail-stop, never retried), or nil.
   var writerFailure: WALError? { stateLock.withLock { backend.log.stopped } }
 
