@@ -907,6 +907,10 @@ class ServeJob(Job):
         d = self.d
         hs = d.group("t", "hs")
         cut = False
+        # A nack is answered after its record is synced, and another client's stream may
+        # be handed the message again before that answer arrives: a delivery recorded
+        # between the nack's try and its answer is its return.
+        nack_tries, returned = set(), set()
         for e in self.results:
             kind = e[0]
             if kind == "attempt":
@@ -922,6 +926,7 @@ class ServeJob(Job):
                 d.observe("t", "hs", e[1], e[3], self.LEASE, "serve consume stream", e[2])
                 d.stats.acked_writes["lease (HTTP)"] += len(e[1])
                 cut = cut or e[4]
+                returned |= {(it["partition"], it["offset"]) for it in e[1]} & nack_tries
             elif kind == "ack-try":
                 d.touched_acks.add(("t", "hs", e[1]))
             elif kind == "acked":
@@ -930,10 +935,14 @@ class ServeJob(Job):
                 hs.acked.add(e[1])
             elif kind == "nack-try":
                 d.release("t", "hs", e[1])
+                nack_tries.add(e[1])
+                returned.discard(e[1])
             elif kind == "nacked":
                 d.stats.acked_writes["nack (HTTP)"] += 1
                 d.release("t", "hs", e[1])
-                d.pending_nacks.append(("t", "hs", e[1]))
+                nack_tries.discard(e[1])
+                if e[1] not in returned:
+                    d.pending_nacks.append(("t", "hs", e[1]))
         if cut:
             # A stream cut by the kill may have leased messages it never sent, so a nacked
             # message may be under a live lease nobody saw: its return cannot be checked.

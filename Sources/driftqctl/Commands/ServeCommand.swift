@@ -33,6 +33,8 @@ struct ServeCommand: Command {
       Loopback by default. Prints one line, 'listening on HOST:PORT', once it accepts connections.
       Every acknowledged write is fdatasynced; concurrent requests share fsyncs (group commit),
       and the next group is written while the last one syncs. Reads answer only what is synced.
+      64 KiB of zeros are kept written ahead of the appends (a sync then skips the inode); other
+      processes take them as the log's end, and they are cut off on exit.
       Run-starting /debug calls answer when the run ends; each run executes in a child process.
       Local commands may use the same directory at the same time. SIGINT/SIGTERM: stop accepting,
       finish the requests in flight, exit 0 (exit 1 when the writer had stopped after a failed
