@@ -214,7 +214,8 @@ public final class WALLog {
       }
       if let own = preallocated, own.baseLSN == current.file.baseLSN, current.offset == own.from {
         // This writer's own zeros follow its last append: unless another writer appended
-        // since (cutting them off first, as below), the log ends here. One fstat, one small read.
+        // since (cutting them off first, as below), the log ends here: a size query (statx,
+        // no timestamps) and a 32-byte read.
         if try current.fileSize() == own.to, try current.bytes(own.from..<own.from + RecordFrame.headerSize).allSatisfy({ $0 == 0 }) {
           caughtUp = holdsLock
           return nil
