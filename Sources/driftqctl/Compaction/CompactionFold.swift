@@ -22,14 +22,12 @@ extension Compactor {
     init(reading log: WALLog, through last: UInt64, spill: RowSpill) throws {
       prefixEnd = last
       var inTail = false
-      var folded = 0
       while let logged = try log.next() {
         let record = logged.record
         if record.lsn <= last {
           try deletions.note(record, before: broker)
           try LogFold.apply(record, at: logged.position, broker: &broker, runs: &runs)
-          folded += 1
-          if folded % spill.checkEvery == 0 { try spill.spillIfLarge(&broker) }
+          try spill.folded(into: &broker)
         } else if !inTail {
           inTail = true
           allRuns = runs  // the tail's run records fold on from here

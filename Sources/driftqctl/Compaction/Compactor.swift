@@ -30,8 +30,7 @@ final class Compactor {
   var onCopied: (() -> Void)?
 
   init(
-    directory: WALDirectory, options: WALOptions, policy: CompactionPolicy, keepArtifacts: Bool, crash: CrashPoint,
-    spillRows: Int = RowSpill.defaultRows
+    directory: WALDirectory, options: WALOptions, policy: CompactionPolicy, keepArtifacts: Bool, crash: CrashPoint, spillRows: Int
   ) {
     self.directory = directory
     self.spillRows = spillRows
@@ -163,14 +162,12 @@ final class Compactor {
     }
     var broker = BrokerState()
     var runs = RunsState()
-    var folded = 0
     scan: while true {
       switch try scanner.step() {
       case .frame(let header, let offset, _):
         let record = WALRecord(header: header, payload: scanner.payload())
         try LogFold.apply(record, at: RecordPosition(segmentBaseLSN: file.baseLSN, offset: offset), broker: &broker, runs: &runs)
-        folded += 1
-        if folded % spill.checkEvery == 0 { try spill.spillIfLarge(&broker) }
+        try spill.folded(into: &broker)
       case .end: break scan
       case .damaged(let damage): throw CommandFailure(.failure, "compaction aborted: the new segment reads back damaged: \(damage)")
       }

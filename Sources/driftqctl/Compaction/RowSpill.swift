@@ -20,9 +20,11 @@ extension Compactor {
     static let environmentKey = "DRIFTQ_COMPACT_SPILL_ROWS"
 
     /// Bytes of rows held in memory before a spill.
-    let threshold: Int
+    private let threshold: Int
     /// How many records a fold goes between looking at the threshold.
-    let checkEvery: Int
+    private let checkEvery: Int
+    /// Records folded so far, by either fold.
+    private var recordsFolded = 0
     private let directory: WALDirectory
     /// Scratch files by the table name their rows carry, open for as long as they are mapped.
     private var files: [String: Int32] = [:]
@@ -38,9 +40,11 @@ extension Compactor {
       for fd in files.values { Syscalls.close(fd) }
     }
 
-    /// Spills `broker`'s rows when they pass the threshold.
-    func spillIfLarge(_ broker: inout BrokerState) throws {
-      if broker.rowBytesInMemory >= threshold { try spill(&broker) }
+    /// Hears of each record a fold applied to `broker`; every `checkEvery` records, spills
+    /// its rows when they pass the threshold.
+    func folded(into broker: inout BrokerState) throws {
+      recordsFolded += 1
+      if recordsFolded % checkEvery == 0, broker.rowBytesInMemory >= threshold { try spill(&broker) }
     }
 
     /// Moves every row `broker` holds in memory into a scratch file and maps it.
