@@ -8,20 +8,15 @@
 // stamps it with a fine-grained time: the inode changes on every write, and every
 // fdatasync writes it out too. Asking for no timestamp leaves that alone.
 
-long long driftq_size_of_fd(int fd) {
+/// The one field `mask` names (STATX_SIZE or STATX_INO), or -1 with errno set.
+static long long query(int dirfd, const char *path, int flags, unsigned int mask) {
   struct statx info;
-  if (statx(fd, "", AT_EMPTY_PATH, STATX_SIZE, &info) != 0) return -1;
-  return (long long)info.stx_size;
+  if (statx(dirfd, path, flags, mask, &info) != 0) return -1;
+  return (long long)(mask == STATX_INO ? info.stx_ino : info.stx_size);
 }
 
-long long driftq_size_of_path(const char *path) {
-  struct statx info;
-  if (statx(AT_FDCWD, path, 0, STATX_SIZE, &info) != 0) return -1;
-  return (long long)info.stx_size;
-}
+long long driftq_size_of_fd(int fd) { return query(fd, "", AT_EMPTY_PATH, STATX_SIZE); }
 
-long long driftq_inode_of_path(const char *path) {
-  struct statx info;
-  if (statx(AT_FDCWD, path, 0, STATX_INO, &info) != 0) return -1;
-  return (long long)info.stx_ino;
-}
+long long driftq_size_of_path(const char *path) { return query(AT_FDCWD, path, 0, STATX_SIZE); }
+
+long long driftq_inode_of_path(const char *path) { return query(AT_FDCWD, path, 0, STATX_INO); }
