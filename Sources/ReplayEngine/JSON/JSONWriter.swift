@@ -52,8 +52,7 @@ public struct JSONWriter {
           }
           continue
         }
-        switch byte {
-        case 0x22, 0x5C, 0x0A, 0x0D, 0x09, 0..<0x20, 0x3C, 0x3E, 0x26:
+        if byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x3C || byte == 0x3E || byte == 0x26 {
           flush(to: index)
           switch byte {
           case 0x22: output.append(0x5C); output.append(0x22)
@@ -63,11 +62,9 @@ public struct JSONWriter {
           case 0x09: output.append(0x5C); output.append(UInt8(ascii: "t"))
           default: unicodeEscape(UInt32(byte))
           }
-          index += 1
-          run = index
-        default:
-          index += 1
+          run = index + 1
         }
+        index += 1
       }
       flush(to: bytes.count)
     }
