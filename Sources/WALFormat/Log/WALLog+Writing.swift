@@ -111,9 +111,10 @@ extension WALLog {
       if writeOffset > SegmentHeader.size && writeOffset + length > options.segmentSize {
         try write(batch.bytes, fd: fd, at: batchStart, path: current.file.path)
         if let own = preallocated, own.baseLSN == current.file.baseLSN {
-          preallocated = (own.baseLSN, writeOffset, max(own.to, writeOffset))  // cut off below from here
+          preallocated = (own.baseLSN, writeOffset, max(own.to, writeOffset))
         }
-        try sync(fd, path: current.file.path)
+        // The sealed segment ends at its last frame: cutting its zeros off syncs it too.
+        if try !cutPreallocation() { try sync(fd, path: current.file.path) }
         unsynced = nil  // only ever the current segment's bytes, and just synced
         batch = ByteWriter(capacity: batch.count)
         try startSegment()
@@ -167,14 +168,17 @@ extension WALLog {
   /// Cuts off the zeros this writer wrote ahead of its appends, synced: before its segment is
   /// sealed, and when a long-lived writer stops (so the directory ends at its last record).
   /// - Precondition: the lock is held.
-  public func cutPreallocation() throws(WALError) {
-    guard let own = preallocated, let writeFD, writeFD.base == own.baseLSN else { return }
+  /// Returns whether there were zeros to cut (the segment is then synced, with `--sync always`).
+  @discardableResult
+  public func cutPreallocation() throws(WALError) -> Bool {
+    guard let own = preallocated, let writeFD, writeFD.base == own.baseLSN else { return false }
     let path = directory.segmentFile(baseLSN: own.baseLSN).path
     do {
       try Syscalls.ftruncate(writeFD.fd, own.from)
       if options.sync == .always { try Syscalls.fdatasync(writeFD.fd) }
     } catch { throw .io("truncate", path, error) }
     preallocated = nil
+    return true
   }
 
   /// The bytes appended with `defersSync` and not yet synced, handed to whoever syncs them

@@ -288,7 +288,7 @@ final class LocalBackend {
   /// the lock and caught up (another writer may have cut them already), so that the directory
   /// a long-lived writer leaves ends at its last record.
   func cutPreallocation() throws {
-    try locked { _ in try log.cutPreallocation() }
+    _ = try locked { _ in try log.cutPreallocation() }
   }
 
   /// Runs `body` holding the writer lock, caught up with other writers, at the current time.
