@@ -250,7 +250,7 @@ public final class WALLog {
         caughtUp = holdsLock
         return nil
       case .damaged(let damage):
-        if damage.reason == .zeroHeader, try !laterSegmentExists(after: current), try current.isPreallocatedSpace(from: damage.offset) {
+        if try current.isPreallocatedSpace(damage), try !laterSegmentExists(after: current) {
           // Zeros to the end of the newest segment: space a writer wrote ahead of its appends
           // (`WALOptions.preallocate`), the end of what is written. A lock holder that did not
           // write them cuts them off before it appends: they hold nothing.

@@ -74,7 +74,7 @@ public enum WALVerifier {
             case .headerChecksum(let s, let c), .payloadChecksum(let s, let c): stored = s; computed = c
             default: break
             }
-            if isNewest, damage.reason == .zeroHeader, try scanner.isPreallocatedSpace(from: damage.offset) {
+            if isNewest, try scanner.isPreallocatedSpace(damage) {
               break scan  // zeros a writer wrote ahead of its appends: the end of what is written
             }
             let location = RecordLocation(segment: file.name, offset: damage.offset, lsn: damage.lsn ?? scanner.expectedLSN)

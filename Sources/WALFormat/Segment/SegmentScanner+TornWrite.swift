@@ -34,13 +34,14 @@ extension SegmentScanner {
     }
   }
 
-  /// Whether the file holds nothing but zeros from `offset` to its end (and something past
-  /// `offset`): space a writer preallocated, the end of what is written. Reads up to the
-  /// end of the file.
-  public func isPreallocatedSpace(from offset: Int) throws(WALError) -> Bool {
+  /// Whether `damage` is an all-zero header with nothing but zeros after it to the end of
+  /// the file: space a writer preallocated, the end of what is written (in the newest
+  /// segment; the caller knows which one this is). Reads up to the end of the file.
+  public func isPreallocatedSpace(_ damage: FrameDamage) throws(WALError) -> Bool {
+    guard damage.reason == .zeroHeader else { return false }
     let size = try fileSize()
-    guard size > offset else { return false }
-    return try isZero(offset..<size)
+    guard size > damage.offset else { return false }
+    return try isZero(damage.offset..<size)
   }
 
   /// Whether some 512-byte sector of the file, clipped to `range`, is all zeros. A clipped
